@@ -1,0 +1,39 @@
+"""Maintenance mode for FastAPI and ASGI apps, with state drivers found through plugins."""
+
+from ._api import configure_backend, get_maintenance_mode, set_maintenance_mode
+from ._backend import BaseStateBackend
+from ._errors import (
+    BackendConfigError,
+    BackendLoadError,
+    BackendNotFoundError,
+    BackendUnavailableError,
+    MaintenanceError,
+)
+from ._override import maintenance_mode_on, override_maintenance_mode
+from ._state import reset_state
+from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
+from .hookspecs import hookimpl
+from .middleware import MaintenanceModeMiddleware
+from .responses import maintenance_response
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendConfigError",
+    "BackendLoadError",
+    "BackendNotFoundError",
+    "BackendUnavailableError",
+    "BaseStateBackend",
+    "MaintenanceError",
+    "MaintenanceModeMiddleware",
+    "configure_backend",
+    "force_maintenance_mode_off",
+    "force_maintenance_mode_on",
+    "get_maintenance_mode",
+    "hookimpl",
+    "maintenance_mode_on",
+    "maintenance_response",
+    "override_maintenance_mode",
+    "reset_state",
+    "set_maintenance_mode",
+]

@@ -1,0 +1,23 @@
+"""Exceptions raised by fastapi-maintenance."""
+
+from __future__ import annotations
+
+
+class MaintenanceError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class BackendNotFoundError(MaintenanceError, ValueError):
+    """No driver is registered under the requested name or URL scheme."""
+
+
+class BackendLoadError(MaintenanceError, ImportError):
+    """A driver's plugin could not be imported or does not provide a backend class."""
+
+
+class BackendConfigError(MaintenanceError, ValueError):
+    """A backend spec, URL or option is malformed or not accepted by its driver."""
+
+
+class BackendUnavailableError(MaintenanceError, ConnectionError):
+    """The backend's store could not be reached, so a write could not be made."""

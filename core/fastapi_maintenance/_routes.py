@@ -1,0 +1,222 @@
+"""A flat, cached view of an app's routes: does a request hit a route, and is it forced?
+
+Built once per set of routes, it mirrors how Starlette's router picks a route (first
+full match wins, a path match with the wrong method means 405, a matching ``Mount`` or
+``Host`` hands over to its children) without running any endpoint.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from starlette.routing import BaseRoute, Host, Match, Mount, WebSocketRoute, compile_path
+
+from .decorators import forced_state
+
+DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+_CACHE_SIZE = 4096
+
+
+class Outcome(enum.Enum):
+    FOUND = "found"
+    WRONG_METHOD = "wrong method"
+    NOT_FOUND = "not found"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    outcome: Outcome
+    #: ``True``/``False`` when the matched endpoint is forced on/off, else ``None``.
+    forced: bool | None = None
+
+
+_NOT_FOUND = Resolution(Outcome.NOT_FOUND)
+_WRONG_METHOD = Resolution(Outcome.WRONG_METHOD)
+_FOUND = Resolution(Outcome.FOUND)
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    regex: re.Pattern[str]
+    methods: frozenset[str] | None
+    websocket: bool
+    forced: bool | None
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """A ``Mount`` (by path) or ``Host`` (by host); ``children`` is ``None`` for an opaque app."""
+
+    regex: re.Pattern[str]
+    by_host: bool
+    children: tuple[_Node, ...] | None
+
+
+@dataclass(frozen=True)
+class _Opaque:
+    """A route type we do not know: ask the route itself."""
+
+    route: BaseRoute
+
+
+_Node = _Endpoint | _Branch | _Opaque
+
+
+def _effective_routes(routes: Sequence[Any]) -> Iterator[Any]:
+    """Each route as it is really matched, with included routers' prefixes applied.
+
+    FastAPI 0.137 and newer keep included routers lazy and expose their effective routes
+    through ``iter_route_contexts``; older versions already flatten them into ``routes``.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        yield from routes
+        return
+    yield from iter_route_contexts(routes)
+
+
+def _original(route: Any) -> Any:
+    return getattr(route, "original_route", route)
+
+
+def build_nodes(routes: Iterable[Any]) -> tuple[_Node, ...]:
+    nodes: list[_Node] = []
+    for route in _effective_routes(list(routes)):
+        kind = _original(route)
+        if isinstance(kind, Mount):
+            path = str(route.path).rstrip("/")
+            regex = compile_path(path + "/{path:path}")[0]
+            nodes.append(_Branch(regex, False, _children(route.app)))
+        elif isinstance(kind, Host):
+            regex = compile_path(str(route.host))[0]
+            nodes.append(_Branch(regex, True, _children(route.app)))
+        elif getattr(route, "path", None) is not None and hasattr(route, "endpoint"):
+            methods = getattr(route, "methods", None)
+            nodes.append(
+                _Endpoint(
+                    regex=compile_path(str(route.path))[0],
+                    methods=frozenset(methods) if methods else None,
+                    websocket=isinstance(kind, WebSocketRoute),
+                    forced=forced_state(route.endpoint),
+                )
+            )
+        elif isinstance(kind, BaseRoute):
+            nodes.append(_Opaque(kind))
+    return tuple(nodes)
+
+
+def _children(app: Any) -> tuple[_Node, ...] | None:
+    routes = getattr(app, "routes", None)
+    if isinstance(routes, (list, tuple)):
+        return build_nodes(routes)
+    return None
+
+
+def _walk(nodes: Iterable[_Node], nodes_flat: list[_Node]) -> list[_Node]:
+    for node in nodes:
+        nodes_flat.append(node)
+        if isinstance(node, _Branch) and node.children:
+            _walk(node.children, nodes_flat)
+    return nodes_flat
+
+
+def _resolve(
+    nodes: Sequence[_Node], websocket: bool, method: str, path: str, host: str
+) -> Resolution:
+    partial = False
+    for node in nodes:
+        if isinstance(node, _Endpoint):
+            if node.websocket != websocket or node.regex.match(path) is None:
+                continue
+            if websocket or node.methods is None or method in node.methods:
+                return Resolution(Outcome.FOUND, node.forced) if node.forced is not None else _FOUND
+            partial = True
+        elif isinstance(node, _Branch):
+            match = node.regex.match(host if node.by_host else path)
+            if match is None:
+                continue
+            if node.children is None:
+                return _FOUND
+            child_path = path if node.by_host else "/" + match.group("path")
+            return _resolve(node.children, websocket, method, child_path, host)
+        else:
+            scope = {
+                "type": "websocket" if websocket else "http",
+                "path": path,
+                "root_path": "",
+                "method": method,
+                "headers": [(b"host", host.encode("latin-1"))],
+            }
+            found, child = node.route.matches(scope)
+            if found is Match.FULL:
+                forced = forced_state(child.get("endpoint"))
+                return Resolution(Outcome.FOUND, forced) if forced is not None else _FOUND
+            if found is Match.PARTIAL:
+                partial = True
+    return _WRONG_METHOD if partial else _NOT_FOUND
+
+
+class RouteTable:
+    """The routes of one app, with a bounded cache of request resolutions."""
+
+    def __init__(
+        self, routes: Sequence[Any] | None, docs_paths: Iterable[str] = DOCS_PATHS
+    ) -> None:
+        #: ``None`` for an app without a route list: every request counts as found.
+        self.known = routes is not None
+        self.source: Sequence[Any] = routes if routes is not None else ()
+        self.source_len = len(self.source)
+        self.nodes = build_nodes(self.source)
+        flat = _walk(self.nodes, [])
+        self.has_forced_on = any(isinstance(n, _Endpoint) and n.forced for n in flat) or any(
+            isinstance(n, _Opaque) for n in flat
+        )
+        self.uses_host = any(isinstance(n, (_Branch, _Opaque)) and _needs_host(n) for n in flat)
+        self.docs_paths = frozenset(p for p in docs_paths if p)
+        self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
+            self._resolve
+        )
+
+    def is_stale(self) -> bool:
+        return len(self.source) != self.source_len
+
+    def _resolve(self, websocket: bool, method: str, path: str, host: str) -> Resolution:
+        if not self.known:
+            return _FOUND
+        return _resolve(self.nodes, websocket, method, path, host)
+
+
+def _needs_host(node: _Node) -> bool:
+    return isinstance(node, _Opaque) or (isinstance(node, _Branch) and node.by_host)
+
+
+def docs_paths_of(app: Any) -> list[str]:
+    """FastAPI's documentation URLs: the defaults plus the app's own configured ones."""
+    paths = list(DOCS_PATHS)
+    for attr in ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url"):
+        value = getattr(app, attr, None)
+        if isinstance(value, str) and value:
+            paths.append(value)
+    return paths
+
+
+def route_path(scope: MutableMapping[str, Any]) -> str:
+    """The path the router matches on: ``path`` less the proxy prefix ``root_path``."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :] or "/"
+    return path
+
+
+def host_of(scope: MutableMapping[str, Any]) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            return str(value.decode("latin-1")).split(":")[0]
+    return ""

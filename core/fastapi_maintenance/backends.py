@@ -1,0 +1,72 @@
+"""State drivers: the base class and the registry that finds drivers by name or URL.
+
+``EnvVarBackend`` and ``LocalFileBackend`` are resolved through the registry (entry
+points ``env`` and ``file``), exactly like a third-party driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._backend import BaseStateBackend
+from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
+from ._state import state
+
+__all__ = [  # noqa: F822 - EnvVarBackend and LocalFileBackend come from __getattr__
+    "ENTRY_POINT_GROUP",
+    "BackendInfo",
+    "BackendNameConflictWarning",
+    "BaseStateBackend",
+    "EnvVarBackend",
+    "LocalFileBackend",
+    "available_backends",
+    "backend_info",
+    "create_backend",
+    "get_backend_class",
+    "register_backend",
+    "register_plugin",
+    "unregister_backend",
+]
+
+_BUILTIN_NAMES = {"EnvVarBackend": "env", "LocalFileBackend": "file"}
+
+
+def available_backends() -> list[str]:
+    """The names of every driver that can be used, sorted."""
+    return state.registry.names()
+
+
+def get_backend_class(name: str) -> type[BaseStateBackend]:
+    """The driver class registered as ``name``; ``BackendNotFoundError`` lists the names."""
+    return state.registry.get(name)
+
+
+def create_backend(spec: str, **options: Any) -> BaseStateBackend:
+    """A backend from a driver name plus options (``"file", file_path=...``) or a URL."""
+    return state.registry.create(spec, **options)
+
+
+def register_backend(name: str, cls: type[BaseStateBackend], *, replace: bool = False) -> None:
+    """Make ``cls`` available as ``name`` in this process, without packaging a plugin."""
+    state.registry.register(name, cls, replace=replace)
+
+
+def unregister_backend(name: str) -> None:
+    """Undo :func:`register_backend`."""
+    state.registry.unregister(name)
+
+
+def register_plugin(plugin: object, name: str | None = None) -> None:
+    """Register a module or object implementing hooks from :mod:`fastapi_maintenance.hookspecs`."""
+    state.registry.add_plugin(plugin, name=name)
+
+
+def backend_info() -> list[BackendInfo]:
+    """Every driver with its distribution and version, and why it fails to load if it does."""
+    return state.registry.info()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BUILTIN_NAMES:
+        return state.registry.get(_BUILTIN_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

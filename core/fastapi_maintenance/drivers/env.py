@@ -1,0 +1,74 @@
+"""The ``env`` driver: maintenance mode read from an environment variable."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .._backend import BaseStateBackend
+from .._errors import BackendConfigError
+from .._values import parse_bool
+
+logger = logging.getLogger("fastapi_maintenance")
+
+DEFAULT_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
+
+
+class EnvVarBackend(BaseStateBackend):
+    """Read-only: the state is the value of ``var_name`` (default ``FASTAPI_MAINTENANCE_MODE``).
+
+    ``1 yes y true t on`` mean on, ``0 no n false f off`` or empty mean off (trimmed,
+    case-insensitive); any other value logs a warning once and counts as off.
+    ``env://MY_VAR`` selects the variable by URL.
+    """
+
+    read_only: ClassVar[bool] = True
+
+    def __init__(self, var_name: str | None = None) -> None:
+        self.var_name = var_name
+        self._warned_about: str | None = None
+
+    @property
+    def _var_name(self) -> str:
+        return self.var_name or DEFAULT_VAR_NAME
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> EnvVarBackend:
+        parts = urlsplit(url)
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise BackendConfigError(
+                f"an env URL names only the variable, as env://VAR_NAME; got {url!r}"
+            )
+        return cls(var_name=parts.netloc or options.pop("var_name", None), **options)
+
+    def _read(self) -> bool:
+        raw = os.environ.get(self._var_name, "")
+        try:
+            return parse_bool(raw)
+        except ValueError as exc:
+            if self._warned_about != raw:
+                self._warned_about = raw
+                logger.warning(
+                    "environment variable %s: %s; maintenance mode counts as off",
+                    self._var_name,
+                    exc,
+                )
+            return False
+
+    def cached_value(self) -> bool:
+        return self._read()
+
+    async def get_value(self) -> bool:
+        return self._read()
+
+    async def set_value(self, value: bool) -> None:
+        logger.warning(
+            "cannot set maintenance mode through environment variable %s: it is read-only "
+            "at run time; set it before the application starts",
+            self._var_name,
+        )
+
+    def describe(self) -> str:
+        return f"env: {self._var_name}"

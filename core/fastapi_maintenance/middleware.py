@@ -1,0 +1,232 @@
+"""``MaintenanceModeMiddleware``: a pure ASGI middleware that answers 503 during maintenance."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from ._api import BackendSpec, resolve_backend
+from ._backend import BaseStateBackend
+from ._logonce import Problems
+from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
+from ._state import default_backend, state
+from .responses import DEFAULT_RETRY_AFTER, maintenance_response
+
+logger = logging.getLogger("fastapi_maintenance")
+
+ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
+ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
+
+#: WebSocket close code 1013, "Try Again Later".
+WS_TRY_AGAIN_LATER = 1013
+DEFAULT_STATE_TIMEOUT = 1.0
+
+
+class MaintenanceModeMiddleware:
+    """Answer every request with 503 while maintenance mode is on.
+
+    Precedence, from strongest: a route forced on, a route forced off, the docs routes
+    and ``exempt_handler``, an open ``maintenance_mode_on`` block, then
+    ``enable_maintenance`` if given, else the backend's state. Requests for routes that
+    do not exist keep their 404/405.
+
+    ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
+    by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        enable_maintenance: bool | None = None,
+        backend: BackendSpec | None = None,
+        exempt_handler: ExemptHandler | None = None,
+        response_handler: ResponseHandler | None = None,
+        *,
+        backend_options: dict[str, Any] | None = None,
+        retry_after: int | None = DEFAULT_RETRY_AFTER,
+        state_timeout: float = DEFAULT_STATE_TIMEOUT,
+    ) -> None:
+        self.app = app
+        self.enable_maintenance = enable_maintenance
+        self.backend = resolve_backend(backend, backend_options)
+        self.exempt_handler = exempt_handler
+        self.response_handler = response_handler
+        self.retry_after = retry_after
+        self.state_timeout = state_timeout
+        if self.backend is not None:
+            state.middleware = self.backend
+        self._table: RouteTable | None = None
+        self._last_known: bool | None = None
+        self._problems = Problems()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)
+            return
+        table = self._table
+        if table is None or table.is_stale():
+            table = self._build_table(scope)
+        on = self.enable_maintenance
+        if on is None:
+            backend = self.backend or default_backend()
+            on = backend.cached_value()
+            if on is None:
+                on = await self._read_state(backend)
+        if (on or state.override_depth or table.has_forced_on) and await self._blocks(
+            scope, receive, send, table, bool(on or state.override_depth)
+        ):
+            return
+        await self.app(scope, receive, send)
+
+    # deciding ------------------------------------------------------------------------
+
+    async def _blocks(
+        self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool
+    ) -> bool:
+        """Answer the request with the maintenance response if it is blocked."""
+        websocket = scope["type"] == "websocket"
+        path = route_path(scope)
+        host = host_of(scope) if table.uses_host else ""
+        found = table.resolve(websocket, scope.get("method", ""), path, host)
+        if found.outcome is not Outcome.FOUND or found.forced is False:
+            return False
+        if found.forced is None:
+            if not on or path in table.docs_paths:
+                return False
+            connection = WebSocket(scope, receive, send) if websocket else Request(scope, receive)
+            if await self._is_exempt(connection):
+                return False
+        if websocket:
+            await self._refuse_websocket(receive, send)
+        else:
+            response = await self._response(Request(scope, receive))
+            await response(scope, receive, send)
+        return True
+
+    async def _is_exempt(self, connection: HTTPConnection) -> bool:
+        if self.exempt_handler is None:
+            return False
+        try:
+            return bool(await _call(self.exempt_handler, connection))
+        except Exception as exc:
+            self._problems.report(
+                f"exempt:{type(exc).__name__}:{exc}",
+                "exempt_handler raised %r; the request is treated as not exempt",
+                exc,
+                exc_info=True,
+            )
+            return False
+
+    async def _response(self, request: Request) -> Response:
+        if self.response_handler is not None:
+            try:
+                response = await _call(self.response_handler, request)
+                if isinstance(response, Response):
+                    return response
+                raise TypeError(f"expected a starlette Response, got {type(response).__name__}")
+            except Exception as exc:
+                self._problems.report(
+                    f"response:{type(exc).__name__}:{exc}",
+                    "response_handler raised %r; answering with the default maintenance response",
+                    exc,
+                    exc_info=True,
+                )
+        return maintenance_response(request, self.retry_after)
+
+    async def _refuse_websocket(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": WS_TRY_AGAIN_LATER, "reason": "maintenance"})
+
+    # state ---------------------------------------------------------------------------
+
+    async def _read_state(self, backend: BaseStateBackend) -> bool:
+        """Ask a driver that keeps no cache, within ``state_timeout``.
+
+        On failure the last known state is used, and the outage is logged once.
+        """
+        key = f"state:{id(backend)}"
+        try:
+            value = bool(await _within(backend.get_value(), self.state_timeout))
+        except Exception as exc:
+            assumed = bool(self._last_known)
+            cause = "timed out" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+            self._problems.report(
+                key,
+                "cannot read maintenance state from %s (%s); assuming %s until it answers",
+                backend.describe(),
+                cause,
+                "on" if assumed else "off",
+            )
+            return assumed
+        self._problems.resolved(
+            key, "maintenance state from %s is readable again", backend.describe()
+        )
+        self._last_known = value
+        return value
+
+    def _build_table(self, scope: Scope) -> RouteTable:
+        app = scope.get("app") or self.app
+        routes = getattr(app, "routes", None)
+        table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app))
+        self._table = table
+        return table
+
+    # lifespan ------------------------------------------------------------------------
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def receive_and_start() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self._call_backend("start")
+            return message
+
+        async def close_and_send(message: Message) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                await self._call_backend("aclose")
+            await send(message)
+
+        await self.app(scope, receive_and_start, close_and_send)
+
+    async def _call_backend(self, method: str) -> None:
+        """Start or close the backend; a failure is logged, never allowed to stop the app."""
+        try:
+            backend = self.backend or default_backend()
+            await getattr(backend, method)()
+        except Exception:
+            logger.exception("maintenance backend %s() failed", method)
+
+
+async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
+    """Call a sync function, an async function or an object with an async ``__call__``."""
+    result = handler(argument)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover
+
+    async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
+        return await asyncio.wait_for(awaitable, seconds)
