@@ -7,39 +7,38 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = ["3.11"]
 # The core with its CLI and test tools, plus every first-party plugin distribution.
 INSTALL = ["-e", ".[test,cli]", "-e", "plugins/redis"]
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite, including the Redis and multi-process tests."""
     session.install(*INSTALL)
     session.run("pytest", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core package."""
     session.install(*INSTALL, "mypy")
     session.run("mypy")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def docs(session: nox.Session) -> None:
     """Check that every page links to pages that exist and every Python example compiles."""
     session.run("python", "docs/check_docs.py")
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def bench(session: nox.Session) -> None:
     """Per-request cost of the middleware against a bare app, and Redis propagation."""
     session.install(*INSTALL)
