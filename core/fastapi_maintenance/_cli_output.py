@@ -1,0 +1,112 @@
+"""How the command line shows things: rich when on a terminal, plain lines when piped."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ._cli_backend import DriverRow
+
+
+def _console(*, stderr: bool = False) -> Console:
+    # soft_wrap keeps each message on one line when piped; highlight=False keeps user text as is.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _icon(console: Console, emoji: str) -> str:
+    """The emoji and a space, or nothing on an output that cannot encode it."""
+    return f"{emoji} " if console.encoding.lower().replace("-", "").startswith("utf") else ""
+
+
+def show_state(value: bool, where: str, *, changed: bool = False) -> None:
+    """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it."""
+    console = _console()
+    word, style, emoji = ("ON", "bold red", "🔴") if value else ("OFF", "bold green", "🟢")
+    verb = "is now" if changed else "is"
+    console.print(
+        Text.assemble(
+            _icon(console, emoji), f"Maintenance mode {verb} ", (word, style), f" ({where})"
+        )
+    )
+
+
+def show_error(message: str) -> None:
+    """One line on stderr saying what went wrong."""
+    console = _console(stderr=True)
+    console.print(Text.assemble(_icon(console, "❌"), ("Error: ", "bold red"), message))
+
+
+def show_warning(message: str) -> None:
+    """One line on stderr about something that works but deserves attention."""
+    console = _console(stderr=True)
+    console.print(Text.assemble(_icon(console, "⚠️"), ("Warning: ", "bold yellow"), message))
+
+
+class _WarningHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        show_warning(record.getMessage())
+
+
+@contextlib.contextmanager
+def diagnostics_on_stderr() -> Iterator[None]:
+    """Show what drivers log and warn as single lines on stderr, not as source excerpts."""
+    logger = logging.getLogger("fastapi_maintenance")
+    handler = _WarningHandler(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            yield
+    finally:
+        logger.removeHandler(handler)
+        for warning in caught:
+            show_warning(str(warning.message))
+
+
+def show_json(data: object) -> None:
+    """Machine-readable output: one JSON document on stdout."""
+    print(json.dumps(data))
+
+
+def state_json(value: bool, where: str) -> dict[str, object]:
+    return {"maintenance": value, "backend": where}
+
+
+def _yes_no(flag: bool | None, yes: str, no: str) -> Text:
+    if flag is None:
+        return Text("?", style="dim")
+    return Text(yes if flag else no)
+
+
+def show_drivers(rows: Sequence[DriverRow]) -> None:
+    """A table of drivers; a broken one shows its error in the last column."""
+    table = Table(title="State drivers")
+    table.add_column("name", style="bold")
+    table.add_column("distribution", overflow="fold")
+    table.add_column("version")
+    table.add_column("URL")
+    table.add_column("access")
+    table.add_column("status", overflow="fold")
+    for row in rows:
+        status = Text(f"error: {row.error}", style="red") if row.error else Text("ok", "green")
+        table.add_row(
+            row.name,
+            row.distribution or row.source,
+            row.version or "-",
+            _yes_no(row.supports_url, "yes", "no"),
+            _yes_no(row.read_only, "read-only", "writable"),
+            status,
+        )
+    _console().print(table)
+
+
+def drivers_json(rows: Sequence[DriverRow]) -> list[dict[str, object]]:
+    return [asdict(row) for row in rows]
