@@ -61,7 +61,9 @@ class _Branch:
 class _Opaque:
     """A route type we do not know: ask the route itself."""
 
-    route: BaseRoute
+    route: Any
+    #: Whether the route may lead to a forced endpoint (unknown routes may; fallbacks not).
+    forcible: bool = True
 
 
 _Node = _Endpoint | _Branch | _Opaque
@@ -85,37 +87,65 @@ def _original(route: Any) -> Any:
     return getattr(route, "original_route", route)
 
 
-def build_nodes(routes: Iterable[Any]) -> tuple[_Node, ...]:
-    nodes: list[_Node] = []
-    for route in _effective_routes(list(routes)):
-        kind = _original(route)
-        if isinstance(kind, Mount):
-            path = str(route.path).rstrip("/")
-            regex = compile_path(path + "/{path:path}")[0]
-            nodes.append(_Branch(regex, False, _children(route.app)))
-        elif isinstance(kind, Host):
-            regex = compile_path(str(route.host))[0]
-            nodes.append(_Branch(regex, True, _children(route.app)))
-        elif getattr(route, "path", None) is not None and hasattr(route, "endpoint"):
-            methods = getattr(route, "methods", None)
-            nodes.append(
-                _Endpoint(
-                    regex=compile_path(str(route.path))[0],
-                    methods=frozenset(methods) if methods else None,
-                    websocket=isinstance(kind, WebSocketRoute),
-                    forced=forced_state(route.endpoint),
+class _Builder:
+    """Builds the nodes of an app and remembers every route list it read, to spot changes."""
+
+    def __init__(self) -> None:
+        self.watched: list[tuple[Sequence[Any], int]] = []
+        self._seen: set[int] = set()
+
+    def _watch(self, routes: Sequence[Any]) -> None:
+        if id(routes) in self._seen:
+            return
+        self._seen.add(id(routes))
+        self.watched.append((routes, len(routes)))
+        for route in routes:
+            # A lazily included router (FastAPI 0.137+) reads its router's routes on use.
+            included = getattr(getattr(route, "original_router", None), "routes", None)
+            if isinstance(included, list):
+                self._watch(included)
+
+    def nodes(self, routes: Sequence[Any], app: Any = None) -> tuple[_Node, ...]:
+        self._watch(routes)
+        nodes: list[_Node] = []
+        for route in _effective_routes(list(routes)):
+            kind = _original(route)
+            if isinstance(kind, Mount):
+                path = str(route.path).rstrip("/")
+                regex = compile_path(path + "/{path:path}")[0]
+                nodes.append(_Branch(regex, False, self.children(route.app)))
+            elif isinstance(kind, Host):
+                regex = compile_path(str(route.host))[0]
+                nodes.append(_Branch(regex, True, self.children(route.app)))
+            elif getattr(route, "path", None) is not None and hasattr(route, "endpoint"):
+                methods = getattr(route, "methods", None)
+                nodes.append(
+                    _Endpoint(
+                        regex=compile_path(str(route.path))[0],
+                        methods=frozenset(methods) if methods else None,
+                        websocket=isinstance(kind, WebSocketRoute),
+                        forced=forced_state(route.endpoint),
+                    )
                 )
-            )
-        elif isinstance(kind, BaseRoute):
-            nodes.append(_Opaque(kind))
-    return tuple(nodes)
+            elif isinstance(kind, BaseRoute):
+                nodes.append(_Opaque(kind))
+        nodes.extend(_Opaque(route, forcible=False) for route in _fallback_routes(app))
+        return tuple(nodes)
+
+    def children(self, app: Any) -> tuple[_Node, ...] | None:
+        routes = getattr(app, "routes", None)
+        if isinstance(routes, (list, tuple)):
+            return self.nodes(routes, app)
+        return None
 
 
-def _children(app: Any) -> tuple[_Node, ...] | None:
-    routes = getattr(app, "routes", None)
-    if isinstance(routes, (list, tuple)):
-        return build_nodes(routes)
-    return None
+def _fallback_routes(app: Any) -> list[Any]:
+    """Routes a FastAPI router tries only when no other route matched (``router.frontend``)."""
+    router = getattr(app, "router", app)
+    low_priority = getattr(router, "_iter_low_priority_routes", None)
+    if not callable(low_priority):
+        return []
+    return [route for route in low_priority() if callable(getattr(route, "matches", None))]
 
 
 def _walk(nodes: Iterable[_Node], nodes_flat: list[_Node]) -> list[_Node]:
@@ -146,6 +176,9 @@ def _resolve(
             child_path = path if node.by_host else "/" + match.group("path")
             return _resolve(node.children, websocket, method, child_path, host)
         else:
+            if not node.forcible and partial:
+                # The router answers 405 before it looks at its fallback routes.
+                break
             scope = {
                 "type": "websocket" if websocket else "http",
                 "path": path,
@@ -166,25 +199,29 @@ class RouteTable:
     """The routes of one app, with a bounded cache of request resolutions."""
 
     def __init__(
-        self, routes: Sequence[Any] | None, docs_paths: Iterable[str] = DOCS_PATHS
+        self,
+        routes: Sequence[Any] | None,
+        docs_paths: Iterable[str] = DOCS_PATHS,
+        app: Any = None,
     ) -> None:
         #: ``None`` for an app without a route list: every request counts as found.
         self.known = routes is not None
-        self.source: Sequence[Any] = routes if routes is not None else ()
-        self.source_len = len(self.source)
-        self.nodes = build_nodes(self.source)
+        builder = _Builder()
+        self.nodes = builder.nodes(routes, app) if routes is not None else ()
+        self._watched = tuple(builder.watched)
         flat = _walk(self.nodes, [])
         self.has_forced_on = any(isinstance(n, _Endpoint) and n.forced for n in flat) or any(
-            isinstance(n, _Opaque) for n in flat
+            isinstance(n, _Opaque) and n.forcible for n in flat
         )
-        self.uses_host = any(isinstance(n, (_Branch, _Opaque)) and _needs_host(n) for n in flat)
+        self.uses_host = any(_needs_host(n) for n in flat)
         self.docs_paths = frozenset(p for p in docs_paths if p)
         self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
 
     def is_stale(self) -> bool:
-        return len(self.source) != self.source_len
+        """Whether a route was added to or removed from any route list the table was built from."""
+        return any(len(routes) != length for routes, length in self._watched)
 
     def _resolve(self, websocket: bool, method: str, path: str, host: str) -> Resolution:
         if not self.known:
@@ -211,7 +248,7 @@ def route_path(scope: MutableMapping[str, Any]) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
-        return path[len(root) :] or "/"
+        return path[len(root) :]
     return path
 
 

@@ -183,7 +183,7 @@ class MaintenanceModeMiddleware:
     def _build_table(self, scope: Scope) -> RouteTable:
         app = scope.get("app") or self.app
         routes = getattr(app, "routes", None)
-        table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app))
+        table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
         self._table = table
         return table
 
