@@ -1,0 +1,378 @@
+"""The middleware resolves a request the way the router does, whatever the routing shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
+from starlette.routing import Host
+
+from .support import MemoryBackend
+
+pytestmark = pytest.mark.anyio
+
+#: FastAPI deprecates ``FastAPI(root_path=...)`` but still honours it; apps use it.
+ROOT_PATH_DEPRECATED = pytest.mark.filterwarnings(
+    "ignore:The `root_path` parameter is deprecated:fastapi.exceptions.FastAPIDeprecationWarning"
+)
+
+
+def _behind_middleware(app: FastAPI, **options: Any) -> FastAPI:
+    app.add_middleware(MaintenanceModeMiddleware, **options)
+    return app
+
+
+def _nested_routers() -> FastAPI:
+    """/v1/shop/orders/... through two levels of included routers with prefixes."""
+    orders = APIRouter(prefix="/orders")
+
+    @orders.get("/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        return {"order": order_id}
+
+    @orders.get("/status/ping")
+    @force_maintenance_mode_off
+    async def ping() -> str:
+        return "pong"
+
+    shop = APIRouter(prefix="/shop")
+    shop.include_router(orders)
+    app = FastAPI()
+    app.include_router(shop, prefix="/v1")
+    return app
+
+
+async def test_route_of_nested_included_routers_is_in_maintenance(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_nested_routers(), enable_maintenance=True))
+    assert (await client.get("/v1/shop/orders/7")).status_code == 503
+
+
+async def test_route_of_nested_included_routers_answers_when_off(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_nested_routers(), enable_maintenance=False))
+    assert (await client.get("/v1/shop/orders/7")).json() == {"order": 7}
+
+
+async def test_forced_off_route_of_an_included_router_stays_open(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_nested_routers(), enable_maintenance=True))
+    assert (await client.get("/v1/shop/orders/status/ping")).status_code == 200
+
+
+async def test_unknown_path_under_an_included_router_keeps_its_404(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_nested_routers(), enable_maintenance=True))
+    assert (await client.get("/v1/shop/orders/7/extra")).status_code == 404
+
+
+async def test_route_added_to_an_included_router_after_the_first_request_is_seen(
+    client_for: Any,
+) -> None:
+    orders = APIRouter(prefix="/orders")
+    app = FastAPI()
+    app.include_router(orders)
+    backend = MemoryBackend(True)
+    client = client_for(_behind_middleware(app, backend=backend))
+    assert (await client.get("/orders/late")).status_code == 404
+
+    @orders.get("/late")
+    async def late() -> str:
+        return "late"
+
+    assert (await client.get("/orders/late")).status_code == 503
+
+
+# Mount --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def static_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "logo.txt").write_text("logo")
+    return folder
+
+
+def _with_mounts(static_dir: Path) -> FastAPI:
+    sub = FastAPI()
+
+    @sub.get("/report")
+    async def report() -> str:
+        return "report"
+
+    @sub.get("/status")
+    @force_maintenance_mode_off
+    async def status() -> str:
+        return "ok"
+
+    app = FastAPI()
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.mount("/admin", sub)
+    return app
+
+
+async def test_static_files_are_served_when_off(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=False))
+    assert (await client.get("/static/logo.txt")).text == "logo"
+
+
+async def test_static_files_are_in_maintenance(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=True))
+    assert (await client.get("/static/logo.txt")).status_code == 503
+
+
+async def test_mounted_app_is_in_maintenance(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=True))
+    assert (await client.get("/admin/report")).status_code == 503
+
+
+async def test_mounted_app_answers_when_off(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=False))
+    assert (await client.get("/admin/report")).json() == "report"
+
+
+async def test_forced_off_route_inside_a_mounted_app_stays_open(
+    client_for: Any, static_dir: Path
+) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=True))
+    assert (await client.get("/admin/status")).status_code == 200
+
+
+async def test_unknown_path_inside_a_mounted_app_keeps_its_404(
+    client_for: Any, static_dir: Path
+) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=True))
+    assert (await client.get("/admin/nothing")).status_code == 404
+
+
+async def test_route_added_to_a_mounted_app_after_the_first_request_is_seen(
+    client_for: Any,
+) -> None:
+    sub = FastAPI()
+    app = FastAPI()
+    app.mount("/admin", sub)
+    client = client_for(_behind_middleware(app, enable_maintenance=True))
+    assert (await client.get("/admin/late")).status_code == 404
+
+    @sub.get("/late")
+    async def late() -> str:
+        return "late"
+
+    assert (await client.get("/admin/late")).status_code == 503
+
+
+def _with_frontend(static_dir: Path, **options: Any) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/checkout")
+    async def checkout() -> str:
+        return "paid"
+
+    app.frontend("/", directory=static_dir)
+    return _behind_middleware(app, **options)
+
+
+async def test_frontend_build_is_served_when_off(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_with_frontend(static_dir, enable_maintenance=False))
+    assert (await client.get("/logo.txt")).text == "logo"
+
+
+async def test_frontend_build_is_in_maintenance(client_for: Any, static_dir: Path) -> None:
+    client = client_for(_with_frontend(static_dir, enable_maintenance=True))
+    assert (await client.get("/logo.txt")).status_code == 503
+
+
+async def test_wrong_method_wins_over_the_frontend_fallback(
+    client_for: Any, static_dir: Path
+) -> None:
+    client = client_for(_with_frontend(static_dir, enable_maintenance=True))
+    assert (await client.get("/checkout")).status_code == 405
+
+
+# Host ---------------------------------------------------------------------------------
+
+
+def _with_hosts() -> FastAPI:
+    api = FastAPI()
+
+    @api.get("/users")
+    async def users() -> list[str]:
+        return ["ada"]
+
+    @api.get("/ping")
+    @force_maintenance_mode_off
+    async def ping() -> str:
+        return "pong"
+
+    app = FastAPI()
+    app.router.routes.append(Host("api.example.com", app=api))
+    return app
+
+
+async def test_host_routed_app_is_in_maintenance(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_with_hosts(), enable_maintenance=True))
+    response = await client.get("/users", headers={"host": "api.example.com"})
+    assert response.status_code == 503
+
+
+async def test_forced_off_route_behind_a_host_stays_open(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_with_hosts(), enable_maintenance=True))
+    response = await client.get("/ping", headers={"host": "api.example.com:8000"})
+    assert response.status_code == 200
+
+
+async def test_other_host_keeps_its_404(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_with_hosts(), enable_maintenance=True))
+    response = await client.get("/users", headers={"host": "www.example.com"})
+    assert response.status_code == 404
+
+
+# root_path ----------------------------------------------------------------------------
+
+
+def _shop(**app_options: Any) -> FastAPI:
+    app = FastAPI(**app_options)
+
+    @app.get("/items")
+    async def items() -> list[int]:
+        return [1]
+
+    @app.get("/health")
+    @force_maintenance_mode_off
+    async def health() -> str:
+        return "ok"
+
+    return app
+
+
+@ROOT_PATH_DEPRECATED
+async def test_app_with_root_path_is_in_maintenance(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_shop(root_path="/api"), enable_maintenance=True))
+    assert (await client.get("/items")).status_code == 503
+    assert (await client.get("/api/items")).status_code == 503
+
+
+@ROOT_PATH_DEPRECATED
+async def test_app_with_root_path_keeps_forced_off_routes_open(client_for: Any) -> None:
+    client = client_for(_behind_middleware(_shop(root_path="/api"), enable_maintenance=True))
+    assert (await client.get("/api/health")).status_code == 200
+
+
+async def test_proxy_root_path_in_the_scope_is_honoured(client_for: Any) -> None:
+    """As under ``uvicorn --root-path /api``: the scope's path includes the prefix."""
+    app = _behind_middleware(_shop(), enable_maintenance=True)
+    transport = httpx.ASGITransport(app=app, root_path="/api")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/api/items")).status_code == 503
+        assert (await client.get("/api/health")).status_code == 200
+        assert (await client.get("/api/missing")).status_code == 404
+
+
+# routes added later ------------------------------------------------------------------
+
+
+async def test_route_added_after_the_first_request_is_picked_up(client_for: Any) -> None:
+    app = _behind_middleware(_shop(), enable_maintenance=True)
+    client = client_for(app)
+    assert (await client.get("/late")).status_code == 404
+
+    @app.get("/late")
+    async def late() -> str:
+        return "late"
+
+    assert (await client.get("/late")).status_code == 503
+
+
+async def test_forced_on_route_added_after_the_first_request_is_picked_up(
+    client_for: Any,
+) -> None:
+    app = _behind_middleware(_shop(), enable_maintenance=False)
+    client = client_for(app)
+    assert (await client.get("/items")).status_code == 200
+
+    @app.get("/retired")
+    @force_maintenance_mode_on
+    async def retired() -> str:
+        return "retired"
+
+    assert (await client.get("/retired")).status_code == 503
+
+
+# forced routes bind to methods ---------------------------------------------------------
+
+
+def _orders(**options: Any) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/orders")
+    @force_maintenance_mode_off
+    async def list_orders() -> list[int]:
+        return []
+
+    @app.post("/orders")
+    async def create_order() -> str:
+        return "created"
+
+    @app.get("/reports")
+    @force_maintenance_mode_on
+    async def read_reports() -> list[int]:
+        return []
+
+    @app.post("/reports")
+    async def create_report() -> str:
+        return "created"
+
+    return _behind_middleware(app, **options)
+
+
+async def test_forced_off_get_does_not_open_post_on_the_same_path(client_for: Any) -> None:
+    client = client_for(_orders(enable_maintenance=True))
+    assert (await client.get("/orders")).status_code == 200
+    assert (await client.post("/orders")).status_code == 503
+
+
+async def test_forced_on_get_does_not_close_post_on_the_same_path(client_for: Any) -> None:
+    client = client_for(_orders(enable_maintenance=False))
+    assert (await client.get("/reports")).status_code == 503
+    assert (await client.post("/reports")).status_code == 200
+
+
+# decorator order ----------------------------------------------------------------------
+
+
+def _decorated_above(**options: Any) -> FastAPI:
+    app = FastAPI()
+
+    @force_maintenance_mode_off
+    @app.get("/above-off")
+    async def above_off() -> str:
+        return "open"
+
+    @force_maintenance_mode_on
+    @app.get("/above-on")
+    async def above_on() -> str:
+        return "closed"
+
+    return _behind_middleware(app, **options)
+
+
+async def test_force_off_works_above_the_route_decorator(client_for: Any) -> None:
+    client = client_for(_decorated_above(enable_maintenance=True))
+    assert (await client.get("/above-off")).status_code == 200
+
+
+async def test_force_on_works_above_the_route_decorator(client_for: Any) -> None:
+    client = client_for(_decorated_above(enable_maintenance=False))
+    assert (await client.get("/above-on")).status_code == 503
+
+
+async def test_decorators_work_below_the_route_decorator(client_for: Any) -> None:
+    client = client_for(_orders(enable_maintenance=True))
+    assert (await client.get("/orders")).status_code == 200
+    assert (await client.get("/reports")).status_code == 503
