@@ -1,0 +1,175 @@
+"""The driver's settings: parsed from keyword arguments or a URL, checked once, up front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from fastapi_maintenance import BackendConfigError, BaseStateBackend
+from redis.asyncio import Redis
+from redis.asyncio.connection import URL_QUERY_ARGUMENT_PARSERS, ConnectionPool
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
+
+DEFAULT_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_KEY = "fastapi_maintenance:state"
+#: Seconds between two full re-reads of the key, and the longest reconnection delay.
+DEFAULT_RESYNC_INTERVAL = 5.0
+#: Seconds any single Redis call, and the start-up read, may take.
+DEFAULT_TIMEOUT = 1.0
+
+SCHEMES = ("redis", "rediss", "unix")
+#: The driver's own options; every other URL query parameter goes to redis-py.
+DRIVER_OPTIONS = ("key", "channel", "assume", "resync_interval", "timeout")
+
+
+@dataclass(frozen=True)
+class RedisOptions:
+    """Everything the driver needs to know, validated."""
+
+    key: str = DEFAULT_KEY
+    channel: str = f"{DEFAULT_KEY}:changes"
+    assume: bool = False
+    resync_interval: float = DEFAULT_RESYNC_INTERVAL
+    timeout: float = DEFAULT_TIMEOUT
+    #: ``None`` when the application hands over its own client.
+    url: str | None = DEFAULT_URL
+    #: Keyword arguments for ``redis.asyncio.Redis.from_url``.
+    redis_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def new_client(self) -> Redis:
+        """A client of our own, with the driver's timeouts unless the URL or options set them."""
+        assert self.url is not None
+        kwargs = {
+            "socket_timeout": self.timeout,
+            "socket_connect_timeout": self.timeout,
+            # One quick retry spares a false alarm on a stale pooled connection; the
+            # driver's own reconnection loop does the rest, with backoff.
+            "retry": Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.05), retries=1),
+            **self.redis_kwargs,
+        }
+        return Redis.from_url(self.url, **kwargs)
+
+
+def build_options(
+    url: str | None,
+    *,
+    client: object | None,
+    key: object,
+    channel: object,
+    assume: object,
+    resync_interval: object,
+    timeout: object,
+    redis_kwargs: dict[str, Any],
+) -> RedisOptions:
+    """Check every option; the error says what was wrong and what is accepted."""
+    if client is not None:
+        if url is not None:
+            raise BackendConfigError("give the redis driver a url or a client, not both")
+        if not isinstance(client, Redis):
+            raise BackendConfigError(
+                "client must be a redis.asyncio.Redis instance (the asyncio client), "
+                f"got {type(client).__module__}.{type(client).__qualname__}"
+            )
+        if redis_kwargs:
+            raise BackendConfigError(
+                f"redis connection option(s) {', '.join(sorted(redis_kwargs))} only apply "
+                "when the driver creates its own client; configure the client you pass instead"
+            )
+    key_text = _name("key", key)
+    return RedisOptions(
+        key=key_text,
+        channel=f"{key_text}:changes" if channel is None else _name("channel", channel),
+        assume=_state("assume", assume),
+        resync_interval=_seconds("resync_interval", resync_interval),
+        timeout=_seconds("timeout", timeout),
+        url=None if client is not None else _checked_url(url or DEFAULT_URL, redis_kwargs),
+        redis_kwargs=_redis_kwargs(redis_kwargs),
+    )
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """Take the driver's own options out of a URL's query; the rest stays for redis-py."""
+    parts = urlsplit(url)
+    ours: dict[str, str] = {}
+    theirs: list[tuple[str, str]] = []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name in DRIVER_OPTIONS:
+            ours[name] = value
+        else:
+            theirs.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(theirs))), ours
+
+
+def redacted(url: str) -> str:
+    """The URL without its password or query (where redis-py also accepts a password)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name = user.partition(":")[0]
+        netloc = f"{name}:***@{host}" if ":" in user else f"{name}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
+
+
+def _name(option: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BackendConfigError(f"{option} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _state(option: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return BaseStateBackend._str_to_bool(value)
+        except ValueError as exc:
+            raise BackendConfigError(f"{option}: {exc}") from None
+    raise BackendConfigError(f"{option} must be a bool or a string such as on/off, got {value!r}")
+
+
+def _seconds(option: str, value: object) -> float:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not (0 < seconds < float("inf")) or isinstance(value, bool):
+        raise BackendConfigError(f"{option} must be a number of seconds > 0, got {value!r}")
+    return seconds
+
+
+def _redis_kwargs(options: dict[str, Any]) -> dict[str, Any]:
+    """Options that came in as strings (CLI ``--option k=v``) get redis-py's URL parsing."""
+    parsed = dict(options)
+    for name, value in options.items():
+        parser = URL_QUERY_ARGUMENT_PARSERS.get(name)
+        if parser is not None and isinstance(value, str):
+            try:
+                parsed[name] = parser(value)
+            except (TypeError, ValueError) as exc:
+                raise BackendConfigError(f"invalid value {value!r} for {name}: {exc}") from None
+    return parsed
+
+
+def _checked_url(url: str, options: dict[str, Any]) -> str:
+    """Let redis-py parse the URL and build (never connect) one connection, to fail early."""
+    if not isinstance(url, str):
+        raise BackendConfigError(f"url must be a string, got {url!r}")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in SCHEMES:
+        raise BackendConfigError(
+            f"a Redis URL starts with {', '.join(s + '://' for s in SCHEMES)}; "
+            f"got {redacted(url)!r}"
+        )
+    try:
+        ConnectionPool.from_url(url, **_redis_kwargs(options)).make_connection()  # type: ignore[no-untyped-call]
+    except (TypeError, ValueError) as exc:
+        raise BackendConfigError(
+            f"redis-py does not accept {redacted(url)!r} with options "
+            f"{sorted(options) or 'none'}: {exc}. The driver's own options are "
+            f"{', '.join(DRIVER_OPTIONS)}; redis-py's include "
+            f"{', '.join(sorted(URL_QUERY_ARGUMENT_PARSERS))}, password, username, client_name"
+        ) from None
+    return url

@@ -1,0 +1,68 @@
+"""Reconnection delays and the once-per-outage logging of the background follower."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+logger = logging.getLogger("fastapi_maintenance.redis")
+
+FIRST_DELAY = 0.05
+
+
+class Backoff:
+    """Doubling delays from :data:`FIRST_DELAY` up to ``cap``, each drawn in its upper half.
+
+    The jitter keeps a fleet of processes from reconnecting to a restarted Redis in step.
+    """
+
+    def __init__(self, cap: float) -> None:
+        self.cap = cap
+        self._attempt = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, FIRST_DELAY * 2 ** min(self._attempt, 32))
+        self._attempt += 1
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self._attempt = 0
+
+
+class Outage:
+    """Logs the first failure of an outage and its end, and nothing in between."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.cause: str | None = None
+
+    def failed(self, exc: BaseException, serving: bool, known: bool) -> None:
+        cause = describe_error(exc)
+        if self.cause is None:
+            logger.error(
+                "cannot follow the maintenance state in %s (%s); serving the %s state (%s) "
+                "until Redis answers again",
+                self.where,
+                cause,
+                "last known" if known else "assumed",
+                "on" if serving else "off",
+            )
+        else:
+            logger.debug("still cannot follow %s: %s", self.where, cause)
+        self.cause = cause
+
+    def recovered(self, value: bool) -> None:
+        if self.cause is not None:
+            logger.warning(
+                "following the maintenance state in %s again; it is %s",
+                self.where,
+                "on" if value else "off",
+            )
+            self.cause = None
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
