@@ -1,0 +1,78 @@
+"""Fixtures for the command line: an in-process runner, the installed script, state files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi_maintenance.cli import app
+from typer.testing import CliRunner, Result
+
+#: The console script installed next to the interpreter running the tests.
+SCRIPT = Path(sys.executable).with_name("fastapi-maintenance")
+
+Invoke = Callable[..., Result]
+RunScript = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture(autouse=True)
+def plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as a pipe gets it, wide enough that no message is wrapped."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "PY_COLORS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """``invoke("status", "--backend", "env")`` runs the command in this process."""
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(app, list(args))
+
+    return run
+
+
+@pytest.fixture
+def run_script() -> RunScript:
+    """``run_script("status", env={...})`` runs the installed console script in a new process."""
+    assert SCRIPT.exists(), f"console script not installed at {SCRIPT}"
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), *args],
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    """Where a test keeps its maintenance state; it does not exist yet."""
+    return tmp_path / "maintenance"
+
+
+@pytest.fixture
+def broken_plugin(tmp_path: Path) -> Path:
+    """A folder holding an installed distribution whose ``broken`` driver cannot be imported."""
+    site = tmp_path / "site"
+    info = site / "fm_broken_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fm-broken-plugin\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[fastapi_maintenance.backends]\nbroken = fm_no_such_module:Backend\n", encoding="utf-8"
+    )
+    return site

@@ -1,0 +1,101 @@
+"""``fastapi-maintenance status``: what the application would see, as exit code and sentence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import Invoke
+
+
+def test_status_is_off_and_exits_0_when_the_variable_is_unset(invoke: Invoke) -> None:
+    result = invoke("status")
+    assert result.exit_code == 0
+    assert "Maintenance mode is OFF (env: FASTAPI_MAINTENANCE_MODE)" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["1", "true", "ON", " yes "])
+def test_status_exits_3_when_the_variable_turns_maintenance_on(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", value)
+    result = invoke("status", "--backend", "env")
+    assert result.exit_code == 3
+    assert "Maintenance mode is ON" in result.stdout
+
+
+def test_status_reads_the_variable_named_by_var_name(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_MAINTENANCE", "1")
+    result = invoke("status", "--backend", "env", "--var-name", "SHOP_MAINTENANCE")
+    assert result.exit_code == 3
+    assert "(env: SHOP_MAINTENANCE)" in result.stdout
+
+
+def test_status_counts_a_garbage_variable_as_off_and_warns(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "maybe")
+    result = invoke("status")
+    assert result.exit_code == 0
+    assert "OFF" in result.stdout
+    assert "invalid maintenance state 'maybe'" in result.stderr
+
+
+def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> None:
+    result = invoke("status", "--backend", "file", "--file-path", str(state_file))
+    assert result.exit_code == 0
+    assert f"Maintenance mode is OFF (file: {state_file})" in result.stdout
+
+
+def test_status_reads_a_file_named_by_url(invoke: Invoke, state_file: Path) -> None:
+    state_file.write_text("1\n")
+    result = invoke("status", "--backend", state_file.as_uri())
+    assert result.exit_code == 3
+    assert f"(file: {state_file})" in result.stdout
+
+
+def test_status_uses_the_backend_variable_by_default(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, state_file: Path
+) -> None:
+    state_file.write_text("on")
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", state_file.as_uri())
+    result = invoke("status")
+    assert result.exit_code == 3
+    assert f"(file: {state_file})" in result.stdout
+
+
+def test_options_without_backend_go_to_the_default_driver(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, state_file: Path
+) -> None:
+    state_file.write_text("1")
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", "file")
+    result = invoke("status", "--option", f"file_path={state_file}")
+    assert result.exit_code == 3
+
+
+def test_option_values_reach_the_driver_as_text(invoke: Invoke, state_file: Path) -> None:
+    result = invoke(
+        "status", "-b", "file", "-o", f"file_path={state_file}", "-o", "check_interval=2.5"
+    )
+    assert result.exit_code == 0
+
+
+def test_an_option_value_the_driver_refuses_exits_1_with_its_reason(
+    invoke: Invoke, state_file: Path
+) -> None:
+    result = invoke(
+        "status", "-b", "file", "--file-path", str(state_file), "-o", "check_interval=soon"
+    )
+    assert result.exit_code == 1
+    assert "check_interval must be a number of seconds" in result.stderr
+
+
+def test_status_json_gives_the_state_and_the_backend(invoke: Invoke, state_file: Path) -> None:
+    state_file.write_text("1")
+    result = invoke("status", "--json", "--backend", state_file.as_uri())
+    assert result.exit_code == 3
+    assert json.loads(result.stdout) == {"maintenance": True, "backend": f"file: {state_file}"}
