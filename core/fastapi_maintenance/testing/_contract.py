@@ -1,0 +1,276 @@
+"""``BackendContract``: what every state driver promises, as tests a driver's tests inherit."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+from collections.abc import AsyncIterator
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import anyio
+import pytest
+
+from .._backend import BaseStateBackend
+from .._errors import BackendNotFoundError, BackendUnavailableError
+from ..backends import create_backend, get_backend_class
+
+_T = TypeVar("_T")
+
+#: How long the changes test waits before writing again, in case the subscription was not live.
+_RESUBSCRIBE_AFTER = 0.2
+
+
+class BackendContract:
+    """The conformance tests of a state driver; subclass it and override the fixtures.
+
+    ``backend`` is required: a fresh instance over a clean store, one that reads as off.
+    ``second_backend`` (another instance over the same store), ``backend_url`` (a URL naming
+    that same store) and ``failing_backend`` (an instance whose writes cannot succeed) are
+    optional; each test that needs a missing fixture or capability skips and says why.
+    Tests use the backend without calling ``start()`` first, as drivers must allow.
+    """
+
+    pytestmark = pytest.mark.anyio
+
+    #: Seconds a change made through the store may take to come out of ``changes()``.
+    change_timeout: float = 5.0
+    #: Writer tasks (and as many reader tasks) in the concurrency test.
+    concurrent_tasks: int = 24
+
+    # fixtures to override ----------------------------------------------------------------
+
+    @pytest.fixture
+    def backend(self) -> BaseStateBackend:
+        """Required: a fresh instance over a clean store."""
+        raise NotImplementedError(f"{type(self).__name__} must override the backend fixture")
+
+    @pytest.fixture
+    def second_backend(self) -> BaseStateBackend | None:
+        """Another instance over the same store as ``backend``, for shared-state checks."""
+        return None
+
+    @pytest.fixture
+    def backend_url(self) -> str | None:
+        """A URL the driver accepts, naming the same store as ``backend``."""
+        return None
+
+    @pytest.fixture
+    def failing_backend(self) -> BaseStateBackend | None:
+        """An instance whose store refuses writes (missing folder, unreachable server)."""
+        return None
+
+    # reading and writing ---------------------------------------------------------------
+
+    async def test_clean_store_reads_off(self, backend: BaseStateBackend) -> None:
+        value = await backend.get_value()
+        assert value is False, f"get_value() on a clean store must return False, got {value!r}"
+
+    async def test_set_value_round_trips(self, backend: BaseStateBackend) -> None:
+        _require_writable(backend)
+        for value in (True, False, True):
+            await backend.set_value(value)
+            assert await backend.get_value() is value
+
+    async def test_second_instance_sees_the_state(
+        self, backend: BaseStateBackend, second_backend: BaseStateBackend | None
+    ) -> None:
+        _require_writable(backend)
+        other = _require(second_backend, "second_backend", "the state shared between instances")
+        await backend.set_value(True)
+        assert await other.get_value() is True
+        await other.set_value(False)
+        assert await backend.get_value() is False
+
+    async def test_read_only_write_changes_nothing_and_warns(
+        self, backend: BaseStateBackend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        if not backend.read_only:
+            pytest.skip(f"{type(backend).__name__} is writable")
+        before = await backend.get_value()
+        with caplog.at_level(logging.WARNING):
+            await backend.set_value(not before)
+        assert await backend.get_value() is before, "a read-only driver must not change state"
+        assert any(r.levelno >= logging.WARNING for r in caplog.records), (
+            "a refused write must log a warning saying why, not pass silently"
+        )
+
+    async def test_concurrent_writes_and_reads_end_in_a_consistent_state(
+        self, backend: BaseStateBackend
+    ) -> None:
+        """The final state is one a sequential store could hold: the value of a write that no
+        other write began after. Readers meanwhile get booleans, and nothing raises."""
+        _require_writable(backend)
+        rng = random.Random(f"{type(backend).__qualname__}")
+        clock = itertools.count()
+        writes: list[tuple[int, int, bool]] = []
+        reads: list[bool] = []
+        cached: list[bool | None] = []
+
+        async def write(value: bool, delay: float) -> None:
+            await anyio.sleep(delay)
+            began = next(clock)
+            await backend.set_value(value)
+            writes.append((began, next(clock), value))
+
+        async def read(delay: float) -> None:
+            await anyio.sleep(delay)
+            reads.append(await backend.get_value())
+            cached.append(backend.cached_value())
+
+        async with anyio.create_task_group() as tasks:
+            for _ in range(self.concurrent_tasks):
+                tasks.start_soon(write, rng.random() < 0.5, rng.random() / 100)
+                tasks.start_soon(read, rng.random() / 100)
+
+        last = {value for _, ended, value in writes if not any(b > ended for b, _, _ in writes)}
+        final = await backend.get_value()
+        assert final in last, f"after concurrent writes get_value() is {final}; last writes: {last}"
+        assert all(type(value) is bool for value in reads)
+        assert all(value is None or type(value) is bool for value in cached)
+
+    # the request hot path --------------------------------------------------------------
+
+    async def test_cached_value_is_a_bool_or_none(self, backend: BaseStateBackend) -> None:
+        value = backend.cached_value()
+        assert value is None or type(value) is bool, f"cached_value() returned {value!r}"
+
+    async def test_cached_value_agrees_with_get_value(self, backend: BaseStateBackend) -> None:
+        compared = 0
+        for value in (None,) if backend.read_only else (True, False):
+            if value is not None:
+                await backend.set_value(value)
+            current = await backend.get_value()
+            cached = backend.cached_value()
+            if cached is not None:
+                assert cached is current, (
+                    f"cached_value() is {cached} while get_value() is {current}"
+                )
+                compared += 1
+        if not compared:
+            pytest.skip(f"{type(backend).__name__} keeps no cache (cached_value() is None)")
+
+    async def test_cached_value_does_not_raise_when_the_store_fails(
+        self, failing_backend: BaseStateBackend | None
+    ) -> None:
+        failing = _require(failing_backend, "failing_backend", "behaviour under faults")
+        value = failing.cached_value()
+        assert value is None or type(value) is bool, f"cached_value() returned {value!r}"
+
+    # lifecycle -------------------------------------------------------------------------
+
+    async def test_start_and_aclose_are_idempotent(self, backend: BaseStateBackend) -> None:
+        await backend.start()
+        await backend.start()
+        assert await backend.get_value() is False
+        if not backend.read_only:
+            await backend.set_value(True)
+            assert await backend.get_value() is True
+        await backend.aclose()
+        await backend.aclose()
+
+    async def test_aclose_without_start_is_harmless(self, backend: BaseStateBackend) -> None:
+        await backend.aclose()
+
+    # URLs ------------------------------------------------------------------------------
+
+    async def test_from_url_builds_this_driver_over_the_same_store(
+        self, backend: BaseStateBackend, backend_url: str | None
+    ) -> None:
+        driver = type(backend)
+        url = _require(backend_url, "backend_url", "from_url()")
+        assert driver.supports_url(), f"{driver.__name__} has a URL but does not override from_url"
+        built = driver.from_url(url)
+        try:
+            assert type(built) is driver
+            if not backend.read_only:
+                await backend.set_value(True)
+            assert await built.get_value() is await backend.get_value()
+        finally:
+            await built.aclose()
+
+    async def test_url_reaches_this_driver_through_the_registry(
+        self, backend: BaseStateBackend, backend_url: str | None
+    ) -> None:
+        url = _require(backend_url, "backend_url", "URLs")
+        scheme = urlsplit(url).scheme
+        try:
+            get_backend_class(scheme)
+        except BackendNotFoundError:
+            pytest.skip(f"no installed driver handles {scheme}:// URLs; install the distribution")
+        built = create_backend(url)
+        try:
+            assert isinstance(built, type(backend)), f"{url} builds a {type(built).__name__}"
+        finally:
+            await built.aclose()
+
+    # changes ---------------------------------------------------------------------------
+
+    async def test_changes_yields_a_change_made_through_the_store(
+        self, backend: BaseStateBackend, second_backend: BaseStateBackend | None
+    ) -> None:
+        if not backend.supports_changes:
+            pytest.skip(f"{type(backend).__name__} does not publish changes")
+        _require_writable(backend)
+        writer = second_backend or backend
+        changes = backend.changes()
+        try:
+            with anyio.fail_after(self.change_timeout):
+                # The subscription goes live at some point after the first read: write until
+                # it shows, then demand that the next change shows too.
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(_keep_writing, writer, True)
+                    await _next_change_to(changes, True)
+                    tasks.cancel_scope.cancel()
+                await writer.set_value(False)
+                await _next_change_to(changes, False)
+        except TimeoutError:
+            pytest.fail(f"changes() did not yield a change within {self.change_timeout}s")
+        finally:
+            await _close(changes)
+
+    # the rest --------------------------------------------------------------------------
+
+    async def test_describe_is_a_non_empty_string(self, backend: BaseStateBackend) -> None:
+        text = backend.describe()
+        assert isinstance(text, str) and text.strip(), f"describe() returned {text!r}"
+
+    async def test_failed_write_raises_backend_unavailable(
+        self, failing_backend: BaseStateBackend | None
+    ) -> None:
+        failing = _require(failing_backend, "failing_backend", "how write failures surface")
+        with pytest.raises(BackendUnavailableError):
+            await failing.set_value(True)
+
+
+def _require_writable(backend: BaseStateBackend) -> None:
+    if backend.read_only:
+        pytest.skip(f"{type(backend).__name__} is read-only")
+
+
+def _require(fixture: _T | None, name: str, checked: str) -> _T:
+    if fixture is None:
+        pytest.skip(f"override the {name} fixture to check {checked}")
+    return fixture
+
+
+async def _keep_writing(writer: BaseStateBackend, value: bool) -> None:
+    """Write ``value``, and toggle it now and then, until cancelled."""
+    while True:
+        await writer.set_value(value)
+        await anyio.sleep(_RESUBSCRIBE_AFTER)
+        await writer.set_value(not value)
+
+
+async def _next_change_to(changes: AsyncIterator[bool], value: bool) -> None:
+    async for seen in changes:
+        if seen is value:
+            return
+    pytest.fail("changes() ended while the backend was open")
+
+
+async def _close(changes: AsyncIterator[bool]) -> None:
+    aclose = getattr(changes, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -1,0 +1,32 @@
+"""The ``file`` driver honours the backend contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi_maintenance import BaseStateBackend
+from fastapi_maintenance.backends import LocalFileBackend
+from fastapi_maintenance.testing import BackendContract
+
+
+class TestLocalFileBackend(BackendContract):
+    @pytest.fixture
+    def path(self, tmp_path: Path) -> Path:
+        return tmp_path / "maintenance"
+
+    @pytest.fixture
+    def backend(self, path: Path) -> BaseStateBackend:
+        return LocalFileBackend(path)
+
+    @pytest.fixture
+    def second_backend(self, path: Path) -> BaseStateBackend:
+        return LocalFileBackend(path)
+
+    @pytest.fixture
+    def backend_url(self, path: Path) -> str:
+        return f"file://{path}"
+
+    @pytest.fixture
+    def failing_backend(self, tmp_path: Path) -> BaseStateBackend:
+        return LocalFileBackend(tmp_path / "no-such-folder" / "maintenance")

@@ -1,0 +1,67 @@
+"""Build and install real plugin distributions, as pip installs a user's plugins."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_SOURCE = ROOT / "plugins" / "example"
+EXAMPLE_DISTRIBUTION = "fastapi-maintenance-memory-example"
+
+
+def pip_install(target: Path, *sources: Path) -> Path:
+    """Build ``sources`` with their own build backend and install them into ``target``."""
+    command = [
+        *(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+        *("--no-deps", "--no-build-isolation", "--no-index", "--target", str(target)),
+        *map(str, sources),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        pytest.fail(f"pip could not install {sources}:\n{done.stdout}\n{done.stderr}")
+    return target
+
+
+def write_distribution(
+    root: Path, name: str, package: str, code: str, entry_points: dict[str, str]
+) -> Path:
+    """The source tree of a one-module distribution offering ``entry_points`` as backends."""
+    folder = root / name
+    (folder / package).mkdir(parents=True)
+    (folder / package / "__init__.py").write_text(textwrap.dedent(code))
+    declared = "\n".join(f'{key} = "{value}"' for key, value in entry_points.items())
+    (folder / "pyproject.toml").write_text(
+        textwrap.dedent(
+            f"""\
+            [build-system]
+            requires = ["hatchling"]
+            build-backend = "hatchling.build"
+
+            [project]
+            name = "{name}"
+            version = "1.2.3"
+
+            [project.entry-points."fastapi_maintenance.backends"]
+            """
+        )
+        + declared
+        + f'\n\n[tool.hatch.build.targets.wheel]\npackages = ["{package}"]\n'
+    )
+    return folder
+
+
+@functools.cache
+def _installed_example(base: Path) -> Path:
+    return pip_install(base / "example-site", EXAMPLE_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the example plugin as pip installed it, for ``sys.path``/``PYTHONPATH``."""
+    return _installed_example(tmp_path_factory.getbasetemp())
