@@ -1,0 +1,5 @@
+"""Benchmarks: what the maintenance middleware costs per request. Run ``python -m tests.bench``.
+
+Nothing here is named ``test_*``: pytest never collects these modules, and nothing in them
+asserts a timing. Targets are printed as ratios with PASS or MISS.
+"""

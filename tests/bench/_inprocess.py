@@ -1,0 +1,214 @@
+"""Per-request cost measured by calling the ASGI app directly: no network, no client.
+
+Each request is ``await app(scope, receive, send)`` with a prebuilt scope, a ``receive``
+that hands over an empty body and a ``send`` that drops every message. Variants are
+sampled in turn, round after round, so a change in machine speed touches all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Scope
+
+from ._apps import ITEM_PATH, TARGET_PATH, build_app
+from ._stores import Store
+from ._variants import Variant
+
+#: Requests between two turns of the event loop, so its housekeeping (cancelled timers,
+#: background tasks of a driver) runs as it would in a server.
+_YIELD_EVERY = 256
+_PROBE_REQUESTS = 50
+_MIN_REQUESTS = 20
+_REQUEST: Message = {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _receive() -> Message:
+    return _REQUEST
+
+
+async def _drop(message: Message) -> None:
+    return None
+
+
+def _scope(path: str) -> Scope:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"accept", b"application/json"),
+            (b"user-agent", b"fastapi-maintenance-bench"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+
+
+class _Lifespan:
+    """Drives the ASGI lifespan protocol, as a server does on start and stop."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._to_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._from_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Future[None] | None = None
+
+    async def _exchange(self, message: str) -> None:
+        await self._to_app.put({"type": f"lifespan.{message}"})
+        answer = await self._from_app.get()
+        if answer["type"] != f"lifespan.{message}.complete":
+            raise RuntimeError(f"lifespan {message} failed: {answer}")
+
+    async def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        self._task = asyncio.ensure_future(self._app(scope, self._to_app.get, self._from_app.put))
+        await self._exchange("startup")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            await self._exchange("shutdown")
+            await self._task
+
+
+@dataclass
+class _Subject:
+    """One variant, set up and started, with its measured samples in ns per request."""
+
+    variant: Variant
+    app: ASGIApp
+    lifespan: _Lifespan
+    store: Store | None
+    requests: int = 0
+    samples: list[float] = field(default_factory=list)
+    _next_item: int = 0
+
+    def batch(self, count: int) -> list[Scope]:
+        """Fresh scopes for ``count`` requests: the same path, or paths never used before."""
+        if not self.variant.fresh_paths:
+            template = _scope(TARGET_PATH)
+            return [dict(template) for _ in range(count)]
+        start, self._next_item = self._next_item, self._next_item + count
+        prefix = ITEM_PATH.split("{")[0]
+        return [_scope(f"{prefix}{number}") for number in range(start, start + count)]
+
+    async def check(self) -> None:
+        """One request answered as this variant must answer, before anything is timed."""
+        sent: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            sent.append(message)
+
+        await self.app(self.batch(1)[0], _receive, keep)
+        status = sent[0].get("status") if sent else None
+        if status != self.variant.expected_status:
+            raise RuntimeError(
+                f"{self.variant.label}: expected {self.variant.expected_status}, got {status}"
+            )
+
+    async def time(self, count: int) -> float:
+        """Mean ns per request over ``count`` requests, with the garbage collector paused."""
+        scopes = self.batch(count)
+        app, receive, send = self.app, _receive, _drop
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter_ns()
+            for first in range(0, count, _YIELD_EVERY):
+                for scope in scopes[first : first + _YIELD_EVERY]:
+                    await app(scope, receive, send)
+                await asyncio.sleep(0)
+            elapsed = time.perf_counter_ns() - start
+        finally:
+            gc.enable()
+        return elapsed / count
+
+
+async def _prepare(variant: Variant) -> _Subject:
+    store = variant.store() if variant.store is not None else None
+    if store is not None:
+        await store.switch(variant.on)
+    app = build_app(variant.routes, store.spec() if store is not None else None)
+    # Startup builds the middleware stack and starts the driver, as a server would.
+    lifespan = _Lifespan(app)
+    await lifespan.start()
+    subject = _Subject(variant, app, lifespan, store)
+    await subject.check()
+    return subject
+
+
+async def _close(subject: _Subject) -> None:
+    try:
+        await subject.lifespan.stop()
+    finally:
+        if subject.store is not None:
+            subject.store.close()
+
+
+@dataclass(frozen=True)
+class InProcessResult:
+    variants: list[Variant]
+    samples: dict[str, list[float]]
+    requests: dict[str, int]
+
+
+async def _measure(
+    variants: list[Variant],
+    repeats: int,
+    sample_ns: float,
+    fixed_requests: int | None,
+    progress: Callable[[str], Any],
+) -> InProcessResult:
+    subjects: list[_Subject] = []
+    try:
+        for variant in variants:
+            subjects.append(await _prepare(variant))
+        # Apps and drivers live through the whole run: keep them out of every collection.
+        gc.freeze()
+        for subject in subjects:
+            probe = await subject.time(_PROBE_REQUESTS)
+            subject.requests = fixed_requests or max(_MIN_REQUESTS, round(sample_ns / probe))
+            await subject.time(subject.requests)  # warm-up, not kept
+        for round_number in range(repeats):
+            progress(f"in-process: round {round_number + 1}/{repeats}")
+            shift = round_number % len(subjects)
+            for subject in subjects[shift:] + subjects[:shift]:
+                subject.samples.append(await subject.time(subject.requests))
+    finally:
+        gc.unfreeze()
+        for subject in subjects:
+            await _close(subject)
+    return InProcessResult(
+        variants,
+        {s.variant.key: s.samples for s in subjects},
+        {s.variant.key: s.requests for s in subjects},
+    )
+
+
+def _status_line(text: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{text:<60}")
+        sys.stderr.flush()
+
+
+def measure_in_process(
+    variants: list[Variant], repeats: int, sample_ms: float, fixed_requests: int | None = None
+) -> InProcessResult:
+    """Sample every variant ``repeats`` times in rotating order, each sample ~``sample_ms`` long."""
+    result = asyncio.run(_measure(variants, repeats, sample_ms * 1e6, fixed_requests, _status_line))
+    _status_line("")
+    return result
