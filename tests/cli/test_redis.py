@@ -1,0 +1,65 @@
+"""The command line over the Redis driver: one switch seen by every process."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import RunScript
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _missing(reason: str) -> None:
+    """Skip on a developer machine; in CI a missing Redis or plugin is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_plugin() -> None:
+    if importlib.util.find_spec("fastapi_maintenance_redis") is None:
+        _missing("the fastapi-maintenance-redis distribution is not installed")
+
+
+@pytest.fixture
+def redis_key(redis_plugin: None) -> Iterator[str]:
+    """A key of its own on the test server, deleted afterwards."""
+    parts = urlsplit(REDIS_URL)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 1).close()
+    except OSError as exc:
+        _missing(f"no Redis server at {REDIS_URL}: {exc}")
+    import redis
+
+    key = f"fastapi-maintenance-cli-test:{uuid.uuid4().hex}"
+    yield key
+    with redis.Redis.from_url(REDIS_URL) as client:
+        client.delete(key)
+
+
+def test_a_switch_through_redis_is_seen_by_another_process(
+    run_script: RunScript, redis_key: str
+) -> None:
+    backend = ["--backend", REDIS_URL, "--option", f"key={redis_key}"]
+    assert run_script("on", *backend).returncode == 0
+    assert run_script("status", *backend).returncode == 3
+    assert run_script("off", *backend).returncode == 0
+    assert run_script("status", *backend).returncode == 0
+
+
+@pytest.mark.usefixtures("redis_plugin")
+def test_an_unreachable_redis_exits_1_with_the_cause(run_script: RunScript) -> None:
+    result = run_script("on", "--backend", "redis://127.0.0.1:1/0", "-o", "timeout=0.5")
+    assert result.returncode == 1
+    assert "Error: cannot write the maintenance state to redis" in result.stderr
+    assert "Traceback" not in result.stderr
