@@ -103,7 +103,14 @@ class BackendRegistry:
         if isinstance(target, type):
             message = f"{target.__qualname__} is not a BaseStateBackend subclass"
         else:
-            self.add_plugin(target, name=f"entry point {ep.value}")
+            try:
+                self.add_plugin(target, name=f"entry point {ep.value}")
+            except Exception as exc:
+                message = f"registering its plugin failed: {type(exc).__name__}: {exc}"
+                self._failures[name] = message
+                raise BackendLoadError(
+                    f"cannot load backend {name!r} ({where}): {message}"
+                ) from exc
             if name in self._classes:
                 return self._classes[name]
             message = "the plugin's register_backends hook did not register this name"
@@ -124,6 +131,11 @@ class BackendRegistry:
         self._registering = name or str(getattr(plugin, "__name__", repr(plugin)))
         try:
             self.plugin_manager.register(plugin, name=name)
+        except BaseException:
+            # A plugin whose hook failed is not half-registered: the next attempt fails alike.
+            if self.plugin_manager.is_registered(plugin):
+                self.plugin_manager.unregister(plugin)
+            raise
         finally:
             self._registering = "a register_backends hook"
 
