@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SOURCE = ROOT / "plugins" / "example"
 EXAMPLE_DISTRIBUTION = "fastapi-maintenance-memory-example"
+EXAMPLE_VERSION = "0.1.0"
 
 
 def pip_install(target: Path, *sources: Path) -> Path:

@@ -1,0 +1,98 @@
+"""Real plugin distributions, built and installed by pip into folders the tests put on sys.path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi_maintenance import reset_state
+
+from tests.plugins.distributions import example_site as example_site
+from tests.plugins.distributions import pip_install, write_distribution
+
+#: Distributions that install fine but fail when their driver is used: name -> (entry points, code).
+BROKEN = {
+    "fm-broken-import": (
+        {"broken-import": "fm_broken_import:Backend"},
+        "import fm_imaginary_client_sdk  # a dependency the user did not install\n",
+    ),
+    "fm-not-a-backend": (
+        {"not-a-backend": "fm_not_a_backend:Client"},
+        "class Client:\n    'A client class, not a BaseStateBackend subclass.'\n",
+    ),
+    "fm-broken-hook": (
+        {"broken-hook": "fm_broken_hook"},
+        """\
+        from fastapi_maintenance import hookimpl
+
+        @hookimpl
+        def register_backends(register):
+            raise RuntimeError("settings file /etc/fm.toml is missing")
+        """,
+    ),
+    "fm-silent-hook": (
+        {"silent-hook": "fm_silent_hook"},
+        """\
+        from fastapi_maintenance import hookimpl
+
+        @hookimpl
+        def register_backends(register):
+            pass
+        """,
+    ),
+}
+
+TWIN_CODE = """\
+from fastapi_maintenance import BaseStateBackend
+
+class TwinBackend(BaseStateBackend):
+    async def get_value(self):
+        return False
+
+    async def set_value(self, value):
+        pass
+"""
+
+
+def _package(distribution: str) -> str:
+    return distribution.replace("-", "_")
+
+
+@pytest.fixture(scope="session")
+def broken_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder with every distribution of :data:`BROKEN` installed."""
+    sources = tmp_path_factory.mktemp("broken-sources")
+    trees = [
+        write_distribution(sources, name, _package(name), code, entry_points)
+        for name, (entry_points, code) in BROKEN.items()
+    ]
+    return pip_install(tmp_path_factory.mktemp("broken-site"), *trees)
+
+
+@pytest.fixture(scope="session")
+def twin_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two folders, each holding a distribution that offers a driver named ``twin``."""
+    sources = tmp_path_factory.mktemp("twin-sources")
+    return {
+        name: pip_install(
+            tmp_path_factory.mktemp(f"{name}-site"),
+            write_distribution(
+                sources, name, _package(name), TWIN_CODE, {"twin": f"{_package(name)}:TwinBackend"}
+            ),
+        )
+        for name in ("fm-twin-a", "fm-twin-b")
+    }
+
+
+@pytest.fixture
+def use_sites(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``use_sites(a, b)`` puts installed folders first on sys.path, ``a`` first, and starts a
+    registry that discovers them, as a process started with that path would."""
+
+    def use(*sites: Path) -> None:
+        for site in reversed(sites):
+            monkeypatch.syspath_prepend(str(site))
+        reset_state()
+
+    return use
