@@ -9,10 +9,11 @@ from typing import Any, ClassVar, TypeVar
 
 from fastapi_maintenance import BackendUnavailableError, BaseStateBackend
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
 from redis.asyncio.connection import SSLConnection
 from redis.exceptions import RedisError
 
+from ._cache import StateCache
+from ._follower import Follower
 from ._options import (
     DEFAULT_KEY,
     DEFAULT_RESYNC_INTERVAL,
@@ -21,19 +22,12 @@ from ._options import (
     redacted,
     split_url,
 )
-from ._resilience import Backoff, Outage, describe_error
+from ._resilience import Outage, describe_error
+from ._store import InvalidStateError, read, write
 
 _T = TypeVar("_T")
 #: What a Redis call raises when the server is down, slow or refuses the command.
 _REDIS_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
-
-
-class InvalidStateError(ValueError):
-    """The key holds something that is not a maintenance state."""
-
-
-class SubscriptionSilentError(ConnectionError):
-    """The pub/sub connection stopped answering pings, though it reported no error."""
 
 
 class RedisBackend(BaseStateBackend):
@@ -43,7 +37,7 @@ class RedisBackend(BaseStateBackend):
     a background task that subscribes to ``channel``, re-reads ``key`` on every
     (re)subscription and every ``resync_interval`` seconds, and reconnects with jittered
     backoff after a failure. Until the first read succeeds, the state is ``assume``.
-    :meth:`set_value` writes the key and publishes the value in one transaction.
+    :meth:`set_value` writes the key and publishes the value in one Lua script.
 
     Pass ``url`` (plus redis-py connection options), or ``client``: an existing
     ``redis.asyncio.Redis`` that the driver uses but never closes.
@@ -74,15 +68,14 @@ class RedisBackend(BaseStateBackend):
             redis_kwargs=redis_options,
         )
         self._client = client
-        self._value: bool | None = None
+        self._cache = StateCache(self.options.assume)
+        self._follower = Follower(self.options, self._cache, Outage(self.describe()))
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = asyncio.Event()
         #: The client the background task uses, in ``self._loop``, while it runs.
         self._live: Redis | None = None
         self._closed = False
-        self._listeners: set[asyncio.Queue[bool | None]] = set()
-        self._outage = Outage(self.describe())
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisBackend:
@@ -113,18 +106,7 @@ class RedisBackend(BaseStateBackend):
         task = self._task
         if task is None or task.done():
             self._start_soon()
-        return self._serving()
-
-    def _serving(self) -> bool:
-        value = self._value
-        return self.options.assume if value is None else value
-
-    def _accept(self, value: bool) -> None:
-        before = self._serving()
-        self._value = value
-        if value != before:
-            for queue in self._listeners:
-                queue.put_nowait(value)
+        return self._cache.serving()
 
     # lifecycle -----------------------------------------------------------------------
 
@@ -150,7 +132,18 @@ class RedisBackend(BaseStateBackend):
         self._closed = False
         self._loop = loop
         self._ready = asyncio.Event()
-        self._task = loop.create_task(self._follow_forever(self._ready))
+        self._task = loop.create_task(self._follow(self._ready))
+
+    async def _follow(self, ready: asyncio.Event) -> None:
+        client = self._client or self.options.new_client()
+        self._live = client
+        try:
+            await self._follower.run(client, ready)
+        finally:
+            if self._live is client:
+                self._live = None
+            if client is not self._client:
+                await client.aclose()
 
     async def aclose(self) -> None:
         """Stop the background task and close the connections the driver opened."""
@@ -160,55 +153,45 @@ class RedisBackend(BaseStateBackend):
             task.cancel()
             if task.get_loop() is asyncio.get_running_loop():
                 await asyncio.wait([task])
-        for queue in self._listeners:
-            queue.put_nowait(None)
+        self._cache.end_listeners()
 
     # reading and writing -------------------------------------------------------------
 
     async def get_value(self) -> bool:
         """Read the key; ``BackendUnavailableError`` if Redis cannot be read in time."""
         try:
-            return await self._call(self._read)
+            value, _ = await self._call(lambda client: read(client, self.options.key))
         except InvalidStateError as exc:
             raise BackendUnavailableError(f"cannot read {self.describe()}: {exc}") from exc
         except _REDIS_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot read the maintenance state from {self.describe()}: {describe_error(exc)}"
             ) from exc
+        return value
 
     async def set_value(self, value: bool) -> None:
         """Write the key and publish the value atomically; ``BackendUnavailableError`` if not."""
         value = bool(value)
-        text = self._bool_to_str(value)
-
-        async def write(client: Redis) -> None:
-            async with client.pipeline(transaction=True) as pipe:
-                pipe.set(self.options.key, text)
-                pipe.publish(self.options.channel, text)
-                await pipe.execute()
-
+        options = self.options
         try:
-            await self._call(write)
+            version = await self._call(
+                lambda client: write(client, options.key, options.channel, value)
+            )
         except _REDIS_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot write the maintenance state to {self.describe()}: {describe_error(exc)}"
             ) from exc
-        self._accept(value)
+        self._cache.offer(value, version)
 
     async def changes(self) -> AsyncIterator[bool]:
         """Each change of the state this process serves, until :meth:`aclose`."""
-        queue: asyncio.Queue[bool | None] = asyncio.Queue()
-        self._listeners.add(queue)
+        queue = self._cache.listen()
         try:
             await self.start()
             while (value := await queue.get()) is not None:
                 yield value
         finally:
-            self._listeners.discard(queue)
-
-    async def _read(self, client: Redis) -> bool:
-        raw = await client.get(self.options.key)
-        return _parse_state(raw, f"key {self.options.key!r}")
+            self._cache.unlisten(queue)
 
     async def _call(self, action: Callable[[Redis], Awaitable[_T]]) -> _T:
         """Run ``action`` within ``timeout`` on the best client at hand.
@@ -230,100 +213,6 @@ class RedisBackend(BaseStateBackend):
                 await client.aclose()
 
         return await asyncio.wait_for(run(), self.options.timeout)
-
-    # following the state in the background -------------------------------------------
-
-    async def _follow_forever(self, ready: asyncio.Event) -> None:
-        client = self._client or self.options.new_client()
-        self._live = client
-        backoff = Backoff(self.options.resync_interval)
-        try:
-            while True:
-                try:
-                    await self._follow(client, ready, backoff)
-                except Exception as exc:
-                    self._outage.failed(exc, self._serving(), self._value is not None)
-                ready.set()
-                await asyncio.sleep(backoff.next_delay())
-        finally:
-            if self._live is client:
-                self._live = None
-            if client is not self._client:
-                await client.aclose()
-
-    async def _follow(self, client: Redis, ready: asyncio.Event, backoff: Backoff) -> None:
-        """Subscribe, read, then apply messages and resync until something fails."""
-        pubsub = client.pubsub()
-        try:
-
-            async def subscribe() -> None:
-                await pubsub.subscribe(self.options.channel)
-                while (message := await pubsub.get_message(timeout=None)) is not None:
-                    if message["type"] == "subscribe":
-                        break
-                await self._resync(client)
-
-            await asyncio.wait_for(subscribe(), self.options.timeout)
-            ready.set()
-            backoff.reset()
-            await self._listen(client, pubsub)
-        finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-    async def _listen(self, client: Redis, pubsub: PubSub) -> None:
-        loop = asyncio.get_running_loop()
-        timeout = self.options.timeout
-        interval = self.options.resync_interval
-        pinged_at = heard_at = loop.time()
-        next_check = pinged_at + interval
-        while True:
-            wait = max(0.0, next_check - loop.time())
-            message = await asyncio.wait_for(pubsub.get_message(timeout=wait), wait + timeout)
-            if message is not None:
-                heard_at = loop.time()
-                await self._on_message(client, message)
-            if loop.time() >= next_check:
-                if heard_at < pinged_at:
-                    raise SubscriptionSilentError("the subscription stopped answering pings")
-                pinged_at = loop.time()
-                next_check = pinged_at + interval
-                await asyncio.wait_for(pubsub.ping(), timeout)
-                await asyncio.wait_for(self._resync(client), timeout)
-
-    async def _on_message(self, client: Redis, message: dict[str, Any]) -> None:
-        kind = message["type"]
-        if kind == "message":
-            try:
-                self._accept(_parse_state(message["data"], "a published value"))
-                return
-            except InvalidStateError:
-                pass  # someone else's message on our channel: the key has the truth
-        elif kind != "subscribe":  # redis-py resubscribed after reconnecting: re-read
-            return
-        await asyncio.wait_for(self._resync(client), self.options.timeout)
-
-    async def _resync(self, client: Redis) -> None:
-        try:
-            value = await self._read(client)
-        except InvalidStateError as exc:
-            self._outage.failed(exc, self._serving(), self._value is not None)
-            return
-        self._accept(value)
-        self._outage.recovered(value)
-
-
-def _parse_state(raw: object, what: str) -> bool:
-    if raw is None:
-        return False
-    try:
-        text = raw.decode() if isinstance(raw, bytes) else str(raw)
-        return BaseStateBackend._str_to_bool(text)
-    except (UnicodeDecodeError, ValueError):
-        shown = raw if len(str(raw)) <= 40 else f"{str(raw)[:40]}..."
-        raise InvalidStateError(
-            f"{what} holds {shown!r}, which is not a maintenance state; "
-            "expected 1 or 0 (or on/off, true/false, yes/no)"
-        ) from None
 
 
 def _location_of(client: Redis) -> str:
