@@ -28,7 +28,7 @@ from ._report import (
     verdicts,
     write_json,
 )
-from ._stores import driver_stores
+from ._stores import Store, driver_stores
 from ._variants import http_variants, inprocess_checks, inprocess_variants
 
 DEFAULT_OUTPUT = Path(tempfile.gettempdir()) / "fastapi-maintenance-bench.json"
@@ -88,49 +88,52 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _in_process(args: argparse.Namespace, stores: list[type[Store]]) -> dict[str, Any]:
+    variants = inprocess_variants(stores)
+    size = f"{args.requests} requests" if args.requests else f"~{args.sample_ms:g} ms"
+    print(
+        f"\nIn-process: {len(variants)} variants x {args.repeats} samples of {size}, "
+        "in rotating order",
+        flush=True,
+    )
+    measured = measure_in_process(variants, args.repeats, args.sample_ms, args.requests)
+    rows = cost_rows(measured)
+    checks = verdicts(inprocess_checks(stores), measured.samples)
+    print(format_costs(rows))
+    print("\nTargets (in-process, median of per-round ratios):")
+    print(format_verdicts(checks), flush=True)
+    return {"rows": rows, "targets": checks}
+
+
+def _http(args: argparse.Namespace, stores: list[type[Store]]) -> dict[str, Any]:
+    variants = http_variants(stores)
+    print(
+        f"\nOver HTTP (uvicorn, {args.connections} keep-alive connections): {len(variants)} "
+        f"variants x {args.http_rounds} rounds of {args.http_seconds:g} s",
+        flush=True,
+    )
+    served = measure_http(variants, args.http_rounds, args.http_seconds, 0.5, args.connections)
+    rows = rate_rows(served)
+    print(format_rates(rows))
+    for key, problems in served.problems.items():
+        print(f"  {key}: unexpected answers: {'; '.join(problems)}")
+    return {"rows": rows, "problems": served.problems}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     # Only real trouble is shown; nothing is logged on a request's normal path.
     logging.basicConfig(level=logging.WARNING)
-    report: dict[str, Any] = {"machine": _machine(), "settings": vars(args) | {"output": None}}
+    settings = vars(args) | {"output": str(args.output)}
+    report: dict[str, Any] = {"machine": _machine(), "settings": settings}
     stores, skipped = driver_stores()
     for name, reason in skipped.items():
         print(f"driver {name}: skipped ({reason})")
     report["skipped_drivers"] = skipped
-
-    variants = inprocess_variants(stores)
-    print(
-        f"\nIn-process: {len(variants)} variants x {args.repeats} samples of "
-        + (f"{args.requests} requests" if args.requests else f"~{args.sample_ms:g} ms")
-        + ", in rotating order",
-        flush=True,
-    )
-    measured = measure_in_process(variants, args.repeats, args.sample_ms, args.requests)
-    rows = cost_rows(variants, measured.samples, measured.requests)
-    checks = verdicts(inprocess_checks(stores), measured.samples)
-    print(format_costs(rows))
-    print("\nTargets (in-process, median of per-round ratios):")
-    print(format_verdicts(checks))
-    report["in_process"] = {"rows": rows, "targets": checks}
-
-    if args.skip_http:
-        report["http"] = {"skipped": "--skip-http"}
-    else:
-        http = http_variants(stores)
-        print(
-            f"\nOver HTTP (uvicorn, {args.connections} keep-alive connections): {len(http)} "
-            f"variants x {args.http_rounds} rounds of {args.http_seconds:g} s",
-            flush=True,
-        )
-        served = measure_http(http, args.http_rounds, args.http_seconds, 0.5, args.connections)
-        print(format_rates(rate_rows(http, served.rates)))
-        for key, problems in served.problems.items():
-            print(f"  {key}: unexpected answers: {'; '.join(problems)}")
-        report["http"] = {"rows": rate_rows(http, served.rates), "problems": served.problems}
-
+    report["in_process"] = _in_process(args, stores)
+    report["http"] = {"skipped": "--skip-http"} if args.skip_http else _http(args, stores)
     if not args.skip_propagation:
         report["propagation"] = run_propagation()
-
     write_json(args.output, report)
     print(f"\nReport written to {args.output}")
     return 0

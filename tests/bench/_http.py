@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import IO
 
 from ._apps import TARGET_PATH
+from ._console import progress
 from ._server import SPEC_VAR
 from ._stores import Store
 from ._variants import Variant
 
 ROOT = Path(__file__).resolve().parents[2]
 _START_TIMEOUT = 30.0
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass
@@ -38,6 +40,8 @@ class _Server:
     process: subprocess.Popen[bytes]
     log: IO[bytes]
     rates: list[float] = field(default_factory=list)
+    #: Server CPU µs per request, by round (Linux only).
+    cpu_costs: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -161,12 +165,14 @@ def _load(
         command, cwd=ROOT, env=_environment(""), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     _pin(generator, cpu)  # before its imports are done, long before its first request
+    cpu_before = _cpu_seconds(server.process.pid)
     try:
         out, err = generator.communicate(timeout=seconds + warmup + 60)
     finally:
         if generator.poll() is None:
             generator.kill()
             generator.wait()
+    cpu_after = _cpu_seconds(server.process.pid)
     if generator.returncode != 0:
         raise RuntimeError(f"load generator failed:\n{err.decode(errors='replace')}")
     result = json.loads(out.decode().strip().splitlines()[-1])
@@ -175,12 +181,26 @@ def _load(
     if unexpected or result["errors"]:
         server.problems.append(f"statuses {result['statuses']}, {result['errors']} errors")
     server.rates.append(result["statuses"].get(expected, 0) / result["seconds"])
+    if cpu_before is not None and cpu_after is not None and result["total"]:
+        server.cpu_costs.append((cpu_after - cpu_before) / result["total"] * 1e6)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process has used, from ``/proc``; ``None`` elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 @dataclass(frozen=True)
 class HttpResult:
     variants: list[Variant]
     rates: dict[str, list[float]]
+    cpu_costs: dict[str, list[float]]
     problems: dict[str, list[str]]
 
 
@@ -191,12 +211,14 @@ def measure_http(
     server_cpu, client_cpu = _cpus()
     with _servers(variants, server_cpu) as servers:
         for number in range(rounds):
-            print(f"  HTTP round {number + 1}/{rounds}", file=sys.stderr, flush=True)
+            progress(f"HTTP: round {number + 1}/{rounds}")
             shift = number % len(servers)
             for server in servers[shift:] + servers[:shift]:
                 _load(server, seconds, warmup, connections, client_cpu)
+    progress("")
     return HttpResult(
         variants,
         {s.variant.key: s.rates for s in servers},
+        {s.variant.key: s.cpu_costs for s in servers},
         {s.variant.key: s.problems for s in servers if s.problems},
     )

@@ -2,7 +2,8 @@
 
 Each connection sends one request, reads the whole response, and sends the next, until
 the time is up. Responses are counted only after the warm-up. Prints one JSON line:
-``{"requests": ..., "seconds": ..., "statuses": {...}, "errors": ...}``.
+``{"requests": ..., "seconds": ..., "statuses": {...}, "errors": ..., "total": ...}``, where
+``total`` counts the warm-up's responses too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 class _Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: int = 0
+    #: Every response, the warm-up's included.
+    total: int = 0
 
 
 async def _connection(
@@ -42,6 +45,7 @@ async def _connection(
                 if length is None:
                     raise ValueError("response without Content-Length")
                 await reader.readexactly(int(length.group(1)))
+                tally.total += 1
                 if counted_from <= loop.time() < deadline:
                     tally.statuses[int(head[9:12])] += 1
         except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
@@ -69,6 +73,7 @@ async def generate(
         "seconds": seconds,
         "statuses": {str(code): count for code, count in sorted(tally.statuses.items())},
         "errors": tally.errors,
+        "total": tally.total,
     }
 
 

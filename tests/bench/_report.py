@@ -7,47 +7,58 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._http import HttpResult
+from ._inprocess import InProcessResult
 from ._stats import median, paired_ratio, spread
-from ._variants import Check, Variant
+from ._variants import Check
 
 Row = dict[str, Any]
 
 
-def cost_rows(
-    variants: Sequence[Variant],
-    samples: Mapping[str, Sequence[float]],
-    requests: Mapping[str, int],
-) -> list[Row]:
+def cost_rows(result: InProcessResult) -> list[Row]:
     """One row per variant: median µs per request, its noise, and its ratio to its baseline."""
-    labels = {v.key: v.label for v in variants}
+    labels = {v.key: v.label for v in result.variants}
+    samples = result.samples
     return [
         {
             "key": v.key,
             "label": v.label,
             "us_per_request": median(samples[v.key]) / 1000,
             "spread": spread(samples[v.key]),
-            "requests_per_sample": requests[v.key],
+            "requests_per_sample": result.requests[v.key],
+            "retaken_samples": result.retakes[v.key],
             "baseline": labels.get(v.baseline or ""),
             "ratio": paired_ratio(samples, (v.key,), (v.baseline,)) if v.baseline else None,
             "samples_ns": [round(s, 1) for s in samples[v.key]],
         }
-        for v in variants
+        for v in result.variants
     ]
 
 
-def rate_rows(variants: Sequence[Variant], rates: Mapping[str, Sequence[float]]) -> list[Row]:
-    """One row per variant: median requests per second and its ratio to the bare app."""
-    return [
-        {
-            "key": v.key,
-            "label": v.label,
-            "requests_per_second": median(rates[v.key]),
-            "spread": spread(rates[v.key]),
-            "ratio": paired_ratio(rates, (v.key,), ("bare",)) if v.baseline else None,
-            "rounds": [round(r, 1) for r in rates[v.key]],
-        }
-        for v in variants
-    ]
+def rate_rows(result: HttpResult) -> list[Row]:
+    """One row per variant: median requests per second and server CPU per request, each with
+    its ratio to the bare app."""
+    rows = []
+    for v in result.variants:
+        rates, costs = result.rates, result.cpu_costs
+        measured_cpu = all(costs[key] for key in (v.key, "bare"))
+        rows.append(
+            {
+                "key": v.key,
+                "label": v.label,
+                "requests_per_second": median(rates[v.key]),
+                "spread": spread(rates[v.key]),
+                "ratio": paired_ratio(rates, (v.key,), ("bare",)) if v.baseline else None,
+                "server_cpu_us_per_request": median(costs[v.key]) if costs[v.key] else None,
+                "cpu_ratio": (
+                    paired_ratio(costs, (v.key,), ("bare",))
+                    if v.baseline and measured_cpu
+                    else None
+                ),
+                "rounds": [round(r, 1) for r in rates[v.key]],
+            }
+        )
+    return rows
 
 
 def verdicts(checks: Sequence[Check], samples: Mapping[str, Sequence[float]]) -> list[Row]:
@@ -84,11 +95,16 @@ def format_costs(rows: Sequence[Row]) -> str:
 
 def format_rates(rows: Sequence[Row]) -> str:
     width = max(len(r["label"]) for r in rows)
-    lines = [f"{'variant':<{width}}  {'req/s':>9}  {'noise':>6}  {'ratio':>6}"]
+    lines = [
+        f"{'variant':<{width}}  {'req/s':>7}  {'noise':>6}  {'ratio':>6}  "
+        f"{'server CPU µs/req':>17}  {'ratio':>6}"
+    ]
     for r in rows:
+        cpu = r["server_cpu_us_per_request"]
         lines.append(
-            f"{r['label']:<{width}}  {r['requests_per_second']:>9.0f}  {r['spread']:>6.1%}  "
-            f"{_ratio(r['ratio']):>6}"
+            f"{r['label']:<{width}}  {r['requests_per_second']:>7.0f}  {r['spread']:>6.1%}  "
+            f"{_ratio(r['ratio']):>6}  {'-' if cpu is None else f'{cpu:.1f}':>17}  "
+            f"{_ratio(r['cpu_ratio']):>6}"
         )
     return "\n".join(lines)
 

@@ -21,6 +21,10 @@ class Variant:
     routes: int = 1
     #: Every request asks for a path never asked before (a parametrised route).
     fresh_paths: bool = False
+    #: The app also has a route forced into maintenance.
+    forced_route: bool = False
+    #: The middleware runs with ``enable_maintenance=False``: its own cost, without a driver.
+    pinned_off: bool = False
     #: The variant this one's ratio is taken against, ``None`` for a baseline.
     baseline: str | None = "bare"
 
@@ -55,108 +59,70 @@ def _driver_variants(store: type[Store]) -> list[Variant]:
     ]
 
 
-def _route_variants() -> list[Variant]:
-    found: list[Variant] = []
-    for routes in (FEW_ROUTES, MANY_ROUTES):
-        base = f"bare-r{routes}"
-        found += [
-            Variant(base, f"bare app, {routes} routes", routes=routes, baseline=None),
-            Variant(
-                f"env-off-r{routes}",
-                f"env off, {routes} routes",
-                EnvStore,
-                routes=routes,
-                baseline=base,
-            ),
-            Variant(
-                f"env-on-r{routes}",
-                f"env on (503), {routes} routes",
-                EnvStore,
-                on=True,
-                routes=routes,
-                baseline=base,
-            ),
-        ]
-    for routes in (FEW_ROUTES, MANY_ROUTES):
-        base = f"bare-r{routes}-fresh"
-        found += [
-            Variant(
-                base,
-                f"bare app, {routes} routes, new path each time",
-                routes=routes,
-                fresh_paths=True,
-                baseline=None,
-            ),
-            Variant(
-                f"env-on-r{routes}-fresh",
-                f"env on (503), {routes} routes, new path each time",
-                EnvStore,
-                on=True,
-                routes=routes,
-                fresh_paths=True,
-                baseline=base,
-            ),
-        ]
-    return found
+def _forced_variants() -> list[Variant]:
+    return [
+        Variant("bare-forced", "bare app with a forced route", forced_route=True, baseline=None),
+        Variant(
+            "env-off-forced",
+            "env off, app with a forced route",
+            EnvStore,
+            forced_route=True,
+            baseline="bare-forced",
+        ),
+    ]
+
+
+def _route_variants(routes: int) -> list[Variant]:
+    """The bare app and env off/on with ``routes`` routes; then the same with new paths."""
+    bare, fresh = f"bare-r{routes}", f"bare-r{routes}-fresh"
+    return [
+        Variant(bare, f"bare app, {routes} routes", routes=routes, baseline=None),
+        Variant(f"env-off-r{routes}", f"env off, {routes} routes", EnvStore, routes=routes,
+                baseline=bare),
+        Variant(f"env-on-r{routes}", f"env on (503), {routes} routes", EnvStore, on=True,
+                routes=routes, baseline=bare),
+        Variant(fresh, f"bare app, {routes} routes, new paths", routes=routes, fresh_paths=True,
+                baseline=None),
+        Variant(f"env-on-r{routes}-fresh", f"env on (503), {routes} routes, new paths", EnvStore,
+                on=True, routes=routes, fresh_paths=True, baseline=fresh),
+    ]  # fmt: skip
 
 
 def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
-    """The bare app, every driver off and on, the await-only driver, and the route-count pairs."""
-    found = [BARE]
+    """Bare app, middleware alone, each driver off and on, a forced route, and route counts."""
+    found = [BARE, Variant("pinned-off", "enable_maintenance=False (no driver)", pinned_off=True)]
     measured: list[type[Store]] = [*stores, AwaitOnlyStore]
     for store in measured:
         found += _driver_variants(store)
-    return found + _route_variants()
+    return found + _forced_variants() + _route_variants(FEW_ROUTES) + _route_variants(MANY_ROUTES)
+
+
+def _ratio(label: str, over: str, under: str, limit: float) -> Check:
+    return Check(label, (over,), (under,), limit)
 
 
 def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
-    checks: list[Check] = []
-    for store in stores:
-        checks.append(
-            Check(
-                f"{store.driver} off: overhead <= 3%",
-                (f"{store.driver}-off",),
-                ("bare",),
-                OVERHEAD_LIMIT,
-            )
-        )
-    for store in stores:
-        checks.append(
-            Check(
-                f"{store.driver} on: 503 no slower than bare app",
-                (f"{store.driver}-on",),
-                ("bare",),
-                1.0,
-            )
-        )
+    """The targets: off costs at most 3%, the 503 is no slower, route count does not matter."""
     few, many = FEW_ROUTES, MANY_ROUTES
+    drivers = [store.driver for store in stores]
     return [
-        *checks,
+        *(_ratio(f"{d} off: overhead <= 3%", f"{d}-off", "bare", OVERHEAD_LIMIT) for d in drivers),
+        _ratio("env off, forced route: overhead <= 3%", "env-off-forced", "bare-forced",
+               OVERHEAD_LIMIT),
+        *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
             (f"env-off-r{many}", f"bare-r{few}"),
             (f"bare-r{many}", f"env-off-r{few}"),
             OVERHEAD_LIMIT,
         ),
-        Check(
-            f"on: 503 at {many} routes / at {few} routes",
-            (f"env-on-r{many}",),
-            (f"env-on-r{few}",),
-            OVERHEAD_LIMIT,
-        ),
-        Check(
-            f"on, new paths: 503 at {many} routes / at {few} routes",
-            (f"env-on-r{many}-fresh",),
-            (f"env-on-r{few}-fresh",),
-            OVERHEAD_LIMIT,
-        ),
-        Check(
-            f"on, new paths, {many} routes: 503 no slower than bare app",
-            (f"env-on-r{many}-fresh",),
-            (f"bare-r{many}-fresh",),
-            1.0,
-        ),
-    ]
+        _ratio(f"on: 503 at {many} routes / at {few} routes", f"env-on-r{many}", f"env-on-r{few}",
+               OVERHEAD_LIMIT),
+        _ratio(f"on, new paths: 503 at {many} routes / at {few}", f"env-on-r{many}-fresh",
+               f"env-on-r{few}-fresh", OVERHEAD_LIMIT),
+        _ratio(f"on, new paths, {many} routes: 503 no slower than bare app",
+               f"env-on-r{many}-fresh", f"bare-r{many}-fresh", 1.0),
+    ]  # fmt: skip
 
 
 def http_variants(stores: list[type[Store]]) -> list[Variant]:
