@@ -40,14 +40,20 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (< 1 min)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
-    parser.add_argument("--repeats", type=int, help="in-process samples per variant")
-    parser.add_argument("--sample-ms", type=float, help="length of one in-process sample")
+    parser.add_argument(
+        "--repeats", type=int, help="in-process samples per variant (21; 7 with --quick)"
+    )
+    parser.add_argument(
+        "--sample-ms", type=float, help="length of one in-process sample (20; 10 with --quick)"
+    )
     parser.add_argument(
         "--requests", type=int, help="requests per in-process sample, instead of --sample-ms"
     )
     parser.add_argument("--skip-http", action="store_true", help="skip the uvicorn benchmark")
-    parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant")
-    parser.add_argument("--http-seconds", type=float, help="length of one HTTP sample")
+    parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant (3; 2 quick)")
+    parser.add_argument(
+        "--http-seconds", type=float, help="length of one HTTP sample (3; 1 with --quick)"
+    )
     parser.add_argument("--connections", type=int, default=8, help="HTTP keep-alive connections")
     parser.add_argument(
         "--skip-propagation", action="store_true", help="skip the Redis propagation benchmark"

@@ -91,19 +91,25 @@ def _environment(spec: str) -> dict[str, str]:
 
 def _launch(variant: Variant, cpu: int | None) -> _Server:
     store = variant.store() if variant.store is not None else None
-    spec = ""
-    if store is not None:
-        asyncio.run(store.switch(variant.on))
-        spec = str(store.spec())
     port = _free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Server.stop()
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "tests.bench._server:create_app",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=_environment(spec), stdout=log, stderr=subprocess.STDOUT
-    )
+    try:
+        spec = ""
+        if store is not None:
+            asyncio.run(store.switch(variant.on))
+            spec = str(store.spec())
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=_environment(spec), stdout=log, stderr=subprocess.STDOUT
+        )
+    except BaseException:
+        log.close()
+        if store is not None:
+            store.close()
+        raise
     _pin(process, cpu)
     return _Server(variant, store, port, process, log)
 

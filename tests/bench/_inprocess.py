@@ -160,20 +160,22 @@ class _Subject:
         return wall, cpu
 
 
-async def _prepare(variant: Variant) -> _Subject:
+def _subject(variant: Variant) -> _Subject:
+    """The variant's app and store, not started yet."""
     store = variant.store() if variant.store is not None else None
-    if store is not None:
-        await store.switch(variant.on)
     spec = store.spec() if store is not None else None
     app = build_app(
         variant.routes, spec, forced_route=variant.forced_route, pinned_off=variant.pinned_off
     )
+    return _Subject(variant, app, _Lifespan(app), store)
+
+
+async def _start(subject: _Subject) -> None:
+    if subject.store is not None:
+        await subject.store.switch(subject.variant.on)
     # Startup builds the middleware stack and starts the driver, as a server would.
-    lifespan = _Lifespan(app)
-    await lifespan.start()
-    subject = _Subject(variant, app, lifespan, store)
+    await subject.lifespan.start()
     await subject.check()
-    return subject
 
 
 async def _close(subject: _Subject) -> None:
@@ -201,7 +203,8 @@ async def _measure(
     subjects: list[_Subject] = []
     try:
         for variant in variants:
-            subjects.append(await _prepare(variant))
+            subjects.append(_subject(variant))
+            await _start(subjects[-1])
         # Apps and drivers live through the whole run: keep them out of every collection.
         gc.freeze()
         for subject in subjects:
