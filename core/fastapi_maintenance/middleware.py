@@ -190,26 +190,43 @@ class MaintenanceModeMiddleware:
     # lifespan ------------------------------------------------------------------------
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def receive_and_start() -> Message:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await self._call_backend("start")
-            return message
+        """Start the backend before the app starts and close it after the app stopped.
+
+        A default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
+        installed driver) fails the startup, so the server refuses to run.
+        """
+        first = await receive()
+        started: BaseStateBackend | None = None
+        if first["type"] == "lifespan.startup":
+            try:
+                started = self.backend or default_backend()
+            except Exception as exc:
+                await send({"type": "lifespan.startup.failed", "message": f"{exc}"})
+                return
+            await self._call_backend(started, "start")
+        pending: list[Message] = [first]
+
+        async def replay_then_receive() -> Message:
+            return pending.pop() if pending else await receive()
 
         async def close_and_send(message: Message) -> None:
-            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-                await self._call_backend("aclose")
+            nonlocal started
+            if started is not None and message["type"] in (
+                "lifespan.shutdown.complete",
+                "lifespan.shutdown.failed",
+            ):
+                await self._call_backend(started, "aclose")
+                started = None
             await send(message)
 
-        await self.app(scope, receive_and_start, close_and_send)
+        await self.app(scope, replay_then_receive, close_and_send)
 
-    async def _call_backend(self, method: str) -> None:
+    async def _call_backend(self, backend: BaseStateBackend, method: str) -> None:
         """Start or close the backend; a failure is logged, never allowed to stop the app."""
         try:
-            backend = self.backend or default_backend()
             await getattr(backend, method)()
         except Exception:
-            logger.exception("maintenance backend %s() failed", method)
+            logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
 
 
 async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
