@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, WebSocket
@@ -93,3 +95,95 @@ def shop_app(**middleware_options: Any) -> FastAPI:
         await websocket.close()
 
     return app
+
+
+class RawCall:
+    """Drives one HTTP request through an ASGI app by hand, recording what the app sends."""
+
+    def __init__(self, path: str = "/", method: str = "GET", spec_version: str = "2.3") -> None:
+        self.scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": spec_version},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+        self.sent: list[dict[str, Any]] = []
+        self.disconnected = asyncio.Event()
+        self._request_sent = False
+
+    async def receive(self) -> dict[str, Any]:
+        if not self._request_sent:
+            self._request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await self.disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+
+    @property
+    def status(self) -> int | None:
+        starts = [m["status"] for m in self.sent if m["type"] == "http.response.start"]
+        return starts[0] if starts else None
+
+    @property
+    def chunks(self) -> list[bytes]:
+        return [m["body"] for m in self.sent if m["type"] == "http.response.body" and m["body"]]
+
+
+@asynccontextmanager
+async def lifespan_of(app: Any) -> AsyncIterator[dict[str, Any]]:
+    """Run an app's lifespan startup, yield the startup answer, then shut it down."""
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    started = await asyncio.wait_for(outbox.get(), timeout=5)
+    try:
+        yield started
+    finally:
+        if started["type"] == "lifespan.startup.complete":
+            await inbox.put({"type": "lifespan.shutdown"})
+            await asyncio.wait_for(outbox.get(), timeout=5)
+        await asyncio.wait_for(task, timeout=5)
+
+
+async def websocket_session(app: Any, path: str, *texts: str) -> list[dict[str, Any]]:
+    """Open a websocket on ``path``, send ``texts``, disconnect; return what the app sent."""
+    target, _, query = path.partition("?")
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": target,
+        "raw_path": target.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "subprotocols": [],
+    }
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for message in [
+        {"type": "websocket.connect"},
+        *({"type": "websocket.receive", "text": text} for text in texts),
+        {"type": "websocket.disconnect", "code": 1000},
+    ]:
+        incoming.put_nowait(message)
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(app(scope, incoming.get, send), timeout=5)
+    return sent
