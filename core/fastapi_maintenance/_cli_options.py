@@ -98,14 +98,14 @@ def check_options(name: str, accepts: DriverOptions, options: Mapping[str, str])
     if accepts.accepted is not None:
         unknown = sorted(set(options) - accepts.accepted)
         if unknown:
-            given = ", ".join(FLAGS.get(key, key) for key in unknown)
+            given = ", ".join(_spelled(key) for key in unknown)
             raise BackendConfigError(
                 f"{given} does not apply to the {name} driver; it accepts: "
-                f"{_listing(accepts.accepted)}"
+                f"{', '.join(map(_spelled, sorted(accepts.accepted))) or 'no options'}"
             )
     missing = sorted(accepts.required - set(options))
     if missing:
-        wanted = ", ".join(_how_to_give(key) for key in missing)
+        wanted = ", ".join(_spelled(key) for key in missing)
         url = f", or a {name}:// URL" if accepts.supports_url else ""
         raise BackendConfigError(f"the {name} driver needs {wanted}{url}")
 
@@ -120,10 +120,6 @@ def check_url_options(url: str, options: Mapping[str, str]) -> None:
         )
 
 
-def _how_to_give(key: str) -> str:
+def _spelled(key: str) -> str:
+    """How an option is written on the command line."""
     return FLAGS.get(key) or f"--option {key}=..."
-
-
-def _listing(keys: Iterable[str]) -> str:
-    names = [FLAGS.get(key, f"--option {key}=...") for key in sorted(keys)]
-    return ", ".join(names) or "no options"

@@ -38,16 +38,19 @@ def show_state(value: bool, where: str, *, changed: bool = False) -> None:
     )
 
 
+def _say(emoji: str, label: str, style: str, message: str) -> None:
+    console = _console(stderr=True)
+    console.print(Text.assemble(_icon(console, emoji), (label, style), message))
+
+
 def show_error(message: str) -> None:
     """One line on stderr saying what went wrong."""
-    console = _console(stderr=True)
-    console.print(Text.assemble(_icon(console, "❌"), ("Error: ", "bold red"), message))
+    _say("❌", "Error: ", "bold red", message)
 
 
 def show_warning(message: str) -> None:
     """One line on stderr about something that works but deserves attention."""
-    console = _console(stderr=True)
-    console.print(Text.assemble(_icon(console, "⚠️"), ("Warning: ", "bold yellow"), message))
+    _say("⚠️", "Warning: ", "bold yellow", message)
 
 
 class _WarningHandler(logging.Handler):

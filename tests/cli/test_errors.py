@@ -52,7 +52,8 @@ def test_a_flag_the_driver_does_not_take_names_what_it_accepts(
 def test_an_option_the_driver_does_not_take_exits_1(invoke: Invoke) -> None:
     result = invoke("status", "--backend", "env", "-o", "colour=blue")
     assert result.exit_code == 1
-    assert "colour does not apply to the env driver; it accepts: --var-name" in result.stderr
+    assert "--option colour=... does not apply to the env driver" in result.stderr
+    assert "it accepts: --var-name" in result.stderr
 
 
 def test_the_file_driver_without_a_path_says_how_to_give_one(invoke: Invoke) -> None:
