@@ -41,8 +41,15 @@ def configure_backend(backend_type: BackendSpec, **kwargs: Any) -> None:
 
 
 async def get_maintenance_mode(backend: BaseStateBackend | None = None) -> bool:
-    """Return whether maintenance mode is on, from ``backend`` or the default backend."""
-    return await (backend or default_backend()).get_value()
+    """Return whether maintenance mode is on, from ``backend`` or the default backend.
+
+    While an override block is open on the backend, its value is the answer.
+    """
+    target = backend or default_backend()
+    override = state.overrides.get(id(target))
+    if override is not None and override.value is not None:
+        return override.value
+    return await target.get_value()
 
 
 async def set_maintenance_mode(value: bool, backend: BaseStateBackend | None = None) -> None:

@@ -17,33 +17,39 @@ F = TypeVar("F", bound=Callable[..., Any])
 class override_maintenance_mode:
     """Hold maintenance mode at ``value`` while at least one such block is open.
 
-    The process-wide override makes every middleware answer 503 for the duration. On a
-    writable backend the state is also written through, so every process sees it; the
-    first block to open remembers the stored state and the last one to close restores
-    it, however blocks nest or interleave across tasks.
+    While a block is open every middleware of the process obeys it (a block holding it
+    on wins over one holding it off), and ``get_maintenance_mode`` on its backend
+    answers ``value``. On a writable backend the value is also written through, so
+    every process sees it; the first block to open remembers the stored state and the
+    last one to close restores it, however blocks nest or interleave across tasks.
     """
 
     def __init__(self, value: bool = True, backend: BaseStateBackend | None = None) -> None:
-        self.value = value
+        self.value = bool(value)
         self._backend = backend
-        self._entered: BaseStateBackend | None = None
+        self._entered: list[tuple[BaseStateBackend, Override]] = []
 
     async def __aenter__(self) -> override_maintenance_mode:
-        backend = self._entered = self._backend or default_backend()
+        backend = self._backend or default_backend()
         override = state.overrides.setdefault(id(backend), Override())
-        override.depth += 1
-        state.override_depth += 1
-        if override.depth > 1:
-            return self
-        if not backend.read_only:
-            try:
-                override.previous = await backend.get_value()
-                await backend.set_value(self.value)
-            except BaseException:
-                self._entered = None
-                self._release(backend)
-                raise
-        state.registry.notify_changed(self.value, backend)
+        override.users += 1
+        try:
+            async with override.lock:
+                before = override.value
+                self._count(override, +1)
+                try:
+                    if before is None and not backend.read_only:
+                        override.previous = await backend.get_value()
+                    now = override.value
+                    if now is not None and now != before:
+                        await _store(backend, now)
+                except BaseException:
+                    self._count(override, -1)
+                    raise
+        except BaseException:
+            _leave(backend, override)
+            raise
+        self._entered.append((backend, override))
         return self
 
     async def __aexit__(
@@ -52,29 +58,33 @@ class override_maintenance_mode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        backend = self._entered
-        assert backend is not None, "__aexit__ without __aenter__"
-        self._entered = None
-        override = self._release(backend)
-        if override is None:
-            return
-        if override.previous is not None:
-            await backend.set_value(override.previous)
-            state.registry.notify_changed(override.previous, backend)
-        elif backend.read_only:
-            state.registry.notify_changed(await backend.get_value(), backend)
+        assert self._entered, "__aexit__ without __aenter__"
+        backend, override = self._entered.pop()
+        try:
+            async with override.lock:
+                before = override.value
+                self._count(override, -1)
+                after = override.value
+                if after is not None:
+                    if after != before:
+                        await _store(backend, after)
+                    return
+                previous, override.previous = override.previous, None
+                if previous is not None:
+                    await _store(backend, previous)
+                elif backend.read_only:
+                    state.registry.notify_changed(await backend.get_value(), backend)
+        finally:
+            _leave(backend, override)
 
-    def _release(self, backend: BaseStateBackend) -> Override | None:
-        """Close one block; return the backend's override if this was its last open block."""
-        state.override_depth = max(0, state.override_depth - 1)
-        override = state.overrides.get(id(backend))
-        if override is None:
-            return None
-        override.depth -= 1
-        if override.depth > 0:
-            return None
-        del state.overrides[id(backend)]
-        return override
+    def _count(self, override: Override, step: int) -> None:
+        """Open (``+1``) or close (``-1``) one block of this value, on the backend and process."""
+        if self.value:
+            override.on += step
+            state.override_depth += step
+        else:
+            override.off += step
+            state.override_off_depth += step
 
     def __call__(self, func: F) -> F:
         """Use the block as a decorator of an async function."""
@@ -87,6 +97,20 @@ class override_maintenance_mode:
                 return await func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+async def _store(backend: BaseStateBackend, value: bool) -> None:
+    """Write ``value`` through to a writable backend and tell the plugins."""
+    if not backend.read_only:
+        await backend.set_value(value)
+    state.registry.notify_changed(value, backend)
+
+
+def _leave(backend: BaseStateBackend, override: Override) -> None:
+    """Forget the backend's override once no block uses it any more."""
+    override.users -= 1
+    if override.users == 0 and state.overrides.get(id(backend)) is override:
+        del state.overrides[id(backend)]
 
 
 def maintenance_mode_on(backend: BaseStateBackend | None = None) -> override_maintenance_mode:

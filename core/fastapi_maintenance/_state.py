@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, field, fields
 
@@ -13,10 +14,26 @@ BACKEND_ENV_VAR = "FASTAPI_MAINTENANCE_BACKEND"
 
 @dataclass
 class Override:
-    """One backend's active ``maintenance_mode_on`` blocks and the state to restore after them."""
+    """One backend's open override blocks and the stored state to restore after them."""
 
-    depth: int = 0
+    #: Open blocks holding maintenance on, and off.
+    on: int = 0
+    off: int = 0
+    #: The stored state before the first block opened (writable backends only).
     previous: bool | None = None
+    #: Blocks entering, open or leaving; the entry is dropped when none is left.
+    users: int = 0
+    #: Serialises the opening and closing of blocks, whose reads and writes must not interleave.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def value(self) -> bool | None:
+        """The state the open blocks hold, ``None`` if none is open."""
+        if self.on:
+            return True
+        if self.off:
+            return False
+        return None
 
 
 @dataclass
@@ -28,9 +45,12 @@ class State:
     middleware: BaseStateBackend | None = None
     #: Built from ``FASTAPI_MAINTENANCE_BACKEND`` (or the env driver) on first use.
     fallback: BaseStateBackend | None = None
+    #: Open override blocks, by ``id()`` of their backend.
     overrides: dict[int, Override] = field(default_factory=dict)
-    #: Number of ``maintenance_mode_on`` blocks open in this process, on any backend.
+    #: Number of blocks holding maintenance on (``maintenance_mode_on``), on any backend.
     override_depth: int = 0
+    #: Number of blocks holding maintenance off, on any backend.
+    override_off_depth: int = 0
 
 
 state = State()

@@ -79,14 +79,19 @@ class MaintenanceModeMiddleware:
         table = self._table
         if table is None or table.is_stale():
             table = self._build_table(scope)
-        on = self.enable_maintenance
-        if on is None:
-            backend = self.backend or default_backend()
-            on = backend.cached_value()
+        if state.override_depth:
+            on: bool | None = True
+        elif state.override_off_depth:
+            on = False
+        else:
+            on = self.enable_maintenance
             if on is None:
-                on = await self._read_state(backend)
-        if (on or state.override_depth or table.has_forced_on) and await self._blocks(
-            scope, receive, send, table, bool(on or state.override_depth)
+                backend = self.backend or default_backend()
+                on = backend.cached_value()
+                if on is None:
+                    on = await self._read_state(backend)
+        if (on or table.has_forced_on) and await self._blocks(
+            scope, receive, send, table, bool(on)
         ):
             return
         await self.app(scope, receive, send)
