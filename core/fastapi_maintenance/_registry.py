@@ -19,6 +19,8 @@ ENTRY_POINT_GROUP = "fastapi_maintenance.backends"
 
 logger = logging.getLogger("fastapi_maintenance")
 
+_IN_PROCESS = "registered in-process"
+
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 
 
@@ -60,6 +62,8 @@ class BackendRegistry:
         self._sources: dict[str, str] = {}
         self._entry_points: dict[str, EntryPoint] | None = None
         self._failures: dict[str, str] = {}
+        #: What an in-process registration hides, restored when it is unregistered.
+        self._shadowed: dict[str, tuple[type[BaseStateBackend], str]] = {}
         self._registering = "a register_backends hook"
         self.plugin_manager.hook.register_backends.call_historic(
             kwargs={"register": self._hook_register}
@@ -142,10 +146,24 @@ class BackendRegistry:
     def _hook_register(self, name: str, cls: type[BaseStateBackend]) -> None:
         _check_class(name, cls)
         source = self._registering
-        if name in self._classes and self._classes[name] is not cls:
+        if self._sources.get(name) == _IN_PROCESS:
+            if self._classes[name] is not cls:
+                warnings.warn(
+                    f"backend {name!r} registered by {source} is shadowed by the one "
+                    "registered in-process",
+                    BackendNameConflictWarning,
+                    stacklevel=4,
+                )
+            self._shadowed[name] = (cls, source)
+            return
+        if name in self._classes:
+            replaced = self._sources[name] if self._classes[name] is not cls else None
+        else:
+            ep = self._discovered().get(name)
+            replaced = f"entry point {ep.value}" if ep is not None else None
+        if replaced is not None and replaced != source:
             warnings.warn(
-                f"backend {name!r} registered by {source} replaces the one from "
-                f"{self._sources[name]}",
+                f"backend {name!r} registered by {source} replaces the one from {replaced}",
                 BackendNameConflictWarning,
                 stacklevel=4,
             )
@@ -168,12 +186,18 @@ class BackendRegistry:
                 BackendNameConflictWarning,
                 stacklevel=3,
             )
-        self._store(name, cls, "registered in-process")
+        if name in self._classes and self._sources[name] != _IN_PROCESS:
+            self._shadowed[name] = (self._classes[name], self._sources[name])
+        self._store(name, cls, _IN_PROCESS)
 
     def unregister(self, name: str) -> None:
-        """Forget an in-process registration; an entry point of that name reappears."""
-        self._classes.pop(name, None)
-        self._sources.pop(name, None)
+        """Forget an in-process registration; what it hid (a hook's or entry point's) reappears."""
+        if self._sources.get(name) != _IN_PROCESS:
+            return
+        del self._classes[name], self._sources[name]
+        shadowed = self._shadowed.pop(name, None)
+        if shadowed is not None:
+            self._store(name, *shadowed)
 
     def names(self) -> list[str]:
         """Every available driver name, loaded or not, sorted."""
