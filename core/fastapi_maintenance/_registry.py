@@ -258,11 +258,17 @@ class BackendRegistry:
         return cls.from_url(spec, **options)
 
     def notify_changed(self, value: bool, backend: BaseStateBackend) -> None:
-        """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised."""
-        try:
-            self.plugin_manager.hook.maintenance_mode_changed(value=value, backend=backend)
-        except Exception:
-            logger.exception("a maintenance_mode_changed hook raised")
+        """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised.
+
+        Each implementation is called on its own, in pluggy's order, so one that raises does
+        not keep the others from hearing of the change.
+        """
+        arguments = {"value": value, "backend": backend}
+        for impl in reversed(self.plugin_manager.hook.maintenance_mode_changed.get_hookimpls()):
+            try:
+                impl.function(**{name: arguments[name] for name in impl.argnames})
+            except Exception:
+                logger.exception("the maintenance_mode_changed hook of %s raised", impl.plugin_name)
 
 
 def _check_class(name: str, cls: Any) -> None:
