@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -87,7 +87,11 @@ class MaintenanceModeMiddleware:
             on = self.enable_maintenance
             if on is None:
                 backend = self.backend or default_backend()
-                on = backend.cached_value()
+                try:
+                    on = backend.cached_value()
+                except Exception as exc:
+                    self._cache_failed(backend, exc)
+                    on = None
                 if on is None:
                     on = await self._read_state(backend)
         if (on or table.has_forced_on) and await self._blocks(
@@ -114,11 +118,14 @@ class MaintenanceModeMiddleware:
             connection = WebSocket(scope, receive, send) if websocket else Request(scope, receive)
             if await self._is_exempt(connection):
                 return False
-        if websocket:
-            await self._refuse_websocket(receive, send)
-        else:
-            response = await self._response(Request(scope, receive))
-            await response(scope, receive, send)
+        try:
+            if websocket:
+                await self._refuse_websocket(receive, send)
+            else:
+                response = await self._response(Request(scope, receive))
+                await response(scope, receive, send)
+        except (OSError, ClientDisconnect):
+            logger.debug("the client left before the maintenance response was sent")
         return True
 
     async def _is_exempt(self, connection: HTTPConnection) -> bool:
@@ -128,7 +135,7 @@ class MaintenanceModeMiddleware:
             return bool(await _call(self.exempt_handler, connection))
         except Exception as exc:
             self._problems.report(
-                f"exempt:{type(exc).__name__}:{exc}",
+                f"exempt:{type(exc).__name__}",
                 "exempt_handler raised %r; the request is treated as not exempt",
                 exc,
                 exc_info=True,
@@ -144,7 +151,7 @@ class MaintenanceModeMiddleware:
                 raise TypeError(f"expected a starlette Response, got {type(response).__name__}")
             except Exception as exc:
                 self._problems.report(
-                    f"response:{type(exc).__name__}:{exc}",
+                    f"response:{type(exc).__name__}",
                     "response_handler raised %r; answering with the default maintenance response",
                     exc,
                     exc_info=True,
@@ -184,6 +191,15 @@ class MaintenanceModeMiddleware:
         )
         self._last_known = value
         return value
+
+    def _cache_failed(self, backend: BaseStateBackend, exc: Exception) -> None:
+        """A driver broke the ``cached_value`` contract: fall back to ``get_value``."""
+        self._problems.report(
+            f"cache:{id(backend)}",
+            "cached_value() of %s raised %r; reading the state with get_value() instead",
+            backend.describe(),
+            exc,
+        )
 
     def _build_table(self, scope: Scope) -> RouteTable:
         app = scope.get("app") or self.app
