@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, WebSocket
 from fastapi_maintenance import (
     BaseStateBackend,
@@ -187,3 +189,24 @@ async def websocket_session(app: Any, path: str, *texts: str) -> list[dict[str, 
 
     await asyncio.wait_for(app(scope, incoming.get, send), timeout=5)
     return sent
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[int]:
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 in this event loop; yield its port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+        sock.close()

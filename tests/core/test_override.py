@@ -10,7 +10,6 @@ from typing import Any
 
 import anyio
 import pytest
-
 from fastapi_maintenance import (
     BackendUnavailableError,
     configure_backend,

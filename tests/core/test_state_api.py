@@ -7,7 +7,6 @@ from typing import Any
 
 import anyio
 import pytest
-
 from fastapi_maintenance import (
     BackendNotFoundError,
     configure_backend,

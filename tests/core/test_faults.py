@@ -1,0 +1,222 @@
+"""A fault in a handler, a driver or the client never turns into a 500: see docs/faults.md."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from fastapi_maintenance import BaseStateBackend, MaintenanceModeMiddleware
+
+from .support import DETAIL, FlakyBackend, RawCall, served, shop_app
+
+pytestmark = pytest.mark.anyio
+
+
+# handlers -----------------------------------------------------------------------------
+
+
+def _exempt_that_raises(request: Request) -> bool:
+    raise KeyError(f"no session for {request.url}")
+
+
+async def _response_that_raises(request: Request) -> Any:
+    raise RuntimeError("template missing")
+
+
+async def test_exempt_handler_that_raises_counts_as_not_exempt(client_for: Any) -> None:
+    client = client_for(shop_app(enable_maintenance=True, exempt_handler=_exempt_that_raises))
+    response = await client.get("/items")
+    assert (response.status_code, response.json()) == (503, DETAIL)
+
+
+async def test_exempt_handler_that_raises_is_logged_once(client_for: Any, logged: Any) -> None:
+    client = client_for(shop_app(enable_maintenance=True, exempt_handler=_exempt_that_raises))
+    for path in ["/items", "/items", "/items?page=2", "/items?page=3"]:
+        await client.get(path)
+    assert len(logged("exempt_handler raised")) == 1
+
+
+async def test_exempt_handler_is_not_called_when_maintenance_is_off(client_for: Any) -> None:
+    client = client_for(shop_app(enable_maintenance=False, exempt_handler=_exempt_that_raises))
+    assert (await client.get("/items")).status_code == 200
+
+
+async def test_response_handler_that_raises_gets_the_default_response(client_for: Any) -> None:
+    app = shop_app(enable_maintenance=True, response_handler=_response_that_raises)
+    response = await client_for(app).get("/items")
+    assert (response.status_code, response.json()) == (503, DETAIL)
+
+
+async def test_response_handler_that_raises_is_logged_once(client_for: Any, logged: Any) -> None:
+    app = shop_app(enable_maintenance=True, response_handler=_response_that_raises)
+    client = client_for(app)
+    for _ in range(3):
+        await client.get("/items")
+    assert len(logged("response_handler raised")) == 1
+
+
+async def test_response_handler_returning_no_response_gets_the_default(
+    client_for: Any, logged: Any
+) -> None:
+    app = shop_app(enable_maintenance=True, response_handler=lambda request: {"down": True})
+    response = await client_for(app).get("/items")
+    assert (response.status_code, response.json()) == (503, DETAIL)
+    assert logged("expected a starlette Response")
+
+
+# drivers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def flaky() -> FlakyBackend:
+    return FlakyBackend(value=True)
+
+
+@pytest.fixture
+def flaky_client(client_for: Any, flaky: FlakyBackend) -> Any:
+    return client_for(shop_app(backend=flaky, state_timeout=0.2))
+
+
+@pytest.mark.parametrize("mode", ["raise", "hang"])
+async def test_failing_driver_answers_from_the_last_known_state(
+    flaky: FlakyBackend, flaky_client: Any, mode: str
+) -> None:
+    assert (await flaky_client.get("/items")).status_code == 503
+    flaky.mode = mode
+    with anyio.fail_after(5):
+        assert (await flaky_client.get("/items")).status_code == 503
+        flaky.value = False  # the store changed, but cannot be read
+        assert (await flaky_client.get("/items")).status_code == 503
+
+
+@pytest.mark.parametrize("mode", ["raise", "hang"])
+async def test_driver_failing_from_the_start_counts_as_off(
+    flaky: FlakyBackend, flaky_client: Any, mode: str
+) -> None:
+    flaky.mode = mode
+    with anyio.fail_after(5):
+        assert (await flaky_client.get("/items")).status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["raise", "hang"])
+async def test_driver_failure_and_recovery_are_logged_once_each(
+    flaky: FlakyBackend, flaky_client: Any, logged: Any, mode: str
+) -> None:
+    await flaky_client.get("/items")
+    flaky.mode = mode
+    for _ in range(3):
+        await flaky_client.get("/items")
+    flaky.mode = "ok"
+    for _ in range(3):
+        await flaky_client.get("/items")
+    assert len(logged("cannot read maintenance state")) == 1
+    assert len(logged("readable again")) == 1
+
+
+async def test_hanging_driver_is_given_up_after_state_timeout(
+    flaky: FlakyBackend, flaky_client: Any, logged: Any
+) -> None:
+    flaky.mode = "hang"
+    await flaky_client.get("/items")
+    assert logged("timed out")
+
+
+class _CacheThatRaises(BaseStateBackend):
+    """Breaks the contract: ``cached_value`` must never raise."""
+
+    def cached_value(self) -> bool | None:
+        raise RuntimeError("cache corrupted")
+
+    async def get_value(self) -> bool:
+        return True
+
+    async def set_value(self, value: bool) -> None:
+        raise NotImplementedError
+
+
+async def test_cached_value_that_raises_falls_back_to_get_value(
+    client_for: Any, logged: Any
+) -> None:
+    client = client_for(shop_app(backend=_CacheThatRaises()))
+    for _ in range(3):
+        assert (await client.get("/items")).status_code == 503
+    assert len(logged("cached_value() of")) == 1
+
+
+# clients ------------------------------------------------------------------------------
+
+
+def _ticker(stopped: asyncio.Event) -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=False)
+
+    @app.get("/ticks")
+    async def ticks() -> StreamingResponse:
+        async def forever() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"tick\n"
+                    await asyncio.sleep(0.01)
+            finally:
+                stopped.set()
+
+        return StreamingResponse(forever(), media_type="text/plain")
+
+    @app.get("/items")
+    async def items() -> list[int]:
+        return [1]
+
+    return app
+
+
+async def test_client_leaving_a_stream_does_not_raise_out_of_the_middleware() -> None:
+    stopped = asyncio.Event()
+    call = RawCall("/ticks")
+    app = _ticker(stopped)
+
+    async def leave_after_first_chunk(message: dict[str, Any]) -> None:
+        await call.send(message)
+        if message.get("body"):
+            call.disconnected.set()
+
+    with anyio.fail_after(5):
+        await app(call.scope, call.receive, leave_after_first_chunk)
+    assert call.chunks[0] == b"tick\n"
+    assert stopped.is_set()
+
+
+async def test_client_gone_before_the_maintenance_response_does_not_raise() -> None:
+    call = RawCall("/items", spec_version="2.4")
+
+    async def gone(message: dict[str, Any]) -> None:
+        raise OSError("connection reset by peer")
+
+    await shop_app(enable_maintenance=True)(call.scope, call.receive, gone)
+
+
+async def test_client_hanging_up_on_a_real_server_leaves_it_serving(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR)
+    stopped = asyncio.Event()
+    async with served(_ticker(stopped)) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /ticks HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert b"200" in await reader.readline()
+        await reader.readuntil(b"tick\n")
+        writer.close()
+        await writer.wait_closed()
+        with anyio.fail_after(5):
+            await stopped.wait()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /items HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        assert b"200 OK" in await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
