@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ._http import measure_http
-from ._inprocess import measure_in_process
 from ._propagation import run_propagation
 from ._report import (
     cost_rows,
@@ -30,6 +29,7 @@ from ._report import (
 )
 from ._stores import Store, driver_stores
 from ._variants import http_variants, inprocess_checks, inprocess_variants
+from ._workers import measure_in_workers
 
 DEFAULT_OUTPUT = Path(tempfile.gettempdir()) / "fastapi-maintenance-bench.json"
 
@@ -49,6 +49,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--requests", type=int, help="requests per in-process sample, instead of --sample-ms"
     )
+    parser.add_argument(
+        "--processes", type=int, help="worker processes per group of variants (3; 1 with --quick)"
+    )
     parser.add_argument("--skip-http", action="store_true", help="skip the uvicorn benchmark")
     parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant (3; 2 quick)")
     parser.add_argument(
@@ -62,12 +65,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     for name, full, short in [
         ("repeats", 21, 7),
+        ("processes", 3, 1),
         ("sample_ms", 20.0, 10.0),
         ("http_rounds", 3, 2),
         ("http_seconds", 3.0, 1.0),
     ]:
         if getattr(args, name) is None:
             setattr(args, name, short if quick else full)
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
     return args
 
 
@@ -99,12 +105,14 @@ def _in_process(args: argparse.Namespace, stores: list[type[Store]]) -> dict[str
     size = f"{args.requests} requests" if args.requests else f"~{args.sample_ms:g} ms"
     print(
         f"\nIn-process: {len(variants)} variants x {args.repeats} samples of {size}, "
-        "in rotating order",
+        f"in rotating order, {args.processes} process(es) per group",
         flush=True,
     )
-    measured = measure_in_process(variants, args.repeats, args.sample_ms, args.requests)
+    measured = measure_in_workers(
+        variants, args.repeats, args.sample_ms, args.requests, args.processes
+    )
     rows = cost_rows(measured)
-    checks = verdicts(inprocess_checks(stores), measured.samples)
+    checks = verdicts(inprocess_checks(stores), measured)
     print(format_costs(rows))
     print("\nTargets (in-process, median of per-round ratios):")
     print(format_verdicts(checks), flush=True)

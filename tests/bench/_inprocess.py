@@ -189,8 +189,10 @@ async def _close(subject: _Subject) -> None:
 @dataclass(frozen=True)
 class InProcessResult:
     variants: list[Variant]
+    #: ns per request, one per round, in round order.
     samples: dict[str, list[float]]
-    requests: dict[str, int]
+    #: Requests per sample, as calibrated in each process that measured the variant.
+    requests: dict[str, list[int]]
     retakes: dict[str, int]
 
 
@@ -199,6 +201,7 @@ async def _measure(
     repeats: int,
     sample_ns: float,
     fixed_requests: int | None,
+    label: str,
 ) -> InProcessResult:
     subjects: list[_Subject] = []
     try:
@@ -213,7 +216,7 @@ async def _measure(
             await subject.time(subject.requests)  # warm-up, not kept
             subject.retakes = 0
         for round_number in range(repeats):
-            progress(f"in-process: round {round_number + 1}/{repeats}")
+            progress(f"{label}: round {round_number + 1}/{repeats}")
             shift = round_number % len(subjects)
             for subject in subjects[shift:] + subjects[:shift]:
                 subject.samples.append(await subject.time(subject.requests))
@@ -224,15 +227,19 @@ async def _measure(
     return InProcessResult(
         variants,
         {s.variant.key: s.samples for s in subjects},
-        {s.variant.key: s.requests for s in subjects},
+        {s.variant.key: [s.requests] for s in subjects},
         {s.variant.key: s.retakes for s in subjects},
     )
 
 
 def measure_in_process(
-    variants: list[Variant], repeats: int, sample_ms: float, fixed_requests: int | None = None
+    variants: list[Variant],
+    repeats: int,
+    sample_ms: float,
+    fixed_requests: int | None = None,
+    label: str = "in-process",
 ) -> InProcessResult:
     """Sample every variant ``repeats`` times in rotating order, each sample ~``sample_ms`` long."""
-    result = asyncio.run(_measure(variants, repeats, sample_ms * 1e6, fixed_requests))
+    result = asyncio.run(_measure(variants, repeats, sample_ms * 1e6, fixed_requests, label))
     progress("")
     return result

@@ -61,18 +61,35 @@ def rate_rows(result: HttpResult) -> list[Row]:
     return rows
 
 
-def verdicts(checks: Sequence[Check], samples: Mapping[str, Sequence[float]]) -> list[Row]:
+def verdicts(checks: Sequence[Check], result: InProcessResult) -> list[Row]:
+    """Each target's value over all rounds, and over each worker process's rounds alone.
+
+    How far the processes disagree shows how firm a verdict close to its limit is.
+    """
+    samples = result.samples
     found = []
     for check in checks:
-        if not all(key in samples for key in (*check.over, *check.under)):
+        keys = (*check.over, *check.under)
+        if not all(key in samples for key in keys):
             continue
         value = paired_ratio(samples, check.over, check.under)
+        processes = len(result.requests[keys[0]])
+        size = len(samples[keys[0]]) // processes
+        by_process = [
+            paired_ratio(
+                {key: samples[key][n * size : (n + 1) * size] for key in keys},
+                check.over,
+                check.under,
+            )
+            for n in range(processes)
+        ]
         found.append(
             {
                 "target": check.label,
                 "value": value,
                 "limit": check.limit,
                 "verdict": "PASS" if value <= check.limit else "MISS",
+                "by_process": by_process,
             }
         )
     return found
@@ -111,10 +128,13 @@ def format_rates(rows: Sequence[Row]) -> str:
 
 def format_verdicts(rows: Sequence[Row]) -> str:
     width = max((len(r["target"]) for r in rows), default=0)
-    return "\n".join(
-        f"{r['verdict']}  {r['target']:<{width}}  {r['value']:.3f} (limit {r['limit']:.2f})"
-        for r in rows
-    )
+    lines = []
+    for r in rows:
+        line = f"{r['verdict']}  {r['target']:<{width}}  {r['value']:.3f} (limit {r['limit']:.2f}"
+        if len(r["by_process"]) > 1:
+            line += f"; per process {min(r['by_process']):.3f}-{max(r['by_process']):.3f}"
+        lines.append(line + ")")
+    return "\n".join(lines)
 
 
 def write_json(path: Path, report: Mapping[str, Any]) -> None:

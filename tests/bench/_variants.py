@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._stores import AwaitOnlyStore, EnvStore, Store
 
@@ -27,6 +27,8 @@ class Variant:
     pinned_off: bool = False
     #: The variant this one's ratio is taken against, ``None`` for a baseline.
     baseline: str | None = "bare"
+    #: Variants compared with each other share a group, and are measured in one process.
+    group: str = "drivers"
 
     @property
     def expected_status(self) -> int:
@@ -61,21 +63,17 @@ def _driver_variants(store: type[Store]) -> list[Variant]:
 
 def _forced_variants() -> list[Variant]:
     return [
-        Variant("bare-forced", "bare app with a forced route", forced_route=True, baseline=None),
-        Variant(
-            "env-off-forced",
-            "env off, app with a forced route",
-            EnvStore,
-            forced_route=True,
-            baseline="bare-forced",
-        ),
-    ]
+        Variant("bare-forced", "bare app with a forced route", forced_route=True, baseline=None,
+                group="forced"),
+        Variant("env-off-forced", "env off, app with a forced route", EnvStore, forced_route=True,
+                baseline="bare-forced", group="forced"),
+    ]  # fmt: skip
 
 
 def _route_variants(routes: int) -> list[Variant]:
     """The bare app and env off/on with ``routes`` routes; then the same with new paths."""
     bare, fresh = f"bare-r{routes}", f"bare-r{routes}-fresh"
-    return [
+    variants = [
         Variant(bare, f"bare app, {routes} routes", routes=routes, baseline=None),
         Variant(f"env-off-r{routes}", f"env off, {routes} routes", EnvStore, routes=routes,
                 baseline=bare),
@@ -86,6 +84,7 @@ def _route_variants(routes: int) -> list[Variant]:
         Variant(f"env-on-r{routes}-fresh", f"env on (503), {routes} routes, new paths", EnvStore,
                 on=True, routes=routes, fresh_paths=True, baseline=fresh),
     ]  # fmt: skip
+    return [replace(v, group="routes") for v in variants]
 
 
 def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
