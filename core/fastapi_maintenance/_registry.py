@@ -255,7 +255,10 @@ class BackendRegistry:
             ) from None
         if not cls.supports_url():
             raise BackendConfigError(f"backend {scheme!r} cannot be configured from a URL")
-        return cls.from_url(spec, **options)
+        try:
+            return cls.from_url(spec, **options)
+        except TypeError as exc:
+            raise BackendConfigError(f"bad options for backend {scheme!r}: {exc}") from exc
 
     def notify_changed(self, value: bool, backend: BaseStateBackend) -> None:
         """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised.
