@@ -41,7 +41,16 @@ class EnvVarBackend(BaseStateBackend):
             raise BackendConfigError(
                 f"an env URL names only the variable, as env://VAR_NAME; got {url!r}"
             )
-        return cls(var_name=parts.netloc or options.pop("var_name", None), **options)
+        var_name = options.pop("var_name", None)
+        if options:
+            raise BackendConfigError(
+                f"unknown option(s) {', '.join(sorted(options))} for {url!r}; accepted: var_name"
+            )
+        if parts.netloc and var_name and var_name != parts.netloc:
+            raise BackendConfigError(
+                f"{url!r} names variable {parts.netloc!r} but var_name is {var_name!r}"
+            )
+        return cls(var_name=parts.netloc or var_name)
 
     def _read(self) -> bool:
         raw = os.environ.get(self._var_name, "")
