@@ -1,0 +1,149 @@
+"""The ``env`` driver: the state is an environment variable, read-only at run time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi_maintenance import BackendConfigError
+from fastapi_maintenance.backends import EnvVarBackend, create_backend
+from hypothesis import given
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.anyio
+
+VAR = "FASTAPI_MAINTENANCE_TEST_STATE"
+TRUTHY = ["1", "yes", "y", "true", "t", "on"]
+FALSY = ["0", "no", "n", "false", "f", "off"]
+# The whitespace str.strip() removes, as shells and .env files leave it around values.
+BLANKS = st.text(alphabet=" \t\r\n\x0b\x0c", max_size=3)
+
+
+@contextmanager
+def env_var(value: str | None) -> Iterator[EnvVarBackend]:
+    """A backend reading ``VAR`` set to ``value`` (unset for ``None``) for the block."""
+    if value is None:
+        os.environ.pop(VAR, None)
+    else:
+        os.environ[VAR] = value
+    try:
+        yield EnvVarBackend(VAR)
+    finally:
+        os.environ.pop(VAR, None)
+
+
+def spelled(words: list[str]) -> st.SearchStrategy[str]:
+    """One of ``words`` in any letter case, with whitespace around it."""
+
+    def recase(word: str, upper: list[bool]) -> str:
+        return "".join(c.upper() if u else c for c, u in zip(word, upper, strict=False))
+
+    word = st.sampled_from(words).flatmap(
+        lambda w: st.lists(st.booleans(), min_size=len(w), max_size=len(w)).map(
+            lambda upper: recase(w, upper)
+        )
+    )
+    return st.tuples(BLANKS, word, BLANKS).map("".join)
+
+
+@given(spelled(TRUTHY))
+def test_truthy_spellings_mean_on(value: str) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_value() is True
+
+
+@given(spelled(FALSY))
+def test_falsy_spellings_mean_off(value: str) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_value() is False
+
+
+@given(BLANKS)
+def test_empty_or_blank_means_off(value: str) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_value() is False
+
+
+def test_missing_variable_means_off() -> None:
+    with env_var(None) as backend:
+        assert backend.cached_value() is False
+
+
+async def test_get_value_reads_the_variable_now() -> None:
+    with env_var("0") as backend:
+        assert await backend.get_value() is False
+        os.environ[VAR] = "1"
+        assert await backend.get_value() is True
+
+
+#: What an environment can hold: any text without NUL.
+ENV_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
+
+
+@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, ""}))
+def test_garbage_counts_as_off(value: str) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_value() is False
+
+
+def test_garbage_is_logged_once_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("maybe") as backend:
+        for _ in range(5):
+            backend.cached_value()
+    warnings = [r for r in caplog.records if "maybe" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelname == "WARNING"
+    assert "expected one of" in warnings[0].getMessage()
+
+
+def test_new_garbage_is_logged_again(logged: Any) -> None:
+    with env_var("maybe") as backend:
+        backend.cached_value()
+        os.environ[VAR] = "perhaps"
+        backend.cached_value()
+    assert len(logged("counts as off")) == 2
+
+
+async def test_set_value_warns_and_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("0") as backend:
+        await backend.set_value(True)
+        assert os.environ[VAR] == "0"
+        assert await backend.get_value() is False
+    assert [r.levelname for r in caplog.records if "read-only" in r.getMessage()] == ["WARNING"]
+
+
+def test_env_is_read_only() -> None:
+    assert EnvVarBackend.read_only is True
+
+
+def test_default_variable_is_fastapi_maintenance_mode() -> None:
+    assert EnvVarBackend().describe() == "env: FASTAPI_MAINTENANCE_MODE"
+
+
+def test_env_url_names_the_variable() -> None:
+    backend = create_backend(f"env://{VAR}")
+    assert isinstance(backend, EnvVarBackend)
+    assert backend.var_name == VAR
+
+
+def test_env_url_without_a_name_reads_the_default_variable() -> None:
+    assert create_backend("env://").describe() == "env: FASTAPI_MAINTENANCE_MODE"
+
+
+@pytest.mark.parametrize("url", ["env://VAR/extra", "env://VAR?x=1", "env://VAR#frag"])
+def test_env_url_with_more_than_a_name_is_refused(url: str) -> None:
+    with pytest.raises(BackendConfigError, match="env://VAR_NAME"):
+        create_backend(url)
+
+
+def test_env_url_with_an_unknown_option_is_refused() -> None:
+    with pytest.raises(BackendConfigError, match="accepted: var_name"):
+        create_backend("env://VAR", colour="blue")
+
+
+def test_env_url_and_a_different_var_name_are_refused() -> None:
+    with pytest.raises(BackendConfigError, match="names variable 'VAR'"):
+        create_backend("env://VAR", var_name="OTHER")
