@@ -23,6 +23,9 @@ DEFAULT_CHECK_INTERVAL = 0.5
 #: A state file is a few bytes; anything longer is not ours.
 MAX_STATE_BYTES = 64
 
+#: Files modified less than this long before they were read are read again (2 s, as FAT).
+_RACY_NS = 2_000_000_000
+
 _Signature = tuple[int, int, int, int]
 
 
@@ -34,14 +37,22 @@ class LocalFileBackend(BaseStateBackend):
     process sees a change within ``check_interval`` seconds: requests are answered from
     memory and the file is only ``stat``-ed once per interval, and read only when it changed.
     A file that cannot be read or holds garbage is logged once and the last known state
-    (else off) is kept.
+    (else off) is kept; so is an empty file, which another writer is still writing.
     """
 
     def __init__(
         self, file_path: str | os.PathLike[str], check_interval: float = DEFAULT_CHECK_INTERVAL
     ) -> None:
-        if not os.fspath(file_path):
-            raise BackendConfigError("the file backend needs a file_path")
+        try:
+            path = os.fspath(file_path)
+        except TypeError:
+            path = ""
+        if not path:
+            raise BackendConfigError(f"the file backend needs a file_path, got {file_path!r}")
+        if path.endswith(("/", os.sep)):
+            raise BackendConfigError(
+                f"file_path {path!r} names a folder; name the state file in it"
+            )
         try:
             interval = float(check_interval)
         except (TypeError, ValueError):
@@ -50,10 +61,12 @@ class LocalFileBackend(BaseStateBackend):
             raise BackendConfigError(
                 f"check_interval must be a number of seconds >= 0, got {check_interval!r}"
             )
-        self.file_path = os.fspath(file_path)
+        self.file_path = path
         self.check_interval = interval
         self._value: bool | None = None
         self._signature: _Signature | None = None
+        #: The file changed so recently that a rewrite could keep its signature.
+        self._racy = False
         self._checked_at = float("-inf")
         self._problem: str | None = None
 
@@ -74,7 +87,12 @@ class LocalFileBackend(BaseStateBackend):
                 f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; "
                 "accepted: check_interval"
             )
-        return cls(path, **{**query, **options})
+        try:
+            return cls(path, **{**query, **options})
+        except TypeError as exc:
+            raise BackendConfigError(
+                f"bad options for {url!r}: {exc}; accepted: check_interval"
+            ) from exc
 
     # reading -------------------------------------------------------------------------
 
@@ -103,7 +121,7 @@ class LocalFileBackend(BaseStateBackend):
             self._trouble(f"{self.file_path} is not a regular file")
             return
         signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-        if signature == self._signature:
+        if signature == self._signature and not self._racy:
             return
         try:
             with open(self.file_path, "rb") as f:
@@ -116,6 +134,12 @@ class LocalFileBackend(BaseStateBackend):
             self._trouble(f"cannot read {self.file_path}: {exc.strerror or exc}")
             return
         self._signature = signature
+        # Timestamps are coarse: a same-size rewrite in the same tick keeps the signature,
+        # so a file changed shortly before this read is read again next time.
+        self._racy = time.time_ns() - st.st_mtime_ns < _RACY_NS
+        if not raw:
+            # Someone else's writer truncated the file and has not written yet.
+            return
         try:
             if len(raw) > MAX_STATE_BYTES:
                 raise ValueError(f"more than {MAX_STATE_BYTES} bytes")
