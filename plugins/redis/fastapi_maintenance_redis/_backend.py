@@ -22,7 +22,7 @@ from ._options import (
     redacted,
     split_url,
 )
-from ._resilience import Outage, describe_error
+from ._resilience import Outage, bounded, describe_error
 from ._store import InvalidStateError, read, write
 
 _T = TypeVar("_T")
@@ -115,7 +115,7 @@ class RedisBackend(BaseStateBackend):
         self._launch()
         if not self._ready.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), self.options.timeout)
+                await bounded(self._ready.wait(), self.options.timeout)
 
     def _start_soon(self) -> None:
         """Start without waiting, for an application that sends no lifespan events."""
@@ -212,7 +212,7 @@ class RedisBackend(BaseStateBackend):
             finally:
                 await client.aclose()
 
-        return await asyncio.wait_for(run(), self.options.timeout)
+        return await bounded(run(), self.options.timeout)
 
 
 def _location_of(client: Redis) -> str:

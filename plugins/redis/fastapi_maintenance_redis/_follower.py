@@ -10,7 +10,7 @@ from redis.asyncio.client import PubSub
 
 from ._cache import StateCache
 from ._options import RedisOptions
-from ._resilience import Backoff, Outage
+from ._resilience import Backoff, Outage, bounded
 from ._store import InvalidStateError, parse_message, read
 
 
@@ -55,7 +55,7 @@ class Follower:
                 # Subscribed first, read second: no change can fall in between.
                 await self._resync(client)
 
-            await asyncio.wait_for(subscribe(), self.options.timeout)
+            await bounded(subscribe(), self.options.timeout)
             ready.set()
             backoff.reset()
             await self._listen(client, pubsub)
@@ -70,7 +70,7 @@ class Follower:
         next_check = pinged_at + interval
         while True:
             wait = max(0.0, next_check - loop.time())
-            message = await asyncio.wait_for(pubsub.get_message(timeout=wait), wait + timeout)
+            message = await bounded(pubsub.get_message(timeout=wait), wait + timeout)
             if message is not None:
                 heard_at = loop.time()
                 await self._on_message(client, message)
@@ -79,8 +79,8 @@ class Follower:
                     raise SubscriptionSilentError("the subscription stopped answering pings")
                 pinged_at = loop.time()
                 next_check = pinged_at + interval
-                await asyncio.wait_for(pubsub.ping(), timeout)
-                await asyncio.wait_for(self._resync(client), timeout)
+                await bounded(pubsub.ping(), timeout)
+                await bounded(self._resync(client), timeout)
 
     async def _on_message(self, client: Redis, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -93,7 +93,7 @@ class Follower:
         elif kind != "subscribe":  # a pong
             return
         # A foreign message, or redis-py resubscribed after a reconnection: re-read.
-        await asyncio.wait_for(self._resync(client), self.options.timeout)
+        await bounded(self._resync(client), self.options.timeout)
 
     async def _resync(self, client: Redis) -> None:
         mark = self.cache.mark()

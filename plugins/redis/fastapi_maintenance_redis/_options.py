@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from fastapi_maintenance import BackendConfigError, BaseStateBackend
 from redis.asyncio import Redis
@@ -99,7 +99,7 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
             ours[name] = value
         else:
             theirs.append((name, value))
-    return urlunsplit(parts._replace(query=urlencode(theirs))), ours
+    return _join(parts._replace(query=urlencode(theirs))), ours
 
 
 def redacted(url: str) -> str:
@@ -110,7 +110,14 @@ def redacted(url: str) -> str:
         user, _, host = netloc.rpartition("@")
         name = user.partition(":")[0]
         netloc = f"{name}:***@{host}" if ":" in user else f"{name}@{host}"
-    return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
+    return _join(parts._replace(netloc=netloc, query="", fragment=""))
+
+
+def _join(parts: SplitResult) -> str:
+    """``urlunsplit`` that keeps the ``//`` of ``unix:///path`` (whose host is empty)."""
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{query}{fragment}"
 
 
 def _name(option: str, value: object) -> str:

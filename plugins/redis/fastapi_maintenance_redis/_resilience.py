@@ -1,14 +1,38 @@
-"""Reconnection delays and the once-per-outage logging of the background follower."""
+"""Time limits, reconnection delays and the once-per-outage logging of the follower."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger("fastapi_maintenance.redis")
 
 FIRST_DELAY = 0.05
+
+
+async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
+    """``awaitable``'s result, or ``asyncio.TimeoutError`` after ``seconds``.
+
+    Unlike ``asyncio.wait_for`` before Python 3.12, a cancellation that arrives just as
+    the awaitable finishes is never lost, so a background task always stops when told.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.wait({task})
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.wait({task})
+        raise asyncio.TimeoutError()
+    return task.result()
 
 
 class Backoff:

@@ -51,8 +51,8 @@ async def write(client: Redis, key: str, channel: str, value: bool) -> int:
 def parse_message(data: object) -> tuple[bool, int] | None:
     """A published ``"<version> <value>"``; ``None`` for anything else on the channel."""
     text = data.decode(errors="replace") if isinstance(data, bytes) else str(data)
-    version, _, value = text.partition(" ")
-    if not version.isdigit():
+    version, space, value = text.partition(" ")
+    if not (space and version.isdigit() and value):
         return None
     try:
         return parse_state(value, "a message"), int(version)

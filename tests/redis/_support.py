@@ -1,0 +1,34 @@
+"""Small helpers shared by the Redis tests: bounded waits and looking into the server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis.asyncio
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            pytest.fail(f"still false after {timeout}s: {predicate.__doc__ or predicate}")
+        await asyncio.sleep(0.01)
+
+
+def following_tasks() -> list[asyncio.Task[Any]]:
+    """The driver's background tasks still running in this event loop."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and "RedisBackend._follow" in repr(task.get_coro())
+    ]
+
+
+async def connections_named(client: redis.asyncio.Redis, name: str) -> int:
+    """How many connections the server holds whose CLIENT SETNAME is ``name``."""
+    return sum(1 for c in await client.client_list() if c.get("name") == name)
