@@ -8,51 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi_maintenance import reset_state
 
+from tests.plugins.distributions import BROKEN, TWIN_CODE, pip_install, write_distribution
 from tests.plugins.distributions import example_site as example_site
-from tests.plugins.distributions import pip_install, write_distribution
-
-#: Distributions that install fine but fail when their driver is used: name -> (entry points, code).
-BROKEN = {
-    "fm-broken-import": (
-        {"broken-import": "fm_broken_import:Backend"},
-        "import fm_imaginary_client_sdk  # a dependency the user did not install\n",
-    ),
-    "fm-not-a-backend": (
-        {"not-a-backend": "fm_not_a_backend:Client"},
-        "class Client:\n    'A client class, not a BaseStateBackend subclass.'\n",
-    ),
-    "fm-broken-hook": (
-        {"broken-hook": "fm_broken_hook"},
-        """\
-        from fastapi_maintenance import hookimpl
-
-        @hookimpl
-        def register_backends(register):
-            raise RuntimeError("settings file /etc/fm.toml is missing")
-        """,
-    ),
-    "fm-silent-hook": (
-        {"silent-hook": "fm_silent_hook"},
-        """\
-        from fastapi_maintenance import hookimpl
-
-        @hookimpl
-        def register_backends(register):
-            pass
-        """,
-    ),
-}
-
-TWIN_CODE = """\
-from fastapi_maintenance import BaseStateBackend
-
-class TwinBackend(BaseStateBackend):
-    async def get_value(self):
-        return False
-
-    async def set_value(self, value):
-        pass
-"""
 
 
 def _package(distribution: str) -> str:

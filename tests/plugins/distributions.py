@@ -16,6 +16,50 @@ EXAMPLE_DISTRIBUTION = "fastapi-maintenance-memory-example"
 EXAMPLE_VERSION = "0.1.0"
 
 
+#: Distributions that install fine but fail when their driver is used: name -> (entry points, code).
+BROKEN = {
+    "fm-broken-import": (
+        {"broken-import": "fm_broken_import:Backend"},
+        "import fm_imaginary_client_sdk  # a dependency the user did not install\n",
+    ),
+    "fm-not-a-backend": (
+        {"not-a-backend": "fm_not_a_backend:Client"},
+        "class Client:\n    'A client class, not a BaseStateBackend subclass.'\n",
+    ),
+    "fm-broken-hook": (
+        {"broken-hook": "fm_broken_hook"},
+        """\
+        from fastapi_maintenance import hookimpl
+
+        @hookimpl
+        def register_backends(register):
+            raise RuntimeError("settings file /etc/fm.toml is missing")
+        """,
+    ),
+    "fm-silent-hook": (
+        {"silent-hook": "fm_silent_hook"},
+        """\
+        from fastapi_maintenance import hookimpl
+
+        @hookimpl
+        def register_backends(register):
+            pass
+        """,
+    ),
+}
+
+TWIN_CODE = """\
+from fastapi_maintenance import BaseStateBackend
+
+class TwinBackend(BaseStateBackend):
+    async def get_value(self):
+        return False
+
+    async def set_value(self, value):
+        pass
+"""
+
+
 def pip_install(target: Path, *sources: Path) -> Path:
     """Build ``sources`` with their own build backend and install them into ``target``."""
     command = [

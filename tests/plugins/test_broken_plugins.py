@@ -14,8 +14,7 @@ from fastapi_maintenance.backends import (
     get_backend_class,
 )
 
-from tests.plugins.conftest import BROKEN
-from tests.plugins.distributions import EXAMPLE_DISTRIBUTION
+from tests.plugins.distributions import BROKEN, EXAMPLE_DISTRIBUTION
 
 pytestmark = pytest.mark.anyio
 
