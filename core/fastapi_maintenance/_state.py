@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from dataclasses import dataclass, field, fields
+
+import anyio
 
 from ._backend import BaseStateBackend
 from ._registry import BackendRegistry
@@ -24,7 +25,7 @@ class Override:
     #: Blocks entering, open or leaving; the entry is dropped when none is left.
     users: int = 0
     #: Serialises the opening and closing of blocks, whose reads and writes must not interleave.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     @property
     def value(self) -> bool | None:

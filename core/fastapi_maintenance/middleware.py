@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -177,7 +176,7 @@ class MaintenanceModeMiddleware:
             value = bool(await _within(backend.get_value(), self.state_timeout))
         except Exception as exc:
             assumed = bool(self._last_known)
-            cause = "timed out" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+            cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
             self._problems.report(
                 key,
                 "cannot read maintenance state from %s (%s); assuming %s until it answers",
@@ -258,13 +257,7 @@ async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
     return result
 
 
-if sys.version_info >= (3, 11):
-
-    async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover
-
-    async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
-        return await asyncio.wait_for(awaitable, seconds)
+async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
+    """Await ``awaitable``, raising ``TimeoutError`` after ``seconds`` (asyncio or trio)."""
+    with anyio.fail_after(seconds):
+        return await awaitable

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -11,6 +10,8 @@ import tempfile
 import time
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import anyio
 
 from .._backend import BaseStateBackend
 from .._errors import BackendConfigError, BackendUnavailableError
@@ -164,7 +165,7 @@ class LocalFileBackend(BaseStateBackend):
     # writing -------------------------------------------------------------------------
 
     async def set_value(self, value: bool) -> None:
-        await asyncio.to_thread(self._write, bool(value))
+        await anyio.to_thread.run_sync(self._write, bool(value))
         self._refresh(time.monotonic())
 
     def _write(self, value: bool) -> None:
