@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Host, Match, Mount, WebSocketRoute, com
 from .decorators import forced_state
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+_DOCS_ATTRS = ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url")
 _CACHE_SIZE = 4096
 
 
@@ -92,6 +93,8 @@ class _Builder:
 
     def __init__(self) -> None:
         self.watched: list[tuple[Sequence[Any], int]] = []
+        #: Documentation URLs of mounted FastAPI apps, with their mount prefix.
+        self.mounted_docs: list[str] = []
         self._seen: set[int] = set()
 
     def _watch(self, routes: Sequence[Any]) -> None:
@@ -105,7 +108,7 @@ class _Builder:
             if isinstance(included, list):
                 self._watch(included)
 
-    def nodes(self, routes: Sequence[Any], app: Any = None) -> tuple[_Node, ...]:
+    def nodes(self, routes: Sequence[Any], app: Any = None, prefix: str = "") -> tuple[_Node, ...]:
         self._watch(routes)
         nodes: list[_Node] = []
         for route in _effective_routes(list(routes)):
@@ -113,10 +116,11 @@ class _Builder:
             if isinstance(kind, Mount):
                 path = str(route.path).rstrip("/")
                 regex = compile_path(path + "/{path:path}")[0]
-                nodes.append(_Branch(regex, False, self.children(route.app)))
+                self.mounted_docs.extend(prefix + path + url for url in _configured_docs(route.app))
+                nodes.append(_Branch(regex, False, self.children(route.app, prefix + path)))
             elif isinstance(kind, Host):
                 regex = compile_path(str(route.host))[0]
-                nodes.append(_Branch(regex, True, self.children(route.app)))
+                nodes.append(_Branch(regex, True, self.children(route.app, prefix)))
             elif getattr(route, "path", None) is not None and hasattr(route, "endpoint"):
                 methods = getattr(route, "methods", None)
                 nodes.append(
@@ -132,10 +136,10 @@ class _Builder:
         nodes.extend(_Opaque(route, forcible=False) for route in _fallback_routes(app))
         return tuple(nodes)
 
-    def children(self, app: Any) -> tuple[_Node, ...] | None:
+    def children(self, app: Any, prefix: str) -> tuple[_Node, ...] | None:
         routes = getattr(app, "routes", None)
         if isinstance(routes, (list, tuple)):
-            return self.nodes(routes, app)
+            return self.nodes(routes, app, prefix)
         return None
 
 
@@ -214,7 +218,7 @@ class RouteTable:
             isinstance(n, _Opaque) and n.forcible for n in flat
         )
         self.uses_host = any(_needs_host(n) for n in flat)
-        self.docs_paths = frozenset(p for p in docs_paths if p)
+        self.docs_paths = frozenset(p for p in (*docs_paths, *builder.mounted_docs) if p)
         self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
@@ -235,12 +239,12 @@ def _needs_host(node: _Node) -> bool:
 
 def docs_paths_of(app: Any) -> list[str]:
     """FastAPI's documentation URLs: the defaults plus the app's own configured ones."""
-    paths = list(DOCS_PATHS)
-    for attr in ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url"):
-        value = getattr(app, attr, None)
-        if isinstance(value, str) and value:
-            paths.append(value)
-    return paths
+    return [*DOCS_PATHS, *_configured_docs(app)]
+
+
+def _configured_docs(app: Any) -> list[str]:
+    urls = (getattr(app, attr, None) for attr in _DOCS_ATTRS)
+    return [url for url in urls if isinstance(url, str) and url]
 
 
 def route_path(scope: MutableMapping[str, Any]) -> str:
