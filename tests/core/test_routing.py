@@ -151,6 +151,14 @@ async def test_unknown_path_inside_a_mounted_app_keeps_its_404(
     assert (await client.get("/admin/nothing")).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/admin/docs", "/admin/openapi.json"])
+async def test_docs_of_a_mounted_app_stay_reachable(
+    client_for: Any, static_dir: Path, path: str
+) -> None:
+    client = client_for(_behind_middleware(_with_mounts(static_dir), enable_maintenance=True))
+    assert (await client.get(path)).status_code == 200
+
+
 async def test_route_added_to_a_mounted_app_after_the_first_request_is_seen(
     client_for: Any,
 ) -> None:
