@@ -54,6 +54,7 @@ class MaintenanceModeMiddleware:
         retry_after: int | None = DEFAULT_RETRY_AFTER,
         state_timeout: float = DEFAULT_STATE_TIMEOUT,
     ) -> None:
+        _check_options(retry_after, state_timeout)
         self.app = app
         self.enable_maintenance = enable_maintenance
         self.backend = resolve_backend(backend, backend_options)
@@ -247,6 +248,19 @@ class MaintenanceModeMiddleware:
             await getattr(backend, method)()
         except Exception:
             logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
+
+
+def _check_options(retry_after: object, state_timeout: object) -> None:
+    if retry_after is not None and (
+        isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+    ):
+        raise ValueError(
+            f"retry_after must be a whole number of seconds >= 0, or None; got {retry_after!r}"
+        )
+    if isinstance(state_timeout, bool) or not (
+        isinstance(state_timeout, (int, float)) and state_timeout > 0
+    ):
+        raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
 
 
 async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
