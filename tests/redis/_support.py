@@ -1,13 +1,15 @@
-"""Small helpers shared by the Redis tests: bounded waits and looking into the server."""
+"""Helpers shared by the Redis tests: bounded waits, looking into the server, app lifespans."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 import redis.asyncio
+from starlette.types import ASGIApp, Message
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -32,3 +34,20 @@ def following_tasks() -> list[asyncio.Task[Any]]:
 async def connections_named(client: redis.asyncio.Redis, name: str) -> int:
     """How many connections the server holds whose CLIENT SETNAME is ``name``."""
     return sum(1 for c in await client.client_list() if c.get("name") == name)
+
+
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
+    """Run ``app``'s lifespan startup, then its shutdown on exit, as a server would."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+    try:
+        await inbox.put({"type": "lifespan.startup"})
+        assert (await asyncio.wait_for(outbox.get(), 5))["type"] == "lifespan.startup.complete"
+        yield
+        await inbox.put({"type": "lifespan.shutdown"})
+        assert (await asyncio.wait_for(outbox.get(), 5))["type"] == "lifespan.shutdown.complete"
+    finally:
+        await asyncio.wait_for(task, 5)

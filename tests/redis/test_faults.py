@@ -1,0 +1,188 @@
+"""Redis down at start-up, lost mid-run, restarted or slow: requests keep their answers.
+
+Each test runs its own ``redis-server`` on a free loopback port so it can kill, restart
+and slow it down; logs must show each outage once and each recovery once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+import redis.asyncio
+from fastapi import FastAPI
+from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
+from fastapi_maintenance_redis import RedisBackend
+
+from ._support import wait_until
+from .conftest import MakeBackend, missing
+from .servers import RedisServer
+
+pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.slow]
+
+#: Short enough for quick recovery in tests, long enough for a loaded 2-core machine.
+FAST = {"resync_interval": 0.2, "timeout": 0.5}
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server, not started yet; always stopped after the test."""
+    if not RedisServer.available():
+        missing("redis-server is not on the PATH, so the fault tests cannot run their own")
+    private = RedisServer(tmp_path / "redis")
+    try:
+        yield private
+    finally:
+        private.stop()
+
+
+@pytest.fixture
+async def server_client(server: RedisServer) -> AsyncIterator[redis.asyncio.Redis]:
+    client = redis.asyncio.Redis.from_url(server.url, socket_timeout=5)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def driver_logs(caplog: pytest.LogCaptureFixture) -> Callable[[int], list[str]]:
+    """``driver_logs(level)``: the driver's messages logged at exactly ``level``."""
+    caplog.set_level(logging.DEBUG, logger="fastapi_maintenance.redis")
+
+    def at(level: int) -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "fastapi_maintenance.redis" and r.levelno == level
+        ]
+
+    return at
+
+
+def app_on(backend: RedisBackend) -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
+
+    @app.get("/")
+    async def index() -> dict[str, bool]:
+        return {"served": True}
+
+    return app
+
+
+async def statuses(client: httpx.AsyncClient, count: int, pause: float = 0.0) -> set[int]:
+    seen = set()
+    for _ in range(count):
+        seen.add((await client.get("/")).status_code)
+        await asyncio.sleep(pause)
+    return seen
+
+
+async def test_redis_down_at_start_up_serves_the_assumed_state_then_the_real_one(
+    server: RedisServer,
+    make_backend: MakeBackend,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+    driver_logs: Callable[[int], list[str]],
+) -> None:
+    backend = make_backend(url=server.url, assume="on", **FAST)
+    await asyncio.wait_for(backend.start(), 5)
+    client = client_for(app_on(backend))
+    assert await statuses(client, 5, pause=0.1) == {503}
+
+    await asyncio.to_thread(server.start)
+    await wait_until(lambda: backend.cached_value() is False)
+    assert await statuses(client, 3) == {200}
+    assert len(driver_logs(logging.ERROR)) == 1
+    assert "serving the assumed state (on)" in driver_logs(logging.ERROR)[0]
+    assert len(driver_logs(logging.WARNING)) == 1
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+async def test_redis_lost_mid_run_serves_the_last_state_and_resyncs_after_restart(
+    stop: signal.Signals,
+    server: RedisServer,
+    make_backend: MakeBackend,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+    driver_logs: Callable[[int], list[str]],
+) -> None:
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, assume="on", **FAST)
+    await backend.set_value(False)
+    await backend.start()
+    client = client_for(app_on(backend))
+
+    await asyncio.to_thread(server.kill, stop)
+    # Several reconnection attempts fail meanwhile; the last known state is served.
+    assert await statuses(client, 8, pause=0.1) == {200}
+
+    await asyncio.to_thread(server.start)
+    with server.client() as direct:  # written behind the driver's back: no publish
+        direct.set(backend.key, "1")
+    await wait_until(lambda: backend.cached_value() is True)
+    assert await statuses(client, 3) == {503}
+
+    [outage] = driver_logs(logging.ERROR)
+    assert "serving the last known state (off)" in outage
+    [recovery] = driver_logs(logging.WARNING)
+    assert "again" in recovery
+
+
+async def test_a_write_while_redis_is_down_raises_and_changes_nothing(
+    server: RedisServer, make_backend: MakeBackend
+) -> None:
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, **FAST)
+    await backend.start()
+    await asyncio.to_thread(server.kill)
+    with pytest.raises(BackendUnavailableError, match="cannot write") as caught:
+        await backend.set_value(True)
+    assert isinstance(caught.value.__cause__, redis.ConnectionError | TimeoutError)
+    assert backend.cached_value() is False
+
+
+async def test_a_read_while_redis_is_down_raises(
+    server: RedisServer, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(url=server.url, **FAST)
+    with pytest.raises(BackendUnavailableError, match="cannot read"):
+        await backend.get_value()
+
+
+async def test_a_slow_redis_never_holds_up_a_request(
+    server: RedisServer,
+    server_client: redis.asyncio.Redis,
+    make_backend: MakeBackend,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+) -> None:
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, **FAST)
+    await backend.set_value(True)
+    await backend.start()
+    client = client_for(app_on(backend))
+
+    asleep = asyncio.ensure_future(server_client.execute_command("DEBUG", "SLEEP", "2"))
+    await asyncio.sleep(0.1)
+    assert await statuses(client, 20) == {503}
+    with pytest.raises(BackendUnavailableError, match="timed out"):
+        await backend.set_value(False)
+    assert not asleep.done(), "requests and the failed write should all be over before Redis wakes"
+    await asleep
+    await wait_until(lambda: backend.cached_value() is True)
+    await backend.set_value(False)
+    assert await statuses(client, 3) == {200}
+
+
+async def test_a_dropped_subscription_is_renewed_and_the_key_read_again(
+    server: RedisServer, server_client: redis.asyncio.Redis, make_backend: MakeBackend
+) -> None:
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url)  # resync every 5 s: only a re-read explains a change
+    await backend.start()
+    await server_client.set(backend.key, "1")  # no publish
+    await server_client.client_kill_filter(_type="pubsub")
+    await wait_until(lambda: backend.cached_value() is True, timeout=3)
