@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -94,30 +95,38 @@ class MaintenanceModeMiddleware:
                     on = None
                 if on is None:
                     on = await self._read_state(backend)
-        if (on or table.has_forced_on) and await self._blocks(
-            scope, receive, send, table, bool(on)
-        ):
-            return
+        if on or table.has_forced_on:
+            passed = await self._decide(scope, receive, send, table, bool(on))
+            if passed is None:
+                return
+            receive = passed
         await self.app(scope, receive, send)
 
     # deciding ------------------------------------------------------------------------
 
-    async def _blocks(
+    async def _decide(
         self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool
-    ) -> bool:
-        """Answer the request with the maintenance response if it is blocked."""
+    ) -> Receive | None:
+        """Answer a blocked request and return ``None``, or return the ``receive`` to pass on."""
         websocket = scope["type"] == "websocket"
         path = route_path(scope)
         host = host_of(scope) if table.uses_host else ""
         found = table.resolve(websocket, scope.get("method", ""), path, host)
         if found.outcome is not Outcome.FOUND or found.forced is False:
-            return False
+            return receive
         if found.forced is None:
             if not on or path in table.docs_paths:
-                return False
-            connection = WebSocket(scope, receive, send) if websocket else Request(scope, receive)
-            if await self._is_exempt(connection):
-                return False
+                return receive
+            if self.exempt_handler is not None:
+                # The handler may read the body; the app or response handler reads it again.
+                recorded = _Recorded(receive)
+                connection: HTTPConnection = (
+                    WebSocket(scope, recorded, send) if websocket else Request(scope, recorded)
+                )
+                exempt = await self._is_exempt(self.exempt_handler, connection)
+                receive = recorded.replay()
+                if exempt:
+                    return receive
         try:
             if websocket:
                 await self._refuse_websocket(receive, send)
@@ -126,13 +135,11 @@ class MaintenanceModeMiddleware:
                 await response(scope, receive, send)
         except (OSError, ClientDisconnect):
             logger.debug("the client left before the maintenance response was sent")
-        return True
+        return None
 
-    async def _is_exempt(self, connection: HTTPConnection) -> bool:
-        if self.exempt_handler is None:
-            return False
+    async def _is_exempt(self, handler: ExemptHandler, connection: HTTPConnection) -> bool:
         try:
-            return bool(await _call(self.exempt_handler, connection))
+            return bool(await _call(handler, connection))
         except Exception as exc:
             self._problems.report(
                 f"exempt:{type(exc).__name__}",
@@ -248,6 +255,31 @@ class MaintenanceModeMiddleware:
             await getattr(backend, method)()
         except Exception:
             logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
+
+
+class _Recorded:
+    """A ``receive`` that remembers its messages, so they can be received again."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._messages: list[Message] = []
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        self._messages.append(message)
+        return message
+
+    def replay(self) -> Receive:
+        """A ``receive`` giving the remembered messages first, then the live ones."""
+        if not self._messages:
+            return self._receive
+        pending = deque(self._messages)
+        live = self._receive
+
+        async def receive() -> Message:
+            return pending.popleft() if pending else await live()
+
+        return receive
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:
