@@ -231,6 +231,37 @@ async def test_response_handler_of_every_shape_answers(client_for: Any, handler:
     assert (response.status_code, response.text) == (503, "back soon: /items")
 
 
+async def _admin_by_body(request: Request) -> bool:
+    return (await request.json()).get("token") == "admin"
+
+
+async def test_app_still_receives_the_body_an_exempt_handler_read(client_for: Any) -> None:
+    app = FastAPI()
+    app.add_middleware(
+        MaintenanceModeMiddleware, enable_maintenance=True, exempt_handler=_admin_by_body
+    )
+
+    @app.post("/echo")
+    async def echo(request: Request) -> Any:
+        return await request.json()
+
+    response = await client_for(app).post("/echo", json={"token": "admin", "n": 1})
+    assert (response.status_code, response.json()) == (200, {"token": "admin", "n": 1})
+
+
+async def test_response_handler_still_receives_the_body_an_exempt_handler_read(
+    client_for: Any,
+) -> None:
+    async def echo_body(request: Request) -> Response:
+        return PlainTextResponse(await request.body(), status_code=503)
+
+    app = shop_app(
+        enable_maintenance=True, exempt_handler=_admin_by_body, response_handler=echo_body
+    )
+    response = await client_for(app).post("/items", json={"token": "guest"})
+    assert (response.status_code, response.text) == (503, '{"token":"guest"}')
+
+
 # docs and unknown routes ---------------------------------------------------------------
 
 
