@@ -1,0 +1,32 @@
+"""The Redis driver honours the backend contract every driver promises."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from fastapi_maintenance import BaseStateBackend
+from fastapi_maintenance.testing import BackendContract
+
+from .conftest import MakeBackend
+from .servers import free_port
+
+
+@pytest.mark.redis
+class TestRedisBackend(BackendContract):
+    @pytest.fixture
+    def backend(self, make_backend: MakeBackend) -> BaseStateBackend:
+        return make_backend()
+
+    @pytest.fixture
+    def second_backend(self, make_backend: MakeBackend) -> BaseStateBackend:
+        return make_backend()
+
+    @pytest.fixture
+    def backend_url(self, redis_url: str, redis_key: str) -> str:
+        return f"{redis_url}?{urlencode({'key': redis_key})}"
+
+    @pytest.fixture
+    def failing_backend(self, make_backend: MakeBackend) -> BaseStateBackend:
+        """Nothing listens on the port, so every write fails."""
+        return make_backend(url=f"redis://127.0.0.1:{free_port()}/0", timeout=0.3)
