@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from starlette.routing import BaseRoute, Host, Match, Mount, WebSocketRoute, compile_path
+from starlette.routing import BaseRoute, Host, Match, Mount, Route, WebSocketRoute, compile_path
 
 from .decorators import forced_state
 
@@ -121,7 +121,7 @@ class _Builder:
             elif isinstance(kind, Host):
                 regex = compile_path(str(route.host))[0]
                 nodes.append(_Branch(regex, True, self.children(route.app, prefix)))
-            elif getattr(route, "path", None) is not None and hasattr(route, "endpoint"):
+            elif isinstance(kind, (Route, WebSocketRoute)):
                 methods = getattr(route, "methods", None)
                 nodes.append(
                     _Endpoint(
