@@ -14,7 +14,9 @@ from fastapi_maintenance import (
     force_maintenance_mode_off,
     force_maintenance_mode_on,
 )
-from starlette.routing import Host
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Host, Match
+from starlette.types import Receive, Scope, Send
 
 from .support import MemoryBackend
 
@@ -239,6 +241,45 @@ async def test_other_host_keeps_its_404(client_for: Any) -> None:
     client = client_for(_behind_middleware(_with_hosts(), enable_maintenance=True))
     response = await client.get("/users", headers={"host": "www.example.com"})
     assert response.status_code == 404
+
+
+class _CaseInsensitiveRoute(BaseRoute):
+    """A route type of the app's own: it matches its path in any letter case."""
+
+    def __init__(self, path: str, endpoint: Any) -> None:
+        self.path = path
+        self.endpoint = endpoint
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].lower() == self.path:
+            return Match.FULL, {"endpoint": self.endpoint}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("ok")(scope, receive, send)
+
+
+def _with_custom_route(**options: Any) -> FastAPI:
+    async def catalog() -> None: ...
+
+    @force_maintenance_mode_off
+    async def status() -> None: ...
+
+    app = FastAPI()
+    app.router.routes.append(_CaseInsensitiveRoute("/catalog", catalog))
+    app.router.routes.append(_CaseInsensitiveRoute("/status", status))
+    return _behind_middleware(app, **options)
+
+
+async def test_custom_route_type_is_asked_whether_it_matches(client_for: Any) -> None:
+    client = client_for(_with_custom_route(enable_maintenance=True))
+    assert (await client.get("/CATALOG")).status_code == 503
+    assert (await client.get("/elsewhere")).status_code == 404
+
+
+async def test_forced_off_endpoint_of_a_custom_route_type_stays_open(client_for: Any) -> None:
+    client = client_for(_with_custom_route(enable_maintenance=True))
+    assert (await client.get("/Status")).status_code == 200
 
 
 # root_path ----------------------------------------------------------------------------
