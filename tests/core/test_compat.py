@@ -160,6 +160,13 @@ async def test_forced_off_route_beats_maintenance_and_override(client_for: Any) 
         assert (await client.get("/health")).status_code == 200
 
 
+async def test_docs_routes_beat_override(client_for: Any) -> None:
+    client = client_for(shop_app())
+    async with maintenance_mode_on(MemoryBackend()):
+        assert (await client.get("/docs")).status_code == 200
+        assert (await client.get("/items")).status_code == 503
+
+
 async def test_exempt_handler_beats_override(client_for: Any) -> None:
     app = shop_app(exempt_handler=lambda request: request.headers.get("x-admin") == "1")
     client = client_for(app)
