@@ -53,9 +53,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--processes", type=int, help="worker processes per group of variants (3; 1 with --quick)"
     )
     parser.add_argument("--skip-http", action="store_true", help="skip the uvicorn benchmark")
-    parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant (3; 2 quick)")
+    parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant (5; 2 quick)")
     parser.add_argument(
-        "--http-seconds", type=float, help="length of one HTTP sample (3; 1 with --quick)"
+        "--http-seconds", type=float, help="length of one HTTP sample (2; 1 with --quick)"
     )
     parser.add_argument("--connections", type=int, default=8, help="HTTP keep-alive connections")
     parser.add_argument(
@@ -67,8 +67,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         ("repeats", 21, 7),
         ("processes", 3, 1),
         ("sample_ms", 20.0, 10.0),
-        ("http_rounds", 3, 2),
-        ("http_seconds", 3.0, 1.0),
+        ("http_rounds", 5, 2),
+        ("http_seconds", 2.0, 1.0),
     ]:
         if getattr(args, name) is None:
             setattr(args, name, short if quick else full)

@@ -25,7 +25,7 @@ def _skip_reason() -> str | None:
 def run_propagation() -> dict[str, Any]:
     """Run its ``main()``, or print why it is skipped; returns what goes into the JSON report.
 
-    Its options stay at their defaults: it sees a command line with none.
+    Its options stay at their defaults: it is given an empty command line.
     """
     reason = _skip_reason()
     if reason is not None:
@@ -34,7 +34,8 @@ def run_propagation() -> dict[str, Any]:
     print("\nRedis propagation:", flush=True)
     argv, sys.argv = sys.argv, [_MODULE]
     try:
-        result = importlib.import_module(_MODULE).main()
+        main = importlib.import_module(_MODULE).main
+        result = main([]) if inspect.signature(main).parameters else main()
         if inspect.iscoroutine(result):
             result = asyncio.run(result)
     except SystemExit as exc:
