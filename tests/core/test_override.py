@@ -202,6 +202,20 @@ async def test_block_that_cannot_write_leaves_nothing_open(tmp_path: Path, clien
     assert (await client.get("/items")).status_code == 200
 
 
+async def test_block_that_cannot_restore_raises_and_closes_the_override(
+    tmp_path: Path, client_for: Any
+) -> None:
+    folder = tmp_path / "run"
+    await anyio.Path(folder).mkdir()
+    backend = LocalFileBackend(folder / "maintenance", check_interval=0)
+    client = client_for(shop_app(backend=backend))
+    with pytest.raises(BackendUnavailableError, match="cannot write"):
+        async with maintenance_mode_on(backend):
+            await anyio.Path(folder / "maintenance").unlink()
+            await anyio.Path(folder).rmdir()
+    assert (await client.get("/items")).status_code == 200
+
+
 async def test_block_notifies_plugins_when_it_opens_and_closes() -> None:
     seen: list[bool] = []
 
