@@ -173,10 +173,12 @@ def _checked_url(url: str, options: dict[str, Any]) -> str:
     try:
         ConnectionPool.from_url(url, **_redis_kwargs(options)).make_connection()  # type: ignore[no-untyped-call]
     except (TypeError, ValueError) as exc:
+        given = sorted({name for name, _ in parse_qsl(urlsplit(url).query)} | set(options))
+        theirs = sorted(set(URL_QUERY_ARGUMENT_PARSERS) - set(DRIVER_OPTIONS))
         raise BackendConfigError(
-            f"redis-py does not accept {redacted(url)!r} with options "
-            f"{sorted(options) or 'none'}: {exc}. The driver's own options are "
-            f"{', '.join(DRIVER_OPTIONS)}; redis-py's include "
-            f"{', '.join(sorted(URL_QUERY_ARGUMENT_PARSERS))}, password, username, client_name"
+            f"redis-py refuses the connection to {redacted(url)!r} with options "
+            f"{', '.join(given) or 'none'}: {str(exc).rstrip('.')}. The driver's own options are "
+            f"{', '.join(DRIVER_OPTIONS)}; redis-py's include {', '.join(theirs)}, "
+            "username, password, client_name, ssl_ca_certs"
         ) from None
     return url

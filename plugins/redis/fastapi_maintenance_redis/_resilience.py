@@ -66,7 +66,7 @@ class Outage:
         if self.cause is None:
             logger.error(
                 "cannot follow the maintenance state in %s (%s); serving the %s state (%s) "
-                "until Redis answers again",
+                "meanwhile",
                 self.where,
                 cause,
                 "last known" if known else "assumed",
