@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import redis.asyncio
@@ -29,6 +30,11 @@ def following_tasks() -> list[asyncio.Task[Any]]:
         for task in asyncio.all_tasks()
         if not task.done() and "RedisBackend._follow" in repr(task.get_coro())
     ]
+
+
+def with_query(url: str, **query: str) -> str:
+    """``url`` with more query parameters, whether or not it already has some."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
 
 
 async def connections_named(client: redis.asyncio.Redis, name: str) -> int:

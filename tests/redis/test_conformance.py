@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import pytest
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
 
+from ._support import with_query
 from .conftest import MakeBackend
 from .servers import free_port
 
@@ -24,7 +23,7 @@ class TestRedisBackend(BackendContract):
 
     @pytest.fixture
     def backend_url(self, redis_url: str, redis_key: str) -> str:
-        return f"{redis_url}?{urlencode({'key': redis_key})}"
+        return with_query(redis_url, key=redis_key)
 
     @pytest.fixture
     def failing_backend(self, make_backend: MakeBackend) -> BaseStateBackend:

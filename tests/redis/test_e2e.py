@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
+from ._support import with_query
 from .servers import free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -98,7 +98,7 @@ def status_of(url: str) -> int | None:
 def fleet(redis_url: str, redis_key: str, tmp_path: Path) -> Iterator[Fleet]:
     if not CLI.exists():
         pytest.skip(f"the fastapi-maintenance command is not installed next to {sys.executable}")
-    fleet = Fleet(f"{redis_url}?{urlencode({'key': redis_key})}", tmp_path)
+    fleet = Fleet(with_query(redis_url, key=redis_key), tmp_path)
     try:
         fleet.launch(3)
         yield fleet

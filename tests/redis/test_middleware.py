@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from fastapi import FastAPI
 from fastapi_maintenance import MaintenanceModeMiddleware, configure_backend
 from starlette.types import ASGIApp
 
-from ._support import connections_named, lifespan
+from ._support import connections_named, lifespan, with_query
 from .conftest import MakeBackend
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -36,14 +35,10 @@ def make_app(**middleware_options: object) -> FastAPI:
     return app
 
 
-def url_for(redis_url: str, key: str, **query: str) -> str:
-    return f"{redis_url}?{urlencode({'key': key, **query})}"
-
-
 async def test_requests_follow_a_change_published_by_another_client(
     redis_url: str, redis_key: str, make_backend: MakeBackend, client_for: ClientFor
 ) -> None:
-    app = make_app(backend=url_for(redis_url, redis_key))
+    app = make_app(backend=with_query(redis_url, key=redis_key))
     client, writer = client_for(app), make_backend()
     async with lifespan(app):
         assert (await client.get("/")).status_code == 200
@@ -57,7 +52,7 @@ async def test_the_state_is_read_before_the_first_request_is_served(
     redis_url: str, redis_key: str, make_backend: MakeBackend, client_for: ClientFor
 ) -> None:
     await make_backend().set_value(True)
-    app = make_app(backend=url_for(redis_url, redis_key))
+    app = make_app(backend=with_query(redis_url, key=redis_key))
     async with lifespan(app):
         assert (await client_for(app).get("/")).status_code == 503
 
@@ -66,7 +61,7 @@ async def test_a_url_given_to_configure_backend_reaches_the_middleware(
     redis_url: str, redis_key: str, make_backend: MakeBackend, client_for: ClientFor
 ) -> None:
     await make_backend().set_value(True)
-    configure_backend(url_for(redis_url, redis_key))
+    configure_backend(with_query(redis_url, key=redis_key))
     app = make_app()
     async with lifespan(app):
         assert (await client_for(app).get("/")).status_code == 503
@@ -76,7 +71,7 @@ async def test_application_shutdown_closes_the_drivers_connections(
     redis_url: str, redis_key: str, raw: redis.asyncio.Redis, client_for: ClientFor
 ) -> None:
     name = f"test-{uuid.uuid4().hex}"
-    app = make_app(backend=url_for(redis_url, redis_key, client_name=name))
+    app = make_app(backend=with_query(redis_url, key=redis_key, client_name=name))
     async with lifespan(app):
         await client_for(app).get("/")
         assert await connections_named(raw, name) > 0
@@ -86,7 +81,7 @@ async def test_application_shutdown_closes_the_drivers_connections(
 async def test_an_app_without_lifespan_follows_from_its_first_request(
     redis_url: str, redis_key: str, make_backend: MakeBackend, client_for: ClientFor
 ) -> None:
-    app = make_app(backend=url_for(redis_url, redis_key))
+    app = make_app(backend=with_query(redis_url, key=redis_key))
     client, writer = client_for(app), make_backend()
     assert (await client.get("/")).status_code == 200
     backend = maintenance_middleware(app).backend
