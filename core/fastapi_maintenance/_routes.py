@@ -2,7 +2,8 @@
 
 Built once per set of routes, it mirrors how Starlette's router picks a route (first
 full match wins, a path match with the wrong method means 405, a matching ``Mount`` or
-``Host`` hands over to its children) without running any endpoint.
+``Host`` hands over to its children) without running any endpoint. Routes are indexed by
+their first path segment, so a lookup costs the same with ten routes or a thousand.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class _Endpoint:
     methods: frozenset[str] | None
     websocket: bool
     forced: bool | None
+    segment: str | None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class _Branch:
 
     regex: re.Pattern[str]
     by_host: bool
-    children: tuple[_Node, ...] | None
+    children: _Level | None
+    segment: str | None
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,56 @@ class _Opaque:
     route: Any
     #: Whether the route may lead to a forced endpoint (unknown routes may; fallbacks not).
     forcible: bool = True
+    segment: None = None
 
 
 _Node = _Endpoint | _Branch | _Opaque
+
+
+def _segment_of(path: str) -> str | None:
+    """The first segment every path matched by a route pattern has, ``None`` if it varies."""
+    if not path.startswith("/"):
+        return None
+    segment = path[1:].partition("/")[0]
+    return None if "{" in segment else segment
+
+
+def first_segment(path: str) -> str | None:
+    """The first segment of a request path (``""`` for ``/``)."""
+    return path[1:].partition("/")[0] if path.startswith("/") else None
+
+
+def _position(item: tuple[int, _Node]) -> int:
+    return item[0]
+
+
+class _Level:
+    """The nodes of one route list, indexed by the first path segment they can match.
+
+    A request is tried only against the nodes whose first segment is its own or can be
+    anything, in their original order, so the cost does not grow with the number of routes.
+    """
+
+    def __init__(self, nodes: Sequence[_Node]) -> None:
+        self.nodes = tuple(nodes)
+        anywhere: list[tuple[int, _Node]] = []
+        fixed: dict[str, list[tuple[int, _Node]]] = {}
+        for position, node in enumerate(self.nodes):
+            if node.segment is None:
+                anywhere.append((position, node))
+            else:
+                fixed.setdefault(node.segment, []).append((position, node))
+        self.anywhere = tuple(node for _, node in anywhere)
+        self.by_segment = {
+            segment: tuple(node for _, node in sorted(own + anywhere, key=_position))
+            for segment, own in fixed.items()
+        }
+
+    def candidates(self, path: str) -> tuple[_Node, ...]:
+        segment = first_segment(path)
+        if segment is None:
+            return self.nodes
+        return self.by_segment.get(segment, self.anywhere)
 
 
 def _effective_routes(routes: Sequence[Any]) -> Iterator[Any]:
@@ -108,7 +158,7 @@ class _Builder:
             if isinstance(included, list):
                 self._watch(included)
 
-    def nodes(self, routes: Sequence[Any], app: Any = None, prefix: str = "") -> tuple[_Node, ...]:
+    def level(self, routes: Sequence[Any], app: Any = None, prefix: str = "") -> _Level:
         self._watch(routes)
         nodes: list[_Node] = []
         for route in _effective_routes(list(routes)):
@@ -117,10 +167,12 @@ class _Builder:
                 path = str(route.path).rstrip("/")
                 regex = compile_path(path + "/{path:path}")[0]
                 self.mounted_docs.extend(prefix + path + url for url in _configured_docs(route.app))
-                nodes.append(_Branch(regex, False, self.children(route.app, prefix + path)))
+                children = self.children(route.app, prefix + path)
+                segment = _segment_of(path + "/{path:path}")
+                nodes.append(_Branch(regex, False, children, segment))
             elif isinstance(kind, Host):
                 regex = compile_path(str(route.host))[0]
-                nodes.append(_Branch(regex, True, self.children(route.app, prefix)))
+                nodes.append(_Branch(regex, True, self.children(route.app, prefix), None))
             elif isinstance(kind, (Route, WebSocketRoute)):
                 methods = getattr(route, "methods", None)
                 nodes.append(
@@ -129,17 +181,18 @@ class _Builder:
                         methods=frozenset(methods) if methods else None,
                         websocket=isinstance(kind, WebSocketRoute),
                         forced=forced_state(route.endpoint),
+                        segment=_segment_of(str(route.path)),
                     )
                 )
             elif isinstance(kind, BaseRoute):
                 nodes.append(_Opaque(kind))
         nodes.extend(_Opaque(route, forcible=False) for route in _fallback_routes(app))
-        return tuple(nodes)
+        return _Level(nodes)
 
-    def children(self, app: Any, prefix: str) -> tuple[_Node, ...] | None:
+    def children(self, app: Any, prefix: str) -> _Level | None:
         routes = getattr(app, "routes", None)
         if isinstance(routes, (list, tuple)):
-            return self.nodes(routes, app, prefix)
+            return self.level(routes, app, prefix)
         return None
 
 
@@ -152,19 +205,24 @@ def _fallback_routes(app: Any) -> list[Any]:
     return [route for route in low_priority() if callable(getattr(route, "matches", None))]
 
 
-def _walk(nodes: Iterable[_Node], nodes_flat: list[_Node]) -> list[_Node]:
+def _walk(nodes: Iterable[_Node]) -> Iterator[_Node]:
     for node in nodes:
-        nodes_flat.append(node)
+        yield node
         if isinstance(node, _Branch) and node.children:
-            _walk(node.children, nodes_flat)
-    return nodes_flat
+            yield from _walk(node.children.nodes)
 
 
-def _resolve(
-    nodes: Sequence[_Node], websocket: bool, method: str, path: str, host: str
-) -> Resolution:
+def _may_force_on(node: _Node) -> bool:
+    """Whether a request resolved through ``node`` can end on a route forced on."""
+    return any(
+        (isinstance(n, _Endpoint) and n.forced is True) or (isinstance(n, _Opaque) and n.forcible)
+        for n in _walk([node])
+    )
+
+
+def _resolve(level: _Level, websocket: bool, method: str, path: str, host: str) -> Resolution:
     partial = False
-    for node in nodes:
+    for node in level.candidates(path):
         if isinstance(node, _Endpoint):
             if node.websocket != websocket or node.regex.match(path) is None:
                 continue
@@ -211,17 +269,27 @@ class RouteTable:
         #: ``None`` for an app without a route list: every request counts as found.
         self.known = routes is not None
         builder = _Builder()
-        self.nodes = builder.nodes(routes, app) if routes is not None else ()
+        self.level = builder.level(routes, app) if routes is not None else _Level(())
         self._watched = tuple(builder.watched)
-        flat = _walk(self.nodes, [])
-        self.has_forced_on = any(isinstance(n, _Endpoint) and n.forced for n in flat) or any(
-            isinstance(n, _Opaque) and n.forcible for n in flat
-        )
-        self.uses_host = any(_needs_host(n) for n in flat)
+        nodes = list(_walk(self.level.nodes))
+        self.uses_host = any(_needs_host(n) for n in nodes)
         self.docs_paths = frozenset(p for p in (*docs_paths, *builder.mounted_docs) if p)
+        forcing = [n for n in self.level.nodes if _may_force_on(n)]
+        self.has_forced_on = bool(forcing)
+        #: The first path segments under which a forced-on route can be, ``None`` if any.
+        self.forced_on_segments: frozenset[str] | None = (
+            None
+            if any(n.segment is None for n in forcing)
+            else frozenset(n.segment for n in forcing if n.segment is not None)
+        )
         self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
+
+    def may_be_forced_on(self, path: str) -> bool:
+        """Whether a request for ``path`` may hit a forced-on route; cheap, no lookup."""
+        segments = self.forced_on_segments
+        return segments is None or first_segment(path) in segments
 
     def is_stale(self) -> bool:
         """Whether a route was added to or removed from any route list the table was built from."""
@@ -230,7 +298,7 @@ class RouteTable:
     def _resolve(self, websocket: bool, method: str, path: str, host: str) -> Resolution:
         if not self.known:
             return _FOUND
-        return _resolve(self.nodes, websocket, method, path, host)
+        return _resolve(self.level, websocket, method, path, host)
 
 
 def _needs_host(node: _Node) -> bool:

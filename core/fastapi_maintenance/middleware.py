@@ -96,20 +96,21 @@ class MaintenanceModeMiddleware:
                 if on is None:
                     on = await self._read_state(backend)
         if on or table.has_forced_on:
-            passed = await self._decide(scope, receive, send, table, bool(on))
-            if passed is None:
-                return
-            receive = passed
+            path = route_path(scope)
+            if on or table.may_be_forced_on(path):
+                passed = await self._decide(scope, receive, send, table, bool(on), path)
+                if passed is None:
+                    return
+                receive = passed
         await self.app(scope, receive, send)
 
     # deciding ------------------------------------------------------------------------
 
     async def _decide(
-        self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool
+        self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool, path: str
     ) -> Receive | None:
         """Answer a blocked request and return ``None``, or return the ``receive`` to pass on."""
         websocket = scope["type"] == "websocket"
-        path = route_path(scope)
         host = host_of(scope) if table.uses_host else ""
         found = table.resolve(websocket, scope.get("method", ""), path, host)
         if found.outcome is not Outcome.FOUND or found.forced is False:
