@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
 from fastapi_maintenance import middleware as middleware_module
 from fastapi_maintenance._routes import RouteTable
 
@@ -80,12 +84,31 @@ async def test_routes_are_looked_up_once_maintenance_is_on(
     assert len(lookups) == 1
 
 
-async def test_routes_are_looked_up_while_off_when_a_route_is_forced_on(
+async def test_only_paths_under_a_forced_on_route_are_looked_up_while_off(
     client_for: Any, lookups: list[tuple[Any, ...]]
 ) -> None:
     client = client_for(shop_app(backend=MemoryBackend(False)))
-    assert (await client.get("/items")).status_code == 200
+    for _ in range(5):
+        assert (await client.get("/items")).status_code == 200
+    assert lookups == []
+    assert (await client.get("/legacy")).status_code == 503
     assert len(lookups) == 1
+
+
+async def test_forced_on_route_with_a_parameter_first_is_looked_up_for_every_path(
+    client_for: Any, lookups: list[tuple[Any, ...]]
+) -> None:
+    app = _unforced_app(MemoryBackend(False))
+
+    @app.get("/{lang}/retired")
+    @force_maintenance_mode_on
+    async def retired(lang: str) -> str:
+        return lang
+
+    client = client_for(app)
+    assert (await client.get("/items/1")).status_code == 200
+    assert (await client.get("/en/retired")).status_code == 503
+    assert len(lookups) == 2
 
 
 async def test_repeated_requests_reuse_the_cached_lookup(

@@ -14,6 +14,8 @@ from fastapi_maintenance import (
     force_maintenance_mode_off,
     force_maintenance_mode_on,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Host, Match
 from starlette.types import Receive, Scope, Send
@@ -425,3 +427,63 @@ async def test_decorators_work_below_the_route_decorator(client_for: Any) -> Non
     client = client_for(_orders(enable_maintenance=True))
     assert (await client.get("/orders")).status_code == 200
     assert (await client.get("/reports")).status_code == 503
+
+
+# the table agrees with the router ------------------------------------------------------
+
+SEGMENTS = st.sampled_from(["a", "b", "{x{n}}", "{p{n}:path}"])
+ROUTE = st.tuples(
+    st.lists(SEGMENTS, min_size=0, max_size=3).map(
+        lambda parts: "/" + "/".join(part.replace("{n}", str(n)) for n, part in enumerate(parts))
+    ),
+    st.sampled_from([["GET"], ["POST"], ["GET", "POST"]]),
+)
+REQUEST = st.tuples(
+    st.lists(st.sampled_from(["a", "b", "c"]), min_size=0, max_size=4).map(
+        lambda parts: "/" + "/".join(parts)
+    ),
+    st.sampled_from(["GET", "POST", "PUT"]),
+)
+
+
+def _generated_app(
+    routes: list[tuple[str, list[str]]], prefix: str | None, mount: str | None, **options: Any
+) -> Any:
+    """Routes in order, every other one in a router included under ``prefix``, then a mount."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    router = APIRouter()
+    for number, (path, methods) in enumerate(routes):
+        owner = router if prefix is not None and number % 2 else app
+        owner.add_api_route(path, lambda: "ok", methods=methods, name=f"route{number}")
+    if prefix is not None:
+        app.include_router(router, prefix=prefix)
+    if mount is not None:
+        sub = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        sub.add_api_route("/a", lambda: "sub", methods=["GET"])
+        app.mount(mount, sub)
+    return _behind_middleware(app, **options) if options else app
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    routes=st.lists(ROUTE, max_size=6),
+    prefix=st.sampled_from([None, "/a", "/b/a"]),
+    mount=st.sampled_from([None, "/b", ""]),
+    requests=st.lists(REQUEST, min_size=1, max_size=6),
+)
+async def test_maintenance_blocks_exactly_the_requests_the_router_would_serve(
+    routes: list[tuple[str, list[str]]],
+    prefix: str | None,
+    mount: str | None,
+    requests: list[tuple[str, str]],
+) -> None:
+    bare = _generated_app(routes, prefix, mount)
+    blocked = _generated_app(routes, prefix, mount, enable_maintenance=True)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://t") as plain,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=blocked), base_url="http://t") as down,
+    ):
+        for path, method in requests:
+            served = (await plain.request(method, path)).status_code
+            answered = (await down.request(method, path)).status_code
+            assert answered == (served if served in (307, 404, 405) else 503), (method, path)
