@@ -150,9 +150,12 @@ class RedisBackend(BaseStateBackend):
         self._closed = True
         task, self._task = self._task, None
         if task is not None and not task.done():
-            task.cancel()
-            if task.get_loop() is asyncio.get_running_loop():
+            loop = task.get_loop()
+            if loop is asyncio.get_running_loop():
+                task.cancel()
                 await asyncio.wait([task])
+            elif not loop.is_closed():  # started in another thread's event loop
+                loop.call_soon_threadsafe(task.cancel)
         self._cache.end_listeners()
 
     # reading and writing -------------------------------------------------------------
