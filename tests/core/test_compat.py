@@ -16,7 +16,7 @@ from fastapi_maintenance import (
     maintenance_mode_on,
     set_maintenance_mode,
 )
-from fastapi_maintenance.backends import LocalFileBackend
+from fastapi_maintenance.backends import LocalFileBackend, register_backend
 
 from .support import DETAIL, MemoryBackend, shop_app
 
@@ -121,6 +121,12 @@ async def test_env_var_decides_by_default(client_for: Any, monkeypatch: pytest.M
 async def test_backend_by_name_with_backend_options(client_for: Any, state_file: Path) -> None:
     await anyio.Path(state_file).write_text("1")
     app = shop_app(backend="file", backend_options={"file_path": str(state_file)})
+    assert (await client_for(app).get("/items")).status_code == 503
+
+
+async def test_backend_by_a_name_registered_in_process(client_for: Any) -> None:
+    register_backend("memory", MemoryBackend)
+    app = shop_app(backend="memory", backend_options={"value": True})
     assert (await client_for(app).get("/items")).status_code == 503
 
 
