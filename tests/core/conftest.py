@@ -1,4 +1,4 @@
-"""Fixtures for the core tests: state files, recording backends, log capture."""
+"""Fixtures for the core tests: state files, file backends, log capture."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 from fastapi_maintenance.backends import LocalFileBackend
-
-from .support import MemoryBackend
 
 LOGGER = "fastapi_maintenance"
 
@@ -24,11 +22,6 @@ def state_file(tmp_path: Path) -> Path:
 def file_backend(state_file: Path) -> LocalFileBackend:
     """A file backend that looks at its file on every request."""
     return LocalFileBackend(state_file, check_interval=0)
-
-
-@pytest.fixture
-def memory_backend() -> MemoryBackend:
-    return MemoryBackend()
 
 
 @pytest.fixture

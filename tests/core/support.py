@@ -132,11 +132,6 @@ class RawCall:
         self.sent.append(message)
 
     @property
-    def status(self) -> int | None:
-        starts = [m["status"] for m in self.sent if m["type"] == "http.response.start"]
-        return starts[0] if starts else None
-
-    @property
     def chunks(self) -> list[bytes]:
         return [m["body"] for m in self.sent if m["type"] == "http.response.body" and m["body"]]
 
