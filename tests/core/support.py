@@ -196,10 +196,13 @@ async def served(app: Any) -> AsyncIterator[int]:
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
-        while not server.started:
-            if task.done():
-                task.result()
+        for _ in range(1000):  # 10 s at most
+            if server.started or task.done():
+                break
             await asyncio.sleep(0.01)
+        if task.done():
+            task.result()
+        assert server.started, "uvicorn did not start within 10 s"
         yield sock.getsockname()[1]
     finally:
         server.should_exit = True
