@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from fastapi_maintenance_redis import RedisBackend
 
 from ._support import wait_until
 from .conftest import MakeBackend, missing
+from .proxy import SilencingProxy
 from .servers import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.slow]
@@ -186,3 +188,23 @@ async def test_a_dropped_subscription_is_renewed_and_the_key_read_again(
     await server_client.set(backend.key, "1")  # no publish
     await server_client.client_kill_filter(_type="pubsub")
     await wait_until(lambda: backend.cached_value() is True, timeout=3)
+
+
+async def test_a_subscription_gone_silent_is_noticed_and_replaced(
+    redis_url: str, make_backend: MakeBackend, driver_logs: Callable[[int], list[str]]
+) -> None:
+    parts = urlsplit(redis_url)
+    if parts.scheme != "redis":
+        pytest.skip(f"the proxy speaks plain TCP; REDIS_URL is {parts.scheme}://")
+    proxy = SilencingProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
+    await proxy.start()
+    try:
+        backend = make_backend(url=proxy.url, **FAST)
+        await backend.start()
+        proxy.silence_subscriptions()
+        await wait_until(lambda: len(driver_logs(logging.ERROR)) == 1)
+        assert "stopped answering pings" in driver_logs(logging.ERROR)[0]
+        await wait_until(lambda: len(driver_logs(logging.WARNING)) == 1)
+        await backend.aclose()
+    finally:
+        await proxy.aclose()
