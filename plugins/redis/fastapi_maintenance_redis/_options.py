@@ -78,14 +78,15 @@ def build_options(
                 "when the driver creates its own client; configure the client you pass instead"
             )
     key_text = _name("key", key)
+    parsed = _redis_kwargs(redis_kwargs)
     return RedisOptions(
         key=key_text,
         channel=f"{key_text}:changes" if channel is None else _name("channel", channel),
         assume=_state("assume", assume),
         resync_interval=_seconds("resync_interval", resync_interval),
         timeout=_seconds("timeout", timeout),
-        url=None if client is not None else _checked_url(url or DEFAULT_URL, redis_kwargs),
-        redis_kwargs=_redis_kwargs(redis_kwargs),
+        url=None if client is not None else _checked_url(url or DEFAULT_URL, parsed),
+        redis_kwargs=parsed,
     )
 
 
@@ -171,7 +172,7 @@ def _checked_url(url: str, options: dict[str, Any]) -> str:
             f"got {redacted(url)!r}"
         )
     try:
-        ConnectionPool.from_url(url, **_redis_kwargs(options)).make_connection()  # type: ignore[no-untyped-call]
+        ConnectionPool.from_url(url, **options).make_connection()  # type: ignore[no-untyped-call]
     except (TypeError, ValueError) as exc:
         given = sorted({name for name, _ in parse_qsl(urlsplit(url).query)} | set(options))
         theirs = sorted(set(URL_QUERY_ARGUMENT_PARSERS) - set(DRIVER_OPTIONS))
