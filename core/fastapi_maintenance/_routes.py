@@ -276,20 +276,23 @@ class RouteTable:
         self.docs_paths = frozenset(p for p in (*docs_paths, *builder.mounted_docs) if p)
         forcing = [n for n in self.level.nodes if _may_force_on(n)]
         self.has_forced_on = bool(forcing)
-        #: The first path segments under which a forced-on route can be, ``None`` if any.
-        self.forced_on_segments: frozenset[str] | None = (
-            None
-            if any(n.segment is None for n in forcing)
-            else frozenset(n.segment for n in forcing if n.segment is not None)
-        )
+        #: A forced-on route may be under any first path segment.
+        self._forced_anywhere = any(n.segment is None for n in forcing)
+        segments = {n.segment for n in forcing if n.segment is not None}
+        #: Paths of, and prefixes of paths under, the segments forced-on routes are under.
+        self._forced_paths = frozenset(f"/{segment}" for segment in segments)
+        self._forced_prefixes = tuple(f"/{segment}/" for segment in segments)
         self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
 
     def may_be_forced_on(self, path: str) -> bool:
         """Whether a request for ``path`` may hit a forced-on route; cheap, no lookup."""
-        segments = self.forced_on_segments
-        return segments is None or first_segment(path) in segments
+        return (
+            self._forced_anywhere
+            or path in self._forced_paths
+            or path.startswith(self._forced_prefixes)
+        )
 
     def is_stale(self) -> bool:
         """Whether a route was added to or removed from any route list the table was built from."""

@@ -96,7 +96,7 @@ class MaintenanceModeMiddleware:
                 if on is None:
                     on = await self._read_state(backend)
         if on or table.has_forced_on:
-            path = route_path(scope)
+            path = route_path(scope) if scope.get("root_path") else scope["path"]
             if on or table.may_be_forced_on(path):
                 passed = await self._decide(scope, receive, send, table, bool(on), path)
                 if passed is None:
