@@ -82,7 +82,7 @@ def _segment_of(path: str) -> str | None:
     return None if "{" in segment else segment
 
 
-def first_segment(path: str) -> str | None:
+def _first_segment(path: str) -> str | None:
     """The first segment of a request path (``""`` for ``/``)."""
     return path[1:].partition("/")[0] if path.startswith("/") else None
 
@@ -114,7 +114,7 @@ class _Level:
         }
 
     def candidates(self, path: str) -> tuple[_Node, ...]:
-        segment = first_segment(path)
+        segment = _first_segment(path)
         if segment is None:
             return self.nodes
         return self.by_segment.get(segment, self.anywhere)
