@@ -28,7 +28,9 @@ class EnvVarBackend(BaseStateBackend):
 
     def __init__(self, var_name: str | None = None) -> None:
         self.var_name = var_name
-        self._warned_about: str | None = None
+        #: The last value read and what it meant; an invalid value is warned about once.
+        self._last_raw = ""
+        self._last_value = False
 
     @property
     def _var_name(self) -> str:
@@ -52,25 +54,23 @@ class EnvVarBackend(BaseStateBackend):
             )
         return cls(var_name=parts.netloc or var_name)
 
-    def _read(self) -> bool:
-        raw = os.environ.get(self._var_name, "")
-        try:
-            return parse_bool(raw)
-        except ValueError as exc:
-            if self._warned_about != raw:
-                self._warned_about = raw
-                logger.warning(
-                    "environment variable %s: %s; maintenance mode counts as off",
-                    self._var_name,
-                    exc,
-                )
-            return False
-
     def cached_value(self) -> bool:
-        return self._read()
+        """The variable as it is now; only a changed value is parsed again."""
+        raw = os.environ.get(self.var_name or DEFAULT_VAR_NAME, "")
+        if raw == self._last_raw:
+            return self._last_value
+        try:
+            value = parse_bool(raw)
+        except ValueError as exc:
+            logger.warning(
+                "environment variable %s: %s; maintenance mode counts as off", self._var_name, exc
+            )
+            value = False
+        self._last_raw, self._last_value = raw, value
+        return value
 
     async def get_value(self) -> bool:
-        return self._read()
+        return self.cached_value()
 
     async def set_value(self, value: bool) -> None:
         logger.warning(
