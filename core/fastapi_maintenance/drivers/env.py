@@ -16,6 +16,23 @@ logger = logging.getLogger("fastapi_maintenance")
 DEFAULT_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
 
 
+_UNKNOWN = object()
+#: ``os.environ`` keeps the encoded environment in a dict; ``os.environ.get`` raises and
+#: catches a KeyError for a missing variable, which made up most of a request's cost.
+_ENVIRON_DATA = getattr(os.environ, "_data", None)
+_ENCODE_KEY = getattr(os.environ, "encodekey", None)
+
+
+def _stored(name: str) -> object:
+    """The variable's stored value object, the same object while it is unchanged.
+
+    ``_UNKNOWN`` where ``os.environ`` does not keep its values in a dict.
+    """
+    if isinstance(_ENVIRON_DATA, dict) and callable(_ENCODE_KEY):
+        return _ENVIRON_DATA.get(_ENCODE_KEY(name))
+    return _UNKNOWN
+
+
 class EnvVarBackend(BaseStateBackend):
     """Read-only: the state is the value of ``var_name`` (default ``FASTAPI_MAINTENANCE_MODE``).
 
@@ -31,6 +48,7 @@ class EnvVarBackend(BaseStateBackend):
         #: The last value read and what it meant; an invalid value is warned about once.
         self._last_raw = ""
         self._last_value = False
+        self._last_stored: object = None
 
     @property
     def _var_name(self) -> str:
@@ -55,8 +73,13 @@ class EnvVarBackend(BaseStateBackend):
         return cls(var_name=parts.netloc or var_name)
 
     def cached_value(self) -> bool:
-        """The variable as it is now; only a changed value is parsed again."""
-        raw = os.environ.get(self.var_name or DEFAULT_VAR_NAME, "")
+        """The variable as it is now; only a changed value is read and parsed again."""
+        name = self.var_name or DEFAULT_VAR_NAME
+        stored = _stored(name)
+        if stored is self._last_stored and stored is not _UNKNOWN:
+            return self._last_value
+        self._last_stored = stored
+        raw = os.environ.get(name, "")
         if raw == self._last_raw:
             return self._last_value
         try:
