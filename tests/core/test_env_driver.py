@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import EnvVarBackend, create_backend
+from fastapi_maintenance.drivers import env as env_driver
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,6 +78,27 @@ async def test_get_value_reads_the_variable_now() -> None:
         assert await backend.get_value() is False
         os.environ[VAR] = "1"
         assert await backend.get_value() is True
+
+
+@given(st.lists(st.sampled_from([None, "1", "0", "on", "maybe", ""]), max_size=8))
+def test_one_backend_follows_every_change_of_the_variable(values: list[str | None]) -> None:
+    with env_var(None) as backend:
+        for value in values:
+            if value is None:
+                os.environ.pop(VAR, None)
+            else:
+                os.environ[VAR] = value
+            assert backend.cached_value() is (value in ("1", "on"))
+
+
+def test_variable_is_read_where_os_environ_keeps_no_dict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(env_driver, "_ENVIRON_DATA", None)
+    with env_var("1") as backend:
+        assert backend.cached_value() is True
+        os.environ[VAR] = "0"
+        assert backend.cached_value() is False
 
 
 #: What an environment can hold: any text without NUL.
