@@ -18,16 +18,15 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
+from . import ROOT
 from ._apps import TARGET_PATH
 from ._console import progress
 from ._server import SPEC_VAR
 from ._stores import Store
 from ._variants import Variant
 
-ROOT = Path(__file__).resolve().parents[2]
 _START_TIMEOUT = 30.0
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 

@@ -27,6 +27,7 @@ _YIELD_EVERY = 256
 _DESCHEDULED = 1.02
 _ATTEMPTS = 4
 _PROBE_REQUESTS = 50
+_LIFESPAN_TIMEOUT = 30.0
 _MIN_REQUESTS = 20
 _REQUEST: Message = {"type": "http.request", "body": b"", "more_body": False}
 
@@ -72,7 +73,8 @@ class _Lifespan:
 
     async def _exchange(self, message: str) -> None:
         await self._to_app.put({"type": f"lifespan.{message}"})
-        answer = await self._from_app.get()
+        # Bounded: an app that crashed would never answer.
+        answer = await asyncio.wait_for(self._from_app.get(), _LIFESPAN_TIMEOUT)
         if answer["type"] != f"lifespan.{message}.complete":
             raise RuntimeError(f"lifespan {message} failed: {answer}")
 
@@ -82,7 +84,7 @@ class _Lifespan:
         await self._exchange("startup")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        if self._task is not None and not self._task.done():
             await self._exchange("shutdown")
             await self._task
 
@@ -147,14 +149,14 @@ class _Subject:
         gc.collect()
         gc.disable()
         try:
-            cpu = time.thread_time_ns()
+            cpu_start = time.thread_time_ns()
             start = time.perf_counter_ns()
             for first in range(0, count, _YIELD_EVERY):
                 for scope in scopes[first : first + _YIELD_EVERY]:
                     await app(scope, receive, send)
                 await asyncio.sleep(0)
             wall = time.perf_counter_ns() - start
-            cpu = time.thread_time_ns() - cpu
+            cpu = time.thread_time_ns() - cpu_start
         finally:
             gc.enable()
         return wall, cpu

@@ -16,14 +16,12 @@ import math
 import subprocess
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TypedDict
 
+from . import ROOT
 from ._inprocess import InProcessResult, measure_in_process
 from ._stores import driver_stores
 from ._variants import Variant, inprocess_variants
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _groups(variants: Iterable[Variant]) -> dict[str, list[Variant]]:
