@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -13,9 +12,9 @@ from . import backends
 from ._api import get_maintenance_mode, set_maintenance_mode
 from ._backend import BaseStateBackend
 from ._cli_options import check_options, check_url_options, driver_options
-from ._errors import BackendConfigError, BackendUnavailableError, MaintenanceError
-from ._registry import _URL
-from ._state import BACKEND_ENV_VAR, default_backend
+from ._errors import BackendUnavailableError, MaintenanceError
+from ._registry import parse_spec
+from ._state import default_backend, default_spec
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -35,19 +34,15 @@ def open_backend(spec: str | None, options: Mapping[str, str]) -> BaseStateBacke
     if spec is None:
         if not options:
             return default_backend()
-        spec = os.environ.get(BACKEND_ENV_VAR, "").strip() or "env"
+        spec = default_spec()
     spec = spec.strip()
-    url = _URL.match(spec)
-    if url:
+    name, is_url = parse_spec(spec)
+    if is_url:
         check_url_options(spec, options)
     if spec:
-        name = url.group("scheme").lower() if url else spec
         cls = backends.get_backend_class(name)
-        check_options(name, driver_options(cls, from_url=url is not None), options)
-    try:
-        return backends.create_backend(spec, **options)
-    except TypeError as exc:
-        raise BackendConfigError(f"bad options for backend {spec!r}: {exc}") from exc
+        check_options(name, driver_options(cls, from_url=is_url), options)
+    return backends.create_backend(spec, **options)
 
 
 async def use_backend(

@@ -24,6 +24,17 @@ _IN_PROCESS = "registered in-process"
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 
 
+def parse_spec(spec: str) -> tuple[str, bool]:
+    """Split a backend spec into the driver name and whether it is a URL (``scheme://...``).
+
+    URL schemes are case-insensitive, so a URL's driver name is lowercased.
+    """
+    match = _URL.match(spec)
+    if match is None:
+        return spec, False
+    return match.group("scheme").lower(), True
+
+
 class BackendNameConflictWarning(UserWarning):
     """Two sources offer a driver under the same name; the warning says which one wins."""
 
@@ -238,14 +249,13 @@ class BackendRegistry:
                 f"available names: {', '.join(self.names())}"
             )
         spec = spec.strip()
-        match = _URL.match(spec)
-        if match is None:
+        scheme, is_url = parse_spec(spec)
+        if not is_url:
             cls = self.get(spec)
             try:
                 return cls(**options)
             except TypeError as exc:
                 raise BackendConfigError(f"bad options for backend {spec!r}: {exc}") from exc
-        scheme = match.group("scheme").lower()
         try:
             cls = self.get(scheme)
         except BackendNotFoundError:

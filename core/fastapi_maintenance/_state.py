@@ -67,11 +67,15 @@ def reset_state() -> None:
         setattr(state, f.name, getattr(fresh, f.name))
 
 
+def default_spec() -> str:
+    """The driver name or URL in ``FASTAPI_MAINTENANCE_BACKEND``, else ``"env"``."""
+    return os.environ.get(BACKEND_ENV_VAR, "").strip() or "env"
+
+
 def default_backend() -> BaseStateBackend:
     """The backend used when none is passed: middleware's, configured, or from the environment."""
     current = state
     backend = current.middleware or current.configured or current.fallback
     if backend is None:
-        spec = os.environ.get(BACKEND_ENV_VAR, "").strip() or "env"
-        backend = current.fallback = current.registry.create(spec)
+        backend = current.fallback = current.registry.create(default_spec())
     return backend
