@@ -27,9 +27,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the core package."""
+    """mypy --strict on the core package and on each first-party plugin."""
     session.install(*INSTALL, "mypy")
     session.run("mypy")
+    for package in ("plugins/redis/fastapi_maintenance_redis", "plugins/example/src"):
+        session.run("mypy", "--strict", package, env={"MYPYPATH": "core"})
 
 
 @nox.session

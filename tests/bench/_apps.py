@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from fastapi_maintenance import (
     BaseStateBackend,
     MaintenanceModeMiddleware,

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fastapi_maintenance.cli import app
 from typer.testing import CliRunner, Result
+
+from fastapi_maintenance.cli import app
 
 #: The console script installed next to the interpreter running the tests.
 SCRIPT = Path(sys.executable).with_name("fastapi-maintenance")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance._cli_options import (
     check_options,
@@ -11,8 +14,6 @@ from fastapi_maintenance._cli_options import (
     parse_options,
 )
 from fastapi_maintenance.backends import get_backend_class
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 # The suite's autouse fixtures only reset global state, which these pure functions never touch.
 pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

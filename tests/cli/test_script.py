@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import __version__
 
 from .conftest import RunScript

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance.backends import register_backend
 
 from .conftest import Invoke

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import BaseStateBackend, reset_state
 from fastapi_maintenance.backends import get_backend_class
 from fastapi_maintenance.testing import BackendContract

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.backends import LocalFileBackend
 from fastapi_maintenance.testing import BackendContract

@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, WebSocket
+
 from fastapi_maintenance import (
     BaseStateBackend,
     MaintenanceModeMiddleware,

@@ -11,8 +11,9 @@ import anyio
 import pytest
 from fastapi import BackgroundTasks, Depends, FastAPI, WebSocket
 from fastapi.responses import StreamingResponse
-from fastapi_maintenance import MaintenanceModeMiddleware, get_maintenance_mode
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fastapi_maintenance import MaintenanceModeMiddleware, get_maintenance_mode
 
 from .support import MemoryBackend, RawCall, lifespan_of, shop_app, websocket_session
 

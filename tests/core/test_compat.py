@@ -10,6 +10,7 @@ import anyio
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     get_maintenance_mode,

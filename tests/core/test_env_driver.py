@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import EnvVarBackend, create_backend
 from fastapi_maintenance.drivers import env as env_driver
-from hypothesis import given
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.anyio
 

@@ -11,6 +11,7 @@ import anyio
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
+
 from fastapi_maintenance import BaseStateBackend, MaintenanceModeMiddleware
 
 from .support import DETAIL, FlakyBackend, RawCall, served, shop_app

@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 import pytest
+
 from fastapi_maintenance import BackendConfigError, BackendUnavailableError
 from fastapi_maintenance.backends import LocalFileBackend, create_backend
 

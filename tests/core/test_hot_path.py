@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     force_maintenance_mode_off,

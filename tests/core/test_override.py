@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+
 from fastapi_maintenance import (
     BackendUnavailableError,
     configure_backend,

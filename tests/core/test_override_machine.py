@@ -9,6 +9,10 @@ import tempfile
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
 from fastapi_maintenance import (
     BaseStateBackend,
     get_maintenance_mode,
@@ -19,9 +23,6 @@ from fastapi_maintenance import (
 )
 from fastapi_maintenance._state import state
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 T = TypeVar("T")
 ENV_VAR = "FASTAPI_MAINTENANCE_MACHINE_STATE"

@@ -9,16 +9,17 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi_maintenance import (
-    MaintenanceModeMiddleware,
-    force_maintenance_mode_off,
-    force_maintenance_mode_on,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Host, Match
 from starlette.types import Receive, Scope, Send
+
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
 
 from .support import MemoryBackend
 

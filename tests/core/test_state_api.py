@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+
 from fastapi_maintenance import (
     BackendNotFoundError,
     configure_backend,

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fastapi_maintenance import reset_state
 
+from fastapi_maintenance import reset_state
 from tests.plugins.distributions import BROKEN, TWIN_CODE, pip_install, write_distribution
 from tests.plugins.distributions import example_site as example_site
 

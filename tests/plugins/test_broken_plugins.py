@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import BackendLoadError, get_maintenance_mode, set_maintenance_mode
 from fastapi_maintenance.backends import (
     available_backends,
@@ -13,7 +14,6 @@ from fastapi_maintenance.backends import (
     create_backend,
     get_backend_class,
 )
-
 from tests.plugins.distributions import BROKEN, EXAMPLE_DISTRIBUTION
 
 pytestmark = pytest.mark.anyio

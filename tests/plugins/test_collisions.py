@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import BaseStateBackend, hookimpl
 from fastapi_maintenance.backends import (
     BackendNameConflictWarning,

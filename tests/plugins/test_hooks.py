@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+
 from fastapi_maintenance import (
     BaseStateBackend,
     get_maintenance_mode,

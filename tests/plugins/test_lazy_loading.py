@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi_maintenance.backends import get_backend_class
 
+from fastapi_maintenance.backends import get_backend_class
 from tests.plugins.processes import report_of
 
 SCRIPT = """

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from fastapi_maintenance import (
     BackendConfigError,
     BackendNotFoundError,
@@ -14,8 +17,6 @@ from fastapi_maintenance import (
     reset_state,
 )
 from fastapi_maintenance.backends import available_backends, create_backend, register_backend
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 
 class Probe(BaseStateBackend):

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import redis
 import redis.asyncio
+
 from fastapi_maintenance_redis import RedisBackend
 
 from ._support import following_tasks

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from fastapi import FastAPI
+
 from fastapi_maintenance import MaintenanceModeMiddleware
 
 app = FastAPI()

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import redis.asyncio
+
 from fastapi_maintenance import BackendUnavailableError
 from fastapi_maintenance_redis import RedisBackend
 

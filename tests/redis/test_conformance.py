@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
 

@@ -18,6 +18,7 @@ import pytest
 import redis
 import redis.asyncio
 from fastapi import FastAPI
+
 from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
 from fastapi_maintenance_redis import RedisBackend
 

@@ -10,8 +10,9 @@ import httpx
 import pytest
 import redis.asyncio
 from fastapi import FastAPI
-from fastapi_maintenance import MaintenanceModeMiddleware, configure_backend
 from starlette.types import ASGIApp
+
+from fastapi_maintenance import MaintenanceModeMiddleware, configure_backend
 
 from ._support import connections_named, lifespan, with_query
 from .conftest import MakeBackend

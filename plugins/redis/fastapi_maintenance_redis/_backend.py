@@ -7,10 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
-from fastapi_maintenance import BackendUnavailableError, BaseStateBackend
 from redis.asyncio import Redis
 from redis.asyncio.connection import SSLConnection
 from redis.exceptions import RedisError
+
+from fastapi_maintenance import BackendUnavailableError, BaseStateBackend
 
 from ._cache import StateCache
 from ._follower import Follower

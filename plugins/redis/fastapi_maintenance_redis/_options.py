@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
-from fastapi_maintenance import BackendConfigError, BaseStateBackend
 from redis.asyncio import Redis
 from redis.asyncio.connection import URL_QUERY_ARGUMENT_PARSERS, ConnectionPool
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
+
+from fastapi_maintenance import BackendConfigError, BaseStateBackend
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KEY = "fastapi_maintenance:state"

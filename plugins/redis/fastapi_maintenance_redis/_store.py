@@ -8,8 +8,9 @@ in one Lua script, so a process can tell a late message or a slow read from a ne
 
 from __future__ import annotations
 
-from fastapi_maintenance import BaseStateBackend
 from redis.asyncio import Redis
+
+from fastapi_maintenance import BaseStateBackend
 
 #: The version of a state nobody wrote through the driver (a missing key, or a manual SET).
 UNVERSIONED = 0
