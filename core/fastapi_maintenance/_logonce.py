@@ -23,6 +23,10 @@ class Problems:
         self._seen.add(key)
         logger.error(message, *args, exc_info=exc_info)
 
+    def pending(self, key: str) -> bool:
+        """Whether ``key`` was reported and has not been resolved since."""
+        return key in self._seen
+
     def resolved(self, key: str, message: str, *args: object) -> None:
         if key in self._seen:
             self._seen.discard(key)

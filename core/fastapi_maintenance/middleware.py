@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
+from ._errors import MaintenanceError
 from ._logonce import Problems
 from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
 from ._state import default_backend, state
@@ -87,7 +88,7 @@ class MaintenanceModeMiddleware:
         else:
             on = self.enable_maintenance
             if on is None:
-                backend = self.backend or default_backend()
+                backend = self.backend or self._default_backend()
                 try:
                     on = backend.cached_value()
                 except Exception as exc:
@@ -194,11 +195,27 @@ class MaintenanceModeMiddleware:
                 "on" if assumed else "off",
             )
             return assumed
-        self._problems.resolved(
-            key, "maintenance state from %s is readable again", backend.describe()
-        )
+        if self._problems.pending(key):
+            self._problems.resolved(
+                key, "maintenance state from %s is readable again", backend.describe()
+            )
         self._last_known = value
         return value
+
+    def _default_backend(self) -> BaseStateBackend:
+        """The default backend, or, if it cannot be built, one that answers off.
+
+        Startup already refuses a broken default; this covers servers run without lifespan.
+        """
+        try:
+            return default_backend()
+        except MaintenanceError as exc:
+            self._problems.report(
+                "default-backend",
+                "cannot build the default maintenance backend (%s); maintenance mode counts as off",
+                exc,
+            )
+            return _UNUSABLE
 
     def _cache_failed(self, backend: BaseStateBackend, exc: Exception) -> None:
         """A driver broke the ``cached_value`` contract: fall back to ``get_value``."""
@@ -256,6 +273,27 @@ class MaintenanceModeMiddleware:
             await getattr(backend, method)()
         except Exception:
             logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
+
+
+class _Off(BaseStateBackend):
+    """Stands in for a default backend that cannot be built: maintenance counts as off."""
+
+    read_only = True
+
+    def cached_value(self) -> bool:
+        return False
+
+    async def get_value(self) -> bool:
+        return False
+
+    async def set_value(self, value: bool) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "no usable backend"
+
+
+_UNUSABLE = _Off()
 
 
 class _Recorded:
