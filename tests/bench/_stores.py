@@ -100,7 +100,7 @@ class RedisStore(Store):
 
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=2)
         try:
-            client.delete(self.key)
+            client.delete(self.key, f"{self.key}:version")
         finally:
             client.close()
 
