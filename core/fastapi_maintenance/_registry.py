@@ -16,6 +16,8 @@ from ._backend import BaseStateBackend
 from ._errors import BackendConfigError, BackendLoadError, BackendNotFoundError
 
 ENTRY_POINT_GROUP = "fastapi_maintenance.backends"
+#: Plugins that implement other hooks (listeners of ``maintenance_mode_changed``, say).
+PLUGIN_ENTRY_POINT_GROUP = "fastapi_maintenance.plugins"
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -76,6 +78,7 @@ class BackendRegistry:
         #: What an in-process registration hides, restored when it is unregistered.
         self._shadowed: dict[str, tuple[type[BaseStateBackend], str]] = {}
         self._registering = "a register_backends hook"
+        self._listeners_loaded = False
         self.plugin_manager.hook.register_backends.call_historic(
             kwargs={"register": self._hook_register}
         )
@@ -276,12 +279,33 @@ class BackendRegistry:
         Each implementation is called on its own, in pluggy's order, so one that raises does
         not keep the others from hearing of the change.
         """
+        if not self._listeners_loaded:
+            self._load_listener_plugins()
         arguments = {"value": value, "backend": backend}
         for impl in reversed(self.plugin_manager.hook.maintenance_mode_changed.get_hookimpls()):
             try:
                 impl.function(**{name: arguments[name] for name in impl.argnames})
             except Exception:
                 logger.exception("the maintenance_mode_changed hook of %s raised", impl.plugin_name)
+
+    def _load_listener_plugins(self) -> None:
+        """Register the ``fastapi_maintenance.plugins`` entry points, once, on the first change.
+
+        Deferred until then so that importing the package and serving requests load nothing.
+        A plugin that fails to load is logged and left out; the others still hear the change.
+        """
+        self._listeners_loaded = True
+        for ep in entry_points(group=PLUGIN_ENTRY_POINT_GROUP):
+            dist = _dist_of(ep)[0]
+            try:
+                self.add_plugin(ep.load(), name=f"{ep.name} ({dist or ep.value})")
+            except Exception:
+                logger.exception(
+                    "cannot load plugin %r (%s) of %s; it will not hear of changes",
+                    ep.name,
+                    ep.value,
+                    dist or "an unknown distribution",
+                )
 
 
 def _check_class(name: str, cls: Any) -> None:

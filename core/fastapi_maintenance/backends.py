@@ -9,11 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from ._backend import BaseStateBackend
-from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
+from ._registry import (
+    ENTRY_POINT_GROUP,
+    PLUGIN_ENTRY_POINT_GROUP,
+    BackendInfo,
+    BackendNameConflictWarning,
+)
 from ._state import state
 
 __all__ = [  # noqa: F822 - EnvVarBackend and LocalFileBackend come from __getattr__
     "ENTRY_POINT_GROUP",
+    "PLUGIN_ENTRY_POINT_GROUP",
     "BackendInfo",
     "BackendNameConflictWarning",
     "BaseStateBackend",

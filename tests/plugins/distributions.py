@@ -74,9 +74,14 @@ def pip_install(target: Path, *sources: Path) -> Path:
 
 
 def write_distribution(
-    root: Path, name: str, package: str, code: str, entry_points: dict[str, str]
+    root: Path,
+    name: str,
+    package: str,
+    code: str,
+    entry_points: dict[str, str],
+    group: str = "fastapi_maintenance.backends",
 ) -> Path:
-    """The source tree of a one-module distribution offering ``entry_points`` as backends."""
+    """The source tree of a one-module distribution declaring ``entry_points`` in ``group``."""
     folder = root / name
     (folder / package).mkdir(parents=True)
     (folder / package / "__init__.py").write_text(textwrap.dedent(code))
@@ -92,7 +97,7 @@ def write_distribution(
             name = "{name}"
             version = "1.2.3"
 
-            [project.entry-points."fastapi_maintenance.backends"]
+            [project.entry-points."{group}"]
             """
         )
         + declared
