@@ -36,12 +36,45 @@ p {{ line-height: 1.5; color: #4b5563; }}
 
 
 def wants_html(request: HTTPConnection) -> bool:
-    """A browser navigation: ``text/html`` is accepted and preferred over JSON."""
-    accept = request.headers.get("accept", "")
-    if "text/html" not in accept:
+    """A browser navigation: ``Accept`` prefers ``text/html`` to JSON (q-values, then order)."""
+    accept = request.headers.get("accept", "").lower()
+    if "text/" not in accept:
         return False
-    json_at = accept.find("application/json")
-    return json_at == -1 or accept.find("text/html") < json_at
+    ranges = _media_ranges(accept)
+    return _preference(ranges, "text/html") > _preference(ranges, "application/json")
+
+
+def _media_ranges(accept: str) -> list[tuple[str, float]]:
+    """A lowercased ``Accept`` as ``(media range, q)`` pairs, in order.
+
+    A q that is malformed or outside 0..1 counts as 0.
+    """
+    ranges = []
+    for part in accept.split(","):
+        media, _, params = part.partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+                if not 0.0 <= q <= 1.0:
+                    q = 0.0
+        ranges.append((media.strip(), q))
+    return ranges
+
+
+def _preference(ranges: list[tuple[str, float]], media: str) -> tuple[float, int]:
+    """How much ``media`` is wanted: the q of its most specific range, then earlier is better."""
+    kind = media.split("/")[0] + "/*"
+    best: tuple[int, float, int] = (-1, 0.0, 0)
+    for position, (candidate, q) in enumerate(ranges):
+        specificity = {media: 2, kind: 1, "*/*": 0}.get(candidate, -1)
+        if specificity > best[0]:
+            best = (specificity, q, -position)
+    return (best[1], best[2]) if best[0] >= 0 else (0.0, 0)
 
 
 def maintenance_response(
