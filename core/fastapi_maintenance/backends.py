@@ -1,4 +1,5 @@
-"""State drivers: the base class and the registry that finds drivers by name or URL.
+"""State drivers: the base class, the registry that finds drivers by name or URL, and
+the helpers drivers share (the textual on/off state, hiding credentials in specs).
 
 ``EnvVarBackend`` and ``LocalFileBackend`` are resolved through the registry (entry
 points ``env`` and ``file``), exactly like a third-party driver.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._backend import BaseStateBackend
+from ._redact import redact as redact_spec
 from ._registry import (
     ENTRY_POINT_GROUP,
     PLUGIN_ENTRY_POINT_GROUP,
@@ -16,6 +18,8 @@ from ._registry import (
     BackendNameConflictWarning,
 )
 from ._state import state
+from ._values import format_bool as format_state_text
+from ._values import parse_bool as parse_state_text
 
 __all__ = [  # noqa: F822 - EnvVarBackend and LocalFileBackend come from __getattr__
     "ENTRY_POINT_GROUP",
@@ -28,7 +32,10 @@ __all__ = [  # noqa: F822 - EnvVarBackend and LocalFileBackend come from __getat
     "available_backends",
     "backend_info",
     "create_backend",
+    "format_state_text",
     "get_backend_class",
+    "parse_state_text",
+    "redact_spec",
     "register_backend",
     "register_plugin",
     "unregister_backend",
