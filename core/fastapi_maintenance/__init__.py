@@ -7,6 +7,7 @@ from ._errors import (
     BackendLoadError,
     BackendNotFoundError,
     BackendUnavailableError,
+    InvalidStateError,
     MaintenanceError,
 )
 from ._override import maintenance_mode_on, override_maintenance_mode
@@ -24,6 +25,7 @@ __all__ = [
     "BackendNotFoundError",
     "BackendUnavailableError",
     "BaseStateBackend",
+    "InvalidStateError",
     "MaintenanceError",
     "MaintenanceModeMiddleware",
     "configure_backend",

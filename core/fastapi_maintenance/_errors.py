@@ -21,3 +21,10 @@ class BackendConfigError(MaintenanceError, ValueError):
 
 class BackendUnavailableError(MaintenanceError, ConnectionError):
     """The backend's store could not be reached, so a write could not be made."""
+
+
+class InvalidStateError(MaintenanceError, ValueError):
+    """The store holds something that is not a maintenance state (garbage, or too large).
+
+    Raised by one-shot reads (``get_value``); requests keep the last known state instead.
+    """
