@@ -10,7 +10,16 @@ from ._state import calls_backend, state
 
 BackendSpec = BaseStateBackend | str
 
-_ACCEPTED = "a BaseStateBackend instance, a driver name (such as 'file') or a URL (such as 'file:///var/run/maintenance')"
+_ACCEPTED = (
+    "a BaseStateBackend instance, a driver name (such as 'file') "
+    "or a URL (such as 'file:///var/run/maintenance')"
+)
+
+
+def check_spec(backend: object) -> None:
+    """Refuse what is neither a backend nor a spec, with a ``TypeError`` saying what is accepted."""
+    if not (backend is None or isinstance(backend, (BaseStateBackend, str))):
+        raise _refuse(backend)
 
 
 def _refuse(backend: object) -> TypeError:

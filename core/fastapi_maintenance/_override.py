@@ -68,6 +68,7 @@ class override_maintenance_mode:
     """
 
     def __init__(self, value: bool = True, backend: BackendSpec | None = None) -> None:
+        _api.check_spec(backend)
         self.value = bool(value)
         self._backend = backend
         self._entered: list[tuple[BaseStateBackend, Override]] = []
