@@ -1,4 +1,4 @@
-"""``maintenance_mode_on``: maintenance for the duration of a block."""
+"""``maintenance_mode_on``: maintenance for the duration of a block, and the open blocks' data."""
 
 from __future__ import annotations
 
