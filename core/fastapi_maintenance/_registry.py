@@ -195,16 +195,9 @@ class BackendRegistry:
                 "to replace it on purpose, or register your driver under another name"
             )
         replaced = self._source(name)
-        if replaced is not None and self._peek(name) is not cls:
+        if replaced is not None and self._known(name) is not cls:
             _conflict(f"backend {name!r} registered in-process replaces the one from {replaced}")
         self._registered[name] = cls
-
-    def _peek(self, name: str) -> type[BaseStateBackend] | None:
-        """The class answering to ``name`` if it is known without importing anything."""
-        found = self._registered.get(name) or self._loaded.get(name)
-        if found is None and name in self._hooked:
-            found = self._hooked[name][0]
-        return found
 
     def unregister(self, name: str) -> None:
         """Forget an in-process registration; what it hid (a hook's or entry point's) reappears."""
@@ -216,15 +209,19 @@ class BackendRegistry:
         """Every available driver name, loaded or not, sorted."""
         return sorted(set(self._registered) | set(self._hooked) | set(self._discovered()))
 
-    def get(self, name: str) -> type[BaseStateBackend]:
-        """The driver class registered as ``name``, importing its plugin if needed."""
+    def _known(self, name: str) -> type[BaseStateBackend] | None:
+        """The class answering to ``name`` among those known without importing anything."""
         cls = self._registered.get(name)
         if cls is not None:
             return cls
         hooked = self._hooked.get(name)
         if hooked is not None and self._protected(name) is None:
             return hooked[0]
-        cls = self._loaded.get(name) or self._load(name)
+        return self._loaded.get(name)
+
+    def get(self, name: str) -> type[BaseStateBackend]:
+        """The driver class registered as ``name``, importing its plugin if needed."""
+        cls = self._known(name) or self._load(name)
         if cls is None:
             raise BackendNotFoundError(
                 f"unknown backend {name!r}; available: {', '.join(self.names()) or 'none'}"
