@@ -12,10 +12,18 @@ from fastapi_maintenance import (
     BackendNotFoundError,
     configure_backend,
     get_maintenance_mode,
+    hookimpl,
     maintenance_mode_on,
+    reset_state,
     set_maintenance_mode,
 )
-from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend
+from fastapi_maintenance.backends import (
+    EnvVarBackend,
+    LocalFileBackend,
+    available_backends,
+    register_backend,
+    register_plugin,
+)
 
 from .support import MemoryBackend, shop_app
 
@@ -247,3 +255,33 @@ async def test_with_several_app_backends_calls_use_the_latest_and_say_so_once(
     await set_maintenance_mode(True)
     assert (first.value, latest.value) == (False, True)
     assert len(logged("several apps")) == 1
+
+
+# reset_state ---------------------------------------------------------------------------
+
+
+class _Heard:
+    def __init__(self) -> None:
+        self.values: list[bool] = []
+
+    @hookimpl
+    def maintenance_mode_changed(self, value: bool) -> None:
+        self.values.append(value)
+
+
+async def test_reset_state_forgets_backends_registrations_plugins_and_blocks(
+    client_for: Any,
+) -> None:
+    heard, given = _Heard(), MemoryBackend(True)
+    register_plugin(heard)
+    register_backend("shop-memory", MemoryBackend)
+    configure_backend("shop-memory", value=True)
+    await _started(client_for, backend=given)
+    block = maintenance_mode_on("env://SHOP_MAINTENANCE")
+    await block.__aenter__()
+    reset_state()
+    assert "shop-memory" not in available_backends()
+    assert await get_maintenance_mode() is False  # env again, no block, no app backend
+    assert await get_maintenance_mode("env://SHOP_MAINTENANCE") is False
+    await set_maintenance_mode(True, given)
+    assert heard.values == [True]  # before the reset only: the plugin is gone
