@@ -6,9 +6,24 @@ from typing import Any
 
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError
-from ._state import default_backend, state
+from ._state import calls_backend, state
 
 BackendSpec = BaseStateBackend | str
+
+_ACCEPTED = (
+    "a BaseStateBackend instance, a driver name (such as 'file') "
+    "or a URL (such as 'file:///var/run/maintenance')"
+)
+
+
+def check_spec(backend: object) -> None:
+    """Refuse what is neither a backend nor a spec, with a ``TypeError`` saying what is accepted."""
+    if not (backend is None or isinstance(backend, (BaseStateBackend, str))):
+        raise _refuse(backend)
+
+
+def _refuse(backend: object) -> TypeError:
+    return TypeError(f"backend must be {_ACCEPTED}; got an object of type {type(backend).__name__}")
 
 
 def resolve_backend(
@@ -25,9 +40,27 @@ def resolve_backend(
         return backend
     if isinstance(backend, str):
         return state.registry.create(backend, **(options or {}))
-    raise BackendConfigError(
-        f"backend must be a BaseStateBackend instance, a driver name or a URL, got {backend!r}"
-    )
+    raise _refuse(backend)
+
+
+def target_backend(backend: BackendSpec | None) -> BaseStateBackend:
+    """The backend a state function acts on: ``backend``, or the one calls use by default.
+
+    A spec is built once and kept, so every call with the same spec (an override block
+    and the reads inside it, say) acts on the same backend.
+    """
+    if backend is None:
+        return calls_backend()
+    if isinstance(backend, BaseStateBackend):
+        return backend
+    if not isinstance(backend, str):
+        raise _refuse(backend)
+    built = state.by_spec.get(backend)
+    if built is None:
+        built = resolve_backend(backend)
+        assert built is not None
+        state.by_spec[backend] = built
+    return built
 
 
 def configure_backend(backend_type: BackendSpec, **kwargs: Any) -> None:
@@ -36,24 +69,28 @@ def configure_backend(backend_type: BackendSpec, **kwargs: Any) -> None:
     ``backend_type`` is a driver name (``"env"``, ``"file"`` or any installed plugin's),
     a URL such as ``"file:///var/run/maintenance"``, or a backend instance. Keyword
     arguments go to the driver, e.g. ``configure_backend("file", file_path="m.txt")``.
+    It is what apps built without a backend follow, and what the state functions called
+    without one use.
     """
     state.configured = resolve_backend(backend_type, kwargs)
 
 
-async def get_maintenance_mode(backend: BaseStateBackend | None = None) -> bool:
+async def get_maintenance_mode(backend: BackendSpec | None = None) -> bool:
     """Return whether maintenance mode is on, from ``backend`` or the default backend.
 
-    While an override block is open on the backend, its value is the answer.
+    ``backend`` is an instance, a driver name or a URL. While an override block is open on
+    the backend, its value is the answer.
     """
-    target = backend or default_backend()
+    target = target_backend(backend)
     override = state.overrides.get(id(target))
     if override is not None and override.value is not None:
         return override.value
     return await target.get_value()
 
 
-async def set_maintenance_mode(value: bool, backend: BaseStateBackend | None = None) -> None:
-    """Switch maintenance mode on or off in ``backend`` or the default backend."""
-    target = backend or default_backend()
+async def set_maintenance_mode(value: bool, backend: BackendSpec | None = None) -> None:
+    """Switch maintenance mode on or off in ``backend`` (an instance, a driver name or a URL)
+    or the default backend."""
+    target = target_backend(backend)
     await target.set_value(bool(value))
-    state.registry.notify_changed(bool(value), target)
+    state.plugins.notify_changed(bool(value), target)

@@ -1,17 +1,60 @@
-"""``maintenance_mode_on``: maintenance for the duration of a block."""
+"""``maintenance_mode_on``: maintenance for the duration of a block, and the open blocks' data."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
+
+# Imported while _state is still being built, which needs OverrideState: used at call time only.
+from . import _api, _state
 from ._backend import BaseStateBackend
-from ._state import Override, default_backend, state
+
+if TYPE_CHECKING:
+    from ._api import BackendSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Override:
+    """One backend's open override blocks and the stored state to restore after them."""
+
+    #: Open blocks holding maintenance on, and off.
+    on: int = 0
+    off: int = 0
+    #: The stored state before the first block opened (writable backends only).
+    previous: bool | None = None
+    #: Blocks entering, open or leaving; the entry is dropped when none is left.
+    users: int = 0
+    #: Serialises the opening and closing of blocks, whose reads and writes must not interleave.
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    @property
+    def value(self) -> bool | None:
+        """The state the open blocks hold, ``None`` if none is open."""
+        if self.on:
+            return True
+        if self.off:
+            return False
+        return None
+
+
+@dataclass
+class OverrideState:
+    """The process's open override blocks, part of the package state (``_state.state``)."""
+
+    #: Open override blocks, by ``id()`` of their backend.
+    overrides: dict[int, Override] = field(default_factory=dict)
+    #: Number of blocks holding maintenance on, on any backend; the middleware reads it.
+    override_depth: int = 0
+    #: Number of blocks holding maintenance off, on any backend.
+    override_off_depth: int = 0
 
 
 class override_maintenance_mode:
@@ -24,14 +67,15 @@ class override_maintenance_mode:
     last one to close restores it, however blocks nest or interleave across tasks.
     """
 
-    def __init__(self, value: bool = True, backend: BaseStateBackend | None = None) -> None:
+    def __init__(self, value: bool = True, backend: BackendSpec | None = None) -> None:
+        _api.check_spec(backend)
         self.value = bool(value)
         self._backend = backend
         self._entered: list[tuple[BaseStateBackend, Override]] = []
 
     async def __aenter__(self) -> override_maintenance_mode:
-        backend = self._backend or default_backend()
-        override = state.overrides.setdefault(id(backend), Override())
+        backend = _api.target_backend(self._backend)
+        override = _state.state.overrides.setdefault(id(backend), Override())
         override.users += 1
         try:
             async with override.lock:
@@ -73,7 +117,7 @@ class override_maintenance_mode:
                 if previous is not None:
                     await _store(backend, previous)
                 elif backend.read_only:
-                    state.registry.notify_changed(await backend.get_value(), backend)
+                    _state.state.plugins.notify_changed(await backend.get_value(), backend)
         finally:
             _leave(backend, override)
 
@@ -81,10 +125,10 @@ class override_maintenance_mode:
         """Open (``+1``) or close (``-1``) one block of this value, on the backend and process."""
         if self.value:
             override.on += step
-            state.override_depth += step
+            _state.state.override_depth += step
         else:
             override.off += step
-            state.override_off_depth += step
+            _state.state.override_off_depth += step
 
     def __call__(self, func: F) -> F:
         """Use the block as a decorator of an async function."""
@@ -103,19 +147,20 @@ async def _store(backend: BaseStateBackend, value: bool) -> None:
     """Write ``value`` through to a writable backend and tell the plugins."""
     if not backend.read_only:
         await backend.set_value(value)
-    state.registry.notify_changed(value, backend)
+    _state.state.plugins.notify_changed(value, backend)
 
 
 def _leave(backend: BaseStateBackend, override: Override) -> None:
     """Forget the backend's override once no block uses it any more."""
     override.users -= 1
-    if override.users == 0 and state.overrides.get(id(backend)) is override:
-        del state.overrides[id(backend)]
+    if override.users == 0 and _state.state.overrides.get(id(backend)) is override:
+        del _state.state.overrides[id(backend)]
 
 
-def maintenance_mode_on(backend: BaseStateBackend | None = None) -> override_maintenance_mode:
+def maintenance_mode_on(backend: BackendSpec | None = None) -> override_maintenance_mode:
     """Turn maintenance on for an ``async with`` block (or a decorated async function).
 
-    The previous state is restored when the block ends, also when it raises.
+    ``backend`` is an instance, a driver name or a URL (as for ``get_maintenance_mode``);
+    the previous state is restored when the block ends, also when it raises.
     """
     return override_maintenance_mode(True, backend)

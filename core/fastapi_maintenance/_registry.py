@@ -1,23 +1,22 @@
-"""Find state drivers through entry points and pluggy, loading each only when it is used."""
+"""Map driver names to driver classes, found through entry points and loaded when first used."""
 
 from __future__ import annotations
 
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-import pluggy
-
-from . import hookspecs
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError, BackendLoadError, BackendNotFoundError
 
 ENTRY_POINT_GROUP = "fastapi_maintenance.backends"
-#: Plugins that implement other hooks (listeners of ``maintenance_mode_changed``, say).
-PLUGIN_ENTRY_POINT_GROUP = "fastapi_maintenance.plugins"
+
+#: Distributions of this project: the names they ship are never taken over by another one.
+FIRST_PARTY = frozenset({"fastapi-maintenance", "fastapi-maintenance-redis"})
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -59,31 +58,37 @@ def _dist_of(ep: EntryPoint) -> tuple[str | None, str | None]:
     return dist.metadata["Name"], dist.version
 
 
-class BackendRegistry:
-    """Maps driver names to backend classes.
+def _first_party(ep: EntryPoint) -> bool:
+    name = _dist_of(ep)[0]
+    return name is not None and re.sub(r"[-_.]+", "-", name).lower() in FIRST_PARTY
 
-    Precedence, from strongest: a class registered in-process with :meth:`register`,
-    then a class registered by a loaded plugin's ``register_backends`` hook, then an
-    entry point. When two entry points share a name, the first found on ``sys.path``
-    wins. Every shadowing emits :class:`BackendNameConflictWarning`.
+
+def _conflict(message: str) -> None:
+    """Report a name collision as a warning and in the log, which production keeps."""
+    logger.warning("%s", message)
+    warnings.warn(message, BackendNameConflictWarning, stacklevel=4)
+
+
+class BackendRegistry:
+    """Maps driver names to driver classes.
+
+    A name is looked up, in order, among the classes registered in-process with
+    :meth:`register`, those registered by a plugin's ``register_backends`` hook, then the
+    entry points. A name that a first-party distribution ships as an entry point is the
+    exception: only :meth:`register` with ``replace=True`` replaces it. Every collision is
+    reported with :class:`BackendNameConflictWarning` and logged.
     """
 
     def __init__(self) -> None:
-        self.plugin_manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-        self.plugin_manager.add_hookspecs(hookspecs)
-        self._classes: dict[str, type[BaseStateBackend]] = {}
-        self._sources: dict[str, str] = {}
+        self._registered: dict[str, type[BaseStateBackend]] = {}
+        #: Classes registered by plugin hooks, with the plugin that registered each.
+        self._hooked: dict[str, tuple[type[BaseStateBackend], str]] = {}
         self._entry_points: dict[str, EntryPoint] | None = None
-        self._failures: dict[str, str] = {}
-        #: What an in-process registration hides, restored when it is unregistered.
-        self._shadowed: dict[str, tuple[type[BaseStateBackend], str]] = {}
-        self._registering = "a register_backends hook"
-        self._listeners_loaded = False
-        self.plugin_manager.hook.register_backends.call_historic(
-            kwargs={"register": self._hook_register}
-        )
+        self._loaded: dict[str, type[BaseStateBackend]] = {}
+        #: Registers a plugin module named by an entry point; set by the plugin manager.
+        self.load_plugin: Callable[[object, str], None] | None = None
 
-    # discovery -----------------------------------------------------------------------
+    # entry points --------------------------------------------------------------------
 
     def _discovered(self) -> dict[str, EntryPoint]:
         if self._entry_points is None:
@@ -93,133 +98,130 @@ class BackendRegistry:
                 if kept is None:
                     found[ep.name] = ep
                 elif kept.value != ep.value:
-                    warnings.warn(
-                        f"backend {ep.name!r} is offered by {_dist_of(kept)[0]} ({kept.value}) "
-                        f"and by {_dist_of(ep)[0]} ({ep.value}); using the first",
-                        BackendNameConflictWarning,
-                        stacklevel=3,
-                    )
+                    found[ep.name] = _pick(ep.name, kept, ep)
             self._entry_points = found
         return self._entry_points
 
     def _load(self, name: str) -> type[BaseStateBackend] | None:
+        """Import the entry point offering ``name``; a failure of any kind is a load error."""
         ep = self._discovered().get(name)
         if ep is None:
             return None
-        dist, _ = _dist_of(ep)
+        dist = _dist_of(ep)[0]
         where = f"entry point {name!r} = {ep.value!r}" + (f" of {dist}" if dist else "")
         try:
             target = ep.load()
         except Exception as exc:
-            self._failures[name] = f"{type(exc).__name__}: {exc}"
             raise BackendLoadError(
                 f"cannot load backend {name!r} ({where}): {type(exc).__name__}: {exc}"
             ) from exc
         if isinstance(target, type) and issubclass(target, BaseStateBackend):
-            self._store(name, target, f"entry point {ep.value}")
+            self._loaded[name] = target
             return target
         if isinstance(target, type):
             message = f"{target.__qualname__} is not a BaseStateBackend subclass"
         else:
+            assert self.load_plugin is not None, "the registry is used without a plugin manager"
             try:
-                self.add_plugin(target, name=f"entry point {ep.value}")
+                self.load_plugin(target, f"entry point {ep.value}")
             except Exception as exc:
                 message = f"registering its plugin failed: {type(exc).__name__}: {exc}"
-                self._failures[name] = message
                 raise BackendLoadError(
                     f"cannot load backend {name!r} ({where}): {message}"
                 ) from exc
-            if name in self._classes:
-                return self._classes[name]
+            if name in self._hooked:
+                return self._hooked[name][0]
             message = "the plugin's register_backends hook did not register this name"
-        self._failures[name] = message
         raise BackendLoadError(f"cannot load backend {name!r} ({where}): {message}")
 
-    def _store(self, name: str, cls: type[BaseStateBackend], source: str) -> None:
-        self._classes[name] = cls
-        self._sources[name] = source
-        self._failures.pop(name, None)
+    def _protected(self, name: str) -> EntryPoint | None:
+        """The entry point of a first-party distribution offering ``name``, if there is one."""
+        ep = self._discovered().get(name)
+        return ep if ep is not None and _first_party(ep) else None
 
-    # public --------------------------------------------------------------------------
+    def _source(self, name: str) -> str | None:
+        """Where the class now answering to ``name`` comes from, without importing anything."""
+        if name in self._registered:
+            return _IN_PROCESS
+        ep = self._discovered().get(name)
+        if name in self._hooked and (ep is None or not _first_party(ep)):
+            return self._hooked[name][1]
+        return f"entry point {ep.value}" if ep is not None else None
 
-    def add_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register a pluggy plugin (a module or object with hook implementations)."""
-        if self.plugin_manager.is_registered(plugin):
-            return
-        self._registering = name or str(getattr(plugin, "__name__", repr(plugin)))
-        try:
-            self.plugin_manager.register(plugin, name=name)
-        except BaseException:
-            # A plugin whose hook failed is not half-registered: the next attempt fails alike.
-            if self.plugin_manager.is_registered(plugin):
-                self.plugin_manager.unregister(plugin)
-            raise
-        finally:
-            self._registering = "a register_backends hook"
+    # registering ---------------------------------------------------------------------
 
-    def _hook_register(self, name: str, cls: type[BaseStateBackend]) -> None:
+    def register_from_hook(self, name: str, cls: type[BaseStateBackend], source: str) -> None:
+        """Called by a plugin's ``register_backends`` hook through the plugin manager."""
         _check_class(name, cls)
-        source = self._registering
-        if self._sources.get(name) == _IN_PROCESS:
-            if self._classes[name] is not cls:
-                warnings.warn(
-                    f"backend {name!r} registered by {source} is shadowed by the one "
-                    "registered in-process",
-                    BackendNameConflictWarning,
-                    stacklevel=4,
-                )
-            self._shadowed[name] = (cls, source)
-            return
-        if name in self._classes:
-            replaced = self._sources[name] if self._classes[name] is not cls else None
-        else:
-            ep = self._discovered().get(name)
-            replaced = f"entry point {ep.value}" if ep is not None else None
-        if replaced is not None and replaced != source:
-            warnings.warn(
-                f"backend {name!r} registered by {source} replaces the one from {replaced}",
-                BackendNameConflictWarning,
-                stacklevel=4,
+        protected = self._protected(name)
+        if protected is not None and source != f"entry point {protected.value}":
+            _conflict(
+                f"backend {name!r} registered by {source} is ignored: {name!r} is a driver of "
+                f"{_dist_of(protected)[0]}, which only register_backend({name!r}, cls, "
+                "replace=True) replaces"
             )
-        self._store(name, cls, source)
+            return
+        in_process = self._registered.get(name)
+        if in_process is not None:
+            if in_process is not cls:
+                _conflict(
+                    f"backend {name!r} registered by {source} is shadowed by the one "
+                    "registered in-process"
+                )
+        else:
+            replaced = self._source(name)
+            if name in self._hooked and self._hooked[name][0] is cls:
+                replaced = None
+            if replaced is not None and replaced != source:
+                _conflict(
+                    f"backend {name!r} registered by {source} replaces the one from {replaced}"
+                )
+        self._hooked[name] = (cls, source)
 
     def register(self, name: str, cls: type[BaseStateBackend], *, replace: bool = False) -> None:
         """Make ``cls`` available as ``name`` in this process.
 
-        Replacing an existing name (registered or discovered) warns unless ``replace=True``.
+        Replacing another source's class warns unless ``replace=True``; a name shipped by a
+        first-party distribution is replaced only with ``replace=True``.
         """
         _check_class(name, cls)
-        existing = self._classes.get(name)
-        shadowed = existing is not None and existing is not cls
-        if not shadowed and existing is None and name in self._discovered():
-            shadowed = True
-        if shadowed and not replace:
-            warnings.warn(
-                f"backend {name!r} registered in-process replaces the one from "
-                f"{self._sources.get(name) or 'entry point ' + self._discovered()[name].value}",
-                BackendNameConflictWarning,
-                stacklevel=3,
+        if replace or self._registered.get(name) is cls:
+            self._registered[name] = cls
+            return
+        protected = self._protected(name)
+        if protected is not None and self.get(name) is not cls:
+            raise BackendConfigError(
+                f"backend {name!r} is a driver of {_dist_of(protected)[0]}; pass replace=True "
+                "to replace it on purpose, or register your driver under another name"
             )
-        if name in self._classes and self._sources[name] != _IN_PROCESS:
-            self._shadowed[name] = (self._classes[name], self._sources[name])
-        self._store(name, cls, _IN_PROCESS)
+        replaced = self._source(name)
+        if replaced is not None and self._known(name) is not cls:
+            _conflict(f"backend {name!r} registered in-process replaces the one from {replaced}")
+        self._registered[name] = cls
 
     def unregister(self, name: str) -> None:
         """Forget an in-process registration; what it hid (a hook's or entry point's) reappears."""
-        if self._sources.get(name) != _IN_PROCESS:
-            return
-        del self._classes[name], self._sources[name]
-        shadowed = self._shadowed.pop(name, None)
-        if shadowed is not None:
-            self._store(name, *shadowed)
+        self._registered.pop(name, None)
+
+    # looking up ----------------------------------------------------------------------
 
     def names(self) -> list[str]:
         """Every available driver name, loaded or not, sorted."""
-        return sorted(set(self._classes) | set(self._discovered()))
+        return sorted(set(self._registered) | set(self._hooked) | set(self._discovered()))
+
+    def _known(self, name: str) -> type[BaseStateBackend] | None:
+        """The class answering to ``name`` among those known without importing anything."""
+        cls = self._registered.get(name)
+        if cls is not None:
+            return cls
+        hooked = self._hooked.get(name)
+        if hooked is not None and self._protected(name) is None:
+            return hooked[0]
+        return self._loaded.get(name)
 
     def get(self, name: str) -> type[BaseStateBackend]:
-        """The backend class registered as ``name``, importing its plugin if needed."""
-        cls = self._classes.get(name) or self._load(name)
+        """The driver class registered as ``name``, importing its plugin if needed."""
+        cls = self._known(name) or self._load(name)
         if cls is None:
             raise BackendNotFoundError(
                 f"unknown backend {name!r}; available: {', '.join(self.names()) or 'none'}"
@@ -231,16 +233,16 @@ class BackendRegistry:
         result = []
         discovered = self._discovered()
         for name in self.names():
-            ep = discovered.get(name)
-            dist, version = _dist_of(ep) if ep is not None else (None, None)
             error = None
             try:
                 self.get(name)
             except BackendLoadError as exc:
                 error = str(exc)
-            source = self._sources.get(name) or (f"entry point {ep.value}" if ep else "?")
-            if name in self._sources and not self._sources[name].startswith("entry point"):
-                dist, version = None, None
+            source = self._source(name) or "?"
+            ep = discovered.get(name)
+            dist, version = (None, None)
+            if ep is not None and source.startswith("entry point"):
+                dist, version = _dist_of(ep)
             result.append(BackendInfo(name, source, dist, version, error))
         return result
 
@@ -273,39 +275,24 @@ class BackendRegistry:
         except TypeError as exc:
             raise BackendConfigError(f"bad options for backend {scheme!r}: {exc}") from exc
 
-    def notify_changed(self, value: bool, backend: BaseStateBackend) -> None:
-        """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised.
 
-        Each implementation is called on its own, in pluggy's order, so one that raises does
-        not keep the others from hearing of the change.
-        """
-        if not self._listeners_loaded:
-            self._load_listener_plugins()
-        arguments = {"value": value, "backend": backend}
-        for impl in reversed(self.plugin_manager.hook.maintenance_mode_changed.get_hookimpls()):
-            try:
-                impl.function(**{name: arguments[name] for name in impl.argnames})
-            except Exception:
-                logger.exception("the maintenance_mode_changed hook of %s raised", impl.plugin_name)
+def _pick(name: str, kept: EntryPoint, other: EntryPoint) -> EntryPoint:
+    """Of two entry points offering ``name``, the one that answers to it, the collision logged.
 
-    def _load_listener_plugins(self) -> None:
-        """Register the ``fastapi_maintenance.plugins`` entry points, once, on the first change.
-
-        Deferred until then so that importing the package and serving requests load nothing.
-        A plugin that fails to load is logged and left out; the others still hear the change.
-        """
-        self._listeners_loaded = True
-        for ep in entry_points(group=PLUGIN_ENTRY_POINT_GROUP):
-            dist = _dist_of(ep)[0]
-            try:
-                self.add_plugin(ep.load(), name=f"{ep.name} ({dist or ep.value})")
-            except Exception:
-                logger.exception(
-                    "cannot load plugin %r (%s) of %s; it will not hear of changes",
-                    ep.name,
-                    ep.value,
-                    dist or "an unknown distribution",
-                )
+    A first-party distribution's entry point wins; between others, the first on ``sys.path``.
+    """
+    offered = (
+        f"backend {name!r} is offered by {_dist_of(kept)[0]} ({kept.value}) "
+        f"and by {_dist_of(other)[0]} ({other.value})"
+    )
+    if _first_party(other) and not _first_party(kept):
+        _conflict(
+            f"{offered}; using {_dist_of(other)[0]}'s, a first-party driver that only "
+            f"register_backend({name!r}, cls, replace=True) replaces"
+        )
+        return other
+    _conflict(f"{offered}; using the first found on sys.path, {_dist_of(kept)[0]}'s")
+    return kept
 
 
 def _check_class(name: str, cls: Any) -> None:

@@ -7,22 +7,27 @@ points ``env`` and ``file``), exactly like a third-party driver.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._backend import BaseStateBackend
+from ._plugins import PLUGIN_ENTRY_POINT_GROUP
 from ._redact import redact as redact_spec
-from ._registry import (
-    ENTRY_POINT_GROUP,
-    PLUGIN_ENTRY_POINT_GROUP,
-    BackendInfo,
-    BackendNameConflictWarning,
-)
+from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
 from ._state import state
 from ._values import format_bool as format_state_text
 from ._values import parse_bool as parse_state_text
 
-__all__ = [  # noqa: F822 - EnvVarBackend and LocalFileBackend come from __getattr__
+if TYPE_CHECKING:
+    # For type checkers only: at run time both come from the registry, when first used.
+    from .drivers.env import EnvVarBackend
+    from .drivers.file import LocalFileBackend
+
+#: The variable the ``env`` driver reads by default (the name fastapi-maintenance 0.0.5 gave it).
+MAINTENANCE_MODE_ENV_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
+
+__all__ = [
     "ENTRY_POINT_GROUP",
+    "MAINTENANCE_MODE_ENV_VAR_NAME",
     "PLUGIN_ENTRY_POINT_GROUP",
     "BackendInfo",
     "BackendNameConflictWarning",
@@ -60,7 +65,11 @@ def create_backend(spec: str, **options: Any) -> BaseStateBackend:
 
 
 def register_backend(name: str, cls: type[BaseStateBackend], *, replace: bool = False) -> None:
-    """Make ``cls`` available as ``name`` in this process, without packaging a plugin."""
+    """Make ``cls`` available as ``name`` in this process, without packaging a plugin.
+
+    Taking a name another source offers warns unless ``replace=True``; a name shipped by
+    fastapi-maintenance or its Redis distribution is refused unless ``replace=True``.
+    """
     state.registry.register(name, cls, replace=replace)
 
 
@@ -70,8 +79,11 @@ def unregister_backend(name: str) -> None:
 
 
 def register_plugin(plugin: object, name: str | None = None) -> None:
-    """Register a module or object implementing hooks from :mod:`fastapi_maintenance.hookspecs`."""
-    state.registry.add_plugin(plugin, name=name)
+    """Register a module or object implementing hooks from :mod:`fastapi_maintenance.hookspecs`.
+
+    ``name`` is what logs call the plugin; by default its module's or class's name.
+    """
+    state.plugins.add(plugin, name=name)
 
 
 def backend_info() -> list[BackendInfo]:

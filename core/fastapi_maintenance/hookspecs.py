@@ -10,6 +10,14 @@ import pluggy
 if TYPE_CHECKING:
     from ._backend import BaseStateBackend
 
+__all__ = [
+    "PROJECT_NAME",
+    "hookimpl",
+    "hookspec",
+    "maintenance_mode_changed",
+    "register_backends",
+]
+
 PROJECT_NAME = "fastapi_maintenance"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

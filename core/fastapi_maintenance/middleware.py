@@ -19,7 +19,7 @@ from ._backend import BaseStateBackend
 from ._errors import MaintenanceError
 from ._logonce import Problems
 from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
-from ._state import default_backend, state
+from ._state import default_backend, remember_app_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
 
 logger = logging.getLogger("fastapi_maintenance")
@@ -65,7 +65,7 @@ class MaintenanceModeMiddleware:
         self.retry_after = retry_after
         self.state_timeout = state_timeout
         if self.backend is not None:
-            state.middleware = self.backend
+            remember_app_backend(self.backend)
         self._table: RouteTable | None = None
         self._last_known: bool | None = None
         self._problems = Problems()

@@ -12,9 +12,18 @@ from fastapi_maintenance import (
     BackendNotFoundError,
     configure_backend,
     get_maintenance_mode,
+    hookimpl,
+    maintenance_mode_on,
+    reset_state,
     set_maintenance_mode,
 )
-from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend
+from fastapi_maintenance.backends import (
+    EnvVarBackend,
+    LocalFileBackend,
+    available_backends,
+    register_backend,
+    register_plugin,
+)
 
 from .support import MemoryBackend, shop_app
 
@@ -117,3 +126,162 @@ async def test_set_on_the_env_backend_logs_a_warning_and_changes_nothing(
     await set_maintenance_mode(True, EnvVarBackend())
     assert await get_maintenance_mode(EnvVarBackend()) is False
     assert logged("read-only")
+
+
+# specs in the state functions ----------------------------------------------------------
+
+
+async def test_set_and_get_accept_a_url(state_file: Path) -> None:
+    await set_maintenance_mode(True, f"file://{state_file}")
+    assert await anyio.Path(state_file).read_text() == "1"
+    assert await get_maintenance_mode(f"file://{state_file}") is True
+
+
+async def test_get_accepts_a_driver_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "on")
+    assert await get_maintenance_mode("env") is True
+
+
+async def test_maintenance_mode_on_accepts_a_url(state_file: Path) -> None:
+    async with maintenance_mode_on(f"file://{state_file}"):
+        assert await anyio.Path(state_file).read_text() == "1"
+    assert await get_maintenance_mode(f"file://{state_file}") is False
+
+
+async def test_a_block_opened_on_a_spec_is_seen_by_reads_of_that_spec() -> None:
+    # The env driver cannot store the block's state: only the backend it opened on knows it.
+    async with maintenance_mode_on("env://SHOP_MAINTENANCE"):
+        assert await get_maintenance_mode("env://SHOP_MAINTENANCE") is True
+    assert await get_maintenance_mode("env://SHOP_MAINTENANCE") is False
+
+
+NOT_A_BACKEND = [42, b"file:///tmp/m", ["file"], object(), MemoryBackend]
+NOT_A_BACKEND_IDS = ["int", "bytes", "list", "object", "class"]
+ACCEPTED = r"BaseStateBackend instance, a driver name .* or a URL"
+
+
+@pytest.mark.parametrize("backend", NOT_A_BACKEND, ids=NOT_A_BACKEND_IDS)
+async def test_set_refuses_what_is_neither_a_backend_nor_a_spec(backend: object) -> None:
+    with pytest.raises(TypeError, match=ACCEPTED):
+        await set_maintenance_mode(True, backend)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("backend", NOT_A_BACKEND, ids=NOT_A_BACKEND_IDS)
+async def test_get_refuses_what_is_neither_a_backend_nor_a_spec(backend: object) -> None:
+    with pytest.raises(TypeError, match=ACCEPTED):
+        await get_maintenance_mode(backend)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("backend", NOT_A_BACKEND, ids=NOT_A_BACKEND_IDS)
+def test_maintenance_mode_on_refuses_what_is_neither_a_backend_nor_a_spec(
+    backend: object,
+) -> None:
+    with pytest.raises(TypeError, match=ACCEPTED):
+        maintenance_mode_on(backend)  # type: ignore[arg-type]
+
+
+# several apps in one process -----------------------------------------------------------
+
+
+async def _started(client_for: Any, **options: Any) -> Any:
+    """A client of a shop app whose middleware is built (as it is once the app has started)."""
+    client = client_for(shop_app(**options))
+    await client.get("/items")
+    return client
+
+
+async def test_an_app_with_a_backend_leaves_an_app_without_one_on_the_default(
+    client_for: Any,
+) -> None:
+    await _started(client_for, backend=MemoryBackend(True))
+    plain = await _started(client_for)
+    assert (await plain.get("/items")).status_code == 200
+
+
+async def test_configure_backend_reaches_set_maintenance_mode_after_an_app_with_a_backend(
+    client_for: Any,
+) -> None:
+    given, configured = MemoryBackend(False), MemoryBackend(False)
+    await _started(client_for, backend=given)
+    configure_backend(configured)
+    await set_maintenance_mode(True)
+    assert (configured.value, given.value) == (True, False)
+
+
+async def test_an_app_without_a_backend_follows_the_configured_one(client_for: Any) -> None:
+    await _started(client_for, backend=MemoryBackend(False))
+    configured = MemoryBackend(False)
+    configure_backend(configured)
+    plain = await _started(client_for)
+    configured.value = True
+    assert (await plain.get("/items")).status_code == 503
+
+
+async def test_the_configured_backend_wins_over_an_apps_for_calls_without_a_backend(
+    client_for: Any,
+) -> None:
+    configured = MemoryBackend(True)
+    configure_backend(configured)
+    await _started(client_for, backend=MemoryBackend(False))
+    assert await get_maintenance_mode() is True
+    await set_maintenance_mode(False)
+    assert configured.value is False
+
+
+async def test_the_configured_backend_wins_over_an_apps_for_blocks_without_a_backend(
+    client_for: Any,
+) -> None:
+    given, configured = MemoryBackend(False), MemoryBackend(False)
+    await _started(client_for, backend=given)
+    configure_backend(configured)
+    async with maintenance_mode_on():
+        assert (configured.value, given.value) == (True, False)
+
+
+async def test_without_configure_calls_use_the_single_apps_backend(client_for: Any) -> None:
+    given = MemoryBackend(False)
+    await _started(client_for, backend=given)
+    await set_maintenance_mode(True)
+    assert given.value is True
+
+
+async def test_with_several_app_backends_calls_use_the_latest_and_say_so_once(
+    client_for: Any, logged: Any
+) -> None:
+    first, latest = MemoryBackend(False), MemoryBackend(False)
+    await _started(client_for, backend=first)
+    await _started(client_for, backend=latest)
+    await set_maintenance_mode(True)
+    await set_maintenance_mode(True)
+    assert (first.value, latest.value) == (False, True)
+    assert len(logged("several apps")) == 1
+
+
+# reset_state ---------------------------------------------------------------------------
+
+
+class _Heard:
+    def __init__(self) -> None:
+        self.values: list[bool] = []
+
+    @hookimpl
+    def maintenance_mode_changed(self, value: bool) -> None:
+        self.values.append(value)
+
+
+async def test_reset_state_forgets_backends_registrations_plugins_and_blocks(
+    client_for: Any,
+) -> None:
+    heard, given = _Heard(), MemoryBackend(True)
+    register_plugin(heard)
+    register_backend("shop-memory", MemoryBackend)
+    configure_backend("shop-memory", value=True)
+    await _started(client_for, backend=given)
+    block = maintenance_mode_on("env://SHOP_MAINTENANCE")
+    await block.__aenter__()
+    reset_state()
+    assert "shop-memory" not in available_backends()
+    assert await get_maintenance_mode() is False  # env again, no block, no app backend
+    assert await get_maintenance_mode("env://SHOP_MAINTENANCE") is False
+    await set_maintenance_mode(True, given)
+    assert heard.values == [True]  # before the reset only: the plugin is gone

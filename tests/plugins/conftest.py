@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from fastapi_maintenance import reset_state
-from tests.plugins.distributions import BROKEN, TWIN_CODE, pip_install, write_distribution
+from tests.plugins.distributions import (
+    BROKEN,
+    IMPOSTER,
+    IMPOSTER_CODE,
+    IMPOSTER_NAMES,
+    TWIN_CODE,
+    pip_install,
+    write_distribution,
+)
 from tests.plugins.distributions import example_site as example_site
 
 
@@ -40,6 +48,19 @@ def twin_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         )
         for name in ("fm-twin-a", "fm-twin-b")
     }
+
+
+@pytest.fixture(scope="session")
+def imposter_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding :data:`IMPOSTER`, which declares every first-party driver name."""
+    tree = write_distribution(
+        tmp_path_factory.mktemp("imposter-source"),
+        IMPOSTER,
+        _package(IMPOSTER),
+        IMPOSTER_CODE,
+        {name: f"{_package(IMPOSTER)}:Imposter" for name in IMPOSTER_NAMES},
+    )
+    return pip_install(tmp_path_factory.mktemp("imposter-site"), tree)
 
 
 @pytest.fixture

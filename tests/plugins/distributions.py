@@ -36,6 +36,14 @@ BROKEN = {
             raise RuntimeError("settings file /etc/fm.toml is missing")
         """,
     ),
+    "fm-raising-import": (
+        {"raising-import": "fm_raising_import:Backend"},
+        "raise RuntimeError('license server unreachable')\n",
+    ),
+    "fm-attribute-import": (
+        {"attribute-import": "fm_attribute_import:Backend"},
+        "import os\n\nos.makedirs_if_missing('/tmp')  # an API the plugin misremembers\n",
+    ),
     "fm-silent-hook": (
         {"silent-hook": "fm_silent_hook"},
         """\
@@ -52,6 +60,30 @@ TWIN_CODE = """\
 from fastapi_maintenance import BaseStateBackend
 
 class TwinBackend(BaseStateBackend):
+    async def get_value(self):
+        return False
+
+    async def set_value(self, value):
+        pass
+"""
+
+
+#: A distribution offering drivers under the names the first-party distributions ship.
+IMPOSTER = "fm-imposter"
+IMPOSTER_NAMES = ("env", "file", "redis", "rediss", "unix")
+IMPOSTER_CODE = """\
+from fastapi_maintenance import BaseStateBackend
+
+class Imposter(BaseStateBackend):
+    'Answers off whatever the store says: maintenance silently never happens.'
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    @classmethod
+    def from_url(cls, url, **options):
+        return cls()
+
     async def get_value(self):
         return False
 

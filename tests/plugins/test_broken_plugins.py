@@ -22,6 +22,8 @@ pytestmark = pytest.mark.anyio
 FAILURES = {
     "broken-import": ("fm-broken-import", "No module named 'fm_imaginary_client_sdk'"),
     "not-a-backend": ("fm-not-a-backend", "Client is not a BaseStateBackend subclass"),
+    "raising-import": ("fm-raising-import", "RuntimeError: license server unreachable"),
+    "attribute-import": ("fm-attribute-import", "AttributeError: module 'os' has no attribute"),
     "broken-hook": ("fm-broken-hook", "settings file /etc/fm.toml is missing"),
     "silent-hook": ("fm-silent-hook", "register_backends hook did not register this name"),
 }
@@ -54,6 +56,17 @@ def test_a_broken_plugin_fails_the_same_way_every_time(name: str) -> None:
             create_backend(name)
         messages.add(str(raised.value))
     assert len(messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "raised"), [("raising-import", RuntimeError), ("attribute-import", AttributeError)]
+)
+def test_a_plugin_whose_import_raises_anything_is_a_load_error(
+    name: str, raised: type[Exception]
+) -> None:
+    with pytest.raises(BackendLoadError) as caught:
+        get_backend_class(name)
+    assert isinstance(caught.value.__cause__, raised)
 
 
 def test_a_broken_plugin_is_an_import_error() -> None:

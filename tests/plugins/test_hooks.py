@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import types
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,25 @@ async def test_the_log_names_the_plugin_whose_hook_raised(
     register_plugin(Failing(), name="chat-notifier")
     await set_maintenance_mode(True, backend)
     assert "chat-notifier" in caplog.text
+
+
+async def test_a_plugin_registered_without_a_name_is_logged_under_its_class(
+    backend: BaseStateBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    plugin = Failing()
+    register_plugin(plugin)
+    await set_maintenance_mode(True, backend)
+    [record] = [r for r in caplog.records if "raised" in r.getMessage()]
+    assert "tests.plugins.test_hooks.Failing" in record.getMessage()
+    assert str(id(plugin)) not in record.getMessage()
+
+
+async def test_a_module_registered_without_a_name_is_logged_under_its_module_name(
+    backend: BaseStateBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    module = types.ModuleType("shop_chat_notifier")
+    module.maintenance_mode_changed = Failing().maintenance_mode_changed  # type: ignore[attr-defined]
+    register_plugin(module)
+    await set_maintenance_mode(True, backend)
+    [record] = [r for r in caplog.records if "raised" in r.getMessage()]
+    assert "'shop_chat_notifier'" in record.getMessage()
