@@ -299,6 +299,27 @@ async def test_one_shot_read_of_bad_content_raises_even_with_a_known_state(
     assert file_backend.cached_value() is True
 
 
+async def test_one_shot_read_leaves_the_error_to_its_caller_and_logs_nothing(
+    file_backend: LocalFileBackend, state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"maybe")
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()
+    assert not logged(str(state_file))
+
+
+async def test_problem_first_met_by_a_one_shot_read_is_still_logged_for_requests(
+    file_backend: LocalFileBackend, state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"maybe")
+    os.utime(state_file, (0, 0))  # long unchanged: requests do not read it again
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()
+    for _ in range(3):
+        assert file_backend.cached_value() is False
+    assert len(logged("holds no valid state")) == 1
+
+
 async def test_one_shot_read_of_an_empty_file_is_off(
     file_backend: LocalFileBackend, state_file: Path
 ) -> None:

@@ -155,14 +155,15 @@ class LocalFileBackend(BaseStateBackend):
         ``InvalidStateError`` for content that is not a state, ``BackendUnavailableError``
         for a file that cannot be read or is not a regular file. An empty file is off.
         """
-        reading = self._refresh(time.monotonic())
+        # The caller gets the error: logging it too would say it twice.
+        reading = self._refresh(time.monotonic(), log=False)
         if reading.failure is not None:
             raise reading.failure(reading.problem)
         return bool(reading.value)
 
-    def _refresh(self, now: float) -> _Reading:
+    def _refresh(self, now: float, log: bool = True) -> _Reading:
         """``stat`` the path and read the file if it changed since the last read; update
-        what requests are answered, and say what was found."""
+        what requests are answered, and say what was found (logging a problem once)."""
         self._checked_at = now
         try:
             st = os.stat(self.file_path)
@@ -175,7 +176,10 @@ class LocalFileBackend(BaseStateBackend):
         else:
             signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
             if signature == self._signature and not self._racy:
-                return self._last  # taken into account when it was read
+                reading = self._last
+                if log and reading.failure is not None and reading.problem != self._problem:
+                    self._trouble(reading.problem)  # first seen by a one-shot read
+                return reading
             self._signature = None
             if stat.S_ISREG(st.st_mode):
                 reading = self._read()  # which sets the signature of what it read
@@ -184,7 +188,8 @@ class LocalFileBackend(BaseStateBackend):
                 reading = self._unavailable(f"{self.file_path} is not a regular file")
         self._last = reading
         if reading.failure is not None:
-            self._trouble(reading.problem)
+            if log:
+                self._trouble(reading.problem)
         elif reading.value is not None:
             self._accept(reading.value)
         return reading
