@@ -6,9 +6,11 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,6 +46,8 @@ async def write_raw(path: Path, content: bytes) -> None:
 
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+#: The unprivileged user and group workers run as in the permission tests.
+NOBODY = 65534
 #: Seconds a read may take before it counts as blocked for good.
 BLOCKED_AFTER = 5.0
 #: What a state file may hold that is not a state, each refused whole.
@@ -504,6 +508,38 @@ async def test_write_keeps_the_read_bits_and_drops_world_write_and_special_bits(
     assert await anyio.Path(state_file).read_bytes() == b"0"
 
 
+@pytest.fixture
+def shared_state_file() -> Iterator[Path]:
+    """A state file path in a folder every user may enter, removed after the test."""
+    folder = Path(tempfile.mkdtemp(prefix="fastapi-maintenance-"))
+    folder.chmod(0o755)
+    yield folder / "maintenance"
+    shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(
+    not AS_ROOT or not shutil.which("cat"), reason="needs root, and cat to read as nobody"
+)
+def test_off_by_root_over_a_mode_000_file_is_read_by_a_worker_that_is_not_root(
+    shared_state_file: Path,
+) -> None:
+    shared_state_file.write_text("1")
+    shared_state_file.chmod(0)
+    script = Path(sys.executable).with_name("fastapi-maintenance")
+    spec = f"file://{shared_state_file}"
+    subprocess.run([str(script), "off", "--backend", spec], check=True, capture_output=True)
+    worker = subprocess.run(
+        ["cat", str(shared_state_file)],  # as a worker that is not root reads it
+        user=NOBODY,
+        group=NOBODY,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (worker.returncode, worker.stdout) == (0, "0"), worker.stderr
+
+
 async def test_write_never_takes_the_mode_of_a_symlinks_target(
     file_backend: LocalFileBackend, state_file: Path, tmp_path: Path
 ) -> None:
@@ -532,10 +568,10 @@ async def test_write_over_a_file_only_another_user_could_read_warns(
     file_backend: LocalFileBackend, state_file: Path, logged: Any
 ) -> None:
     await write_raw(state_file, b"1")
-    os.chown(state_file, 65534, 65534)
+    os.chown(state_file, NOBODY, NOBODY)
     os.chmod(state_file, 0o600)
     await file_backend.set_value(False)
-    assert logged("belonged to uid 65534 and only its owner could read it")
+    assert logged(f"belonged to uid {NOBODY} and only its owner could read it")
 
 
 async def test_write_flushes_the_temporary_file_before_the_rename(
