@@ -753,6 +753,11 @@ def test_file_url_naming_a_folder_is_refused(spec: str) -> None:
         create_backend(spec)
 
 
+def test_file_path_with_a_nul_character_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BackendConfigError, match="contains a NUL character"):
+        LocalFileBackend(f"{tmp_path}/state\0")
+
+
 @pytest.mark.parametrize("path", ["", None])
 def test_missing_file_path_is_refused(path: Any) -> None:
     with pytest.raises(BackendConfigError, match="needs a file_path"):

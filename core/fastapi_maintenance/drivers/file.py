@@ -90,6 +90,9 @@ class LocalFileBackend(BaseStateBackend):
             path = ""
         if not path:
             raise BackendConfigError(f"the file backend needs a file_path, got {file_path!r}")
+        if "\0" in path:
+            # The OS refuses such a path on every call; say so once, when it is given.
+            raise BackendConfigError(f"file_path {path!r} contains a NUL character")
         if path.endswith(("/", os.sep)):
             raise BackendConfigError(
                 f"file_path {path!r} names a folder; name the state file in it"
