@@ -59,7 +59,7 @@ def test_a_repeated_key_is_refused(key: str, first: str, second: str) -> None:
 
 def test_a_driver_accepts_its_constructor_keywords_and_requires_those_without_default() -> None:
     accepts = driver_options(get_backend_class("file"), from_url=False)
-    assert accepts.accepted == {"file_path", "check_interval"}
+    assert accepts.accepted == {"file_path", "check_interval", "assume"}
     assert accepts.required == {"file_path"}
 
 

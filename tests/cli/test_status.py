@@ -35,14 +35,14 @@ def test_status_reads_the_variable_named_by_var_name(
     assert "(env: SHOP_MAINTENANCE)" in result.stdout
 
 
-def test_status_counts_a_garbage_variable_as_off_and_warns(
+def test_status_of_a_garbage_variable_is_an_error(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "maybe")
     result = invoke("status")
-    assert result.exit_code == 0
-    assert "OFF" in result.stdout
-    assert "invalid maintenance state 'maybe'" in result.stderr
+    assert result.exit_code == 1
+    assert "OFF" not in result.stdout
+    assert "FASTAPI_MAINTENANCE_MODE holds no valid state (5 characters" in result.stderr
 
 
 def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> None:

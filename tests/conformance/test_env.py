@@ -27,3 +27,8 @@ class TestEnvVarBackend(BackendContract):
     @pytest.fixture
     def backend_url(self) -> str:
         return f"env://{VAR_NAME}"
+
+    @pytest.fixture
+    def garbage_backend(self, monkeypatch: pytest.MonkeyPatch) -> BaseStateBackend:
+        monkeypatch.setenv(VAR_NAME, "maybe")
+        return EnvVarBackend(VAR_NAME)

@@ -31,3 +31,13 @@ class TestLocalFileBackend(BackendContract):
     @pytest.fixture
     def failing_backend(self, tmp_path: Path) -> BaseStateBackend:
         return LocalFileBackend(tmp_path / "no-such-folder" / "maintenance")
+
+    @pytest.fixture
+    def garbage_backend(self, path: Path) -> BaseStateBackend:
+        path.write_text("maybe")
+        return LocalFileBackend(path)
+
+    @pytest.fixture
+    def unreadable_backend(self, path: Path) -> BaseStateBackend:
+        path.mkdir()
+        return LocalFileBackend(path)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance import BackendConfigError
+from fastapi_maintenance import BackendConfigError, InvalidStateError
 from fastapi_maintenance.backends import EnvVarBackend, create_backend
 from fastapi_maintenance.drivers import env as env_driver
 
@@ -112,14 +112,40 @@ def test_garbage_counts_as_off(value: str) -> None:
         assert backend.cached_value() is False
 
 
-def test_garbage_is_logged_once_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_garbage_is_logged_once_as_a_warning(logged: Any) -> None:
     with env_var("maybe") as backend:
         for _ in range(5):
             backend.cached_value()
-    warnings = [r for r in caplog.records if "maybe" in r.getMessage()]
+    warnings = logged(f"environment variable {VAR} holds no valid state")
     assert len(warnings) == 1
-    assert warnings[0].levelname == "WARNING"
-    assert "expected one of" in warnings[0].getMessage()
+    assert "5 characters; expected one of 1, on," in warnings[0]
+
+
+def test_garbage_is_never_shown_in_the_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("s3cret-token") as backend:
+        backend.cached_value()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "s3cret" not in caplog.text
+
+
+@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, ""}))
+async def test_one_shot_read_of_garbage_raises_invalid_state(value: str) -> None:
+    with env_var(value) as backend, pytest.raises(InvalidStateError) as raised:
+        await backend.get_value()
+    assert f"{len(value)} characters" in str(raised.value)
+
+
+async def test_one_shot_read_of_garbage_is_never_shown() -> None:
+    with env_var("s3cret-token") as backend, pytest.raises(InvalidStateError) as raised:
+        await backend.get_value()
+    assert "s3cret" not in str(raised.value)
+
+
+async def test_requests_count_garbage_as_off_after_a_one_shot_read_raised() -> None:
+    with env_var("maybe") as backend:
+        with pytest.raises(InvalidStateError):
+            await backend.get_value()
+        assert backend.cached_value() is False
 
 
 def test_new_garbage_is_logged_again(logged: Any) -> None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
-from fastapi_maintenance import BackendConfigError, BackendUnavailableError
+from fastapi_maintenance import BackendConfigError, BackendUnavailableError, InvalidStateError
 from fastapi_maintenance.backends import LocalFileBackend, create_backend
 
 from .support import shop_app
@@ -38,6 +45,75 @@ async def write_raw(path: Path, content: bytes) -> None:
     await anyio.Path(path).write_bytes(content)
 
 
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+#: The unprivileged user and group workers run as in the permission tests.
+NOBODY = 65534
+#: Seconds a read may take before it counts as blocked for good.
+BLOCKED_AFTER = 5.0
+#: What a state file may hold that is not a state, each refused whole.
+GARBAGE = pytest.mark.parametrize(
+    "content",
+    [b"maybe", b"tru", b"\xff\xfe\x00\x01", b"1" + b" " * 100, b"1" * 10_000],
+    ids=["garbage", "partial", "binary", "padded-oversize", "oversize"],
+)
+
+
+def bounded(read: Callable[[], Any]) -> Any:
+    """``read()`` in a thread of its own; fails the test, not the suite, if it blocks."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(read())
+        except BaseException as exc:  # handed to the test below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(BLOCKED_AFTER)
+    if thread.is_alive():
+        pytest.fail(f"reading the state blocked for more than {BLOCKED_AFTER:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def one_shot(backend: LocalFileBackend) -> bool:
+    """``get_value()`` in an event loop of its own, for :func:`bounded`."""
+    return anyio.run(backend.get_value)
+
+
+@pytest.fixture
+def fifo_after_next_stat(
+    state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], list[str]]]:
+    """``arm()``: the next ``os.stat`` of the state file is followed by a real FIFO replacing
+    the file, the race between a check and an open. ``arm()`` returns the swaps made."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("this platform has no named pipes")
+    swaps: list[str] = []
+    armed: list[bool] = []
+    real_stat = os.stat
+
+    def stat_then_swap(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        result = real_stat(path, *args, **kwargs)
+        if armed and not swaps and os.fspath(path) == str(state_file):
+            os.unlink(state_file)
+            os.mkfifo(state_file)
+            swaps.append("fifo")
+        return result
+
+    def arm() -> list[str]:
+        armed.append(True)
+        return swaps
+
+    monkeypatch.setattr(os, "stat", stat_then_swap)
+    yield arm
+    # A reader stuck in open() on the FIFO gets a writer, hence end of file, and ends.
+    with contextlib.suppress(OSError):
+        os.close(os.open(state_file, os.O_WRONLY | os.O_NONBLOCK))
+
+
 # reading ------------------------------------------------------------------------------
 
 
@@ -61,11 +137,7 @@ async def test_file_written_by_hand_is_read(
     assert await file_backend.get_value() is expected
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"maybe", b"tru", b"\xff\xfe\x00\x01", b"1" + b" " * 100, b"1" * 10_000],
-    ids=["garbage", "partial", "binary", "padded-oversize", "oversize"],
-)
+@GARBAGE
 async def test_bad_content_keeps_the_last_known_state(
     client: Any, state_file: Path, content: bytes
 ) -> None:
@@ -157,11 +229,232 @@ async def test_same_size_rewrite_in_the_same_instant_is_seen(
     file_backend: LocalFileBackend, state_file: Path
 ) -> None:
     await write_raw(state_file, b"1")
-    stat = await anyio.Path(state_file).stat()
+    before = await anyio.Path(state_file).stat()
     assert await file_backend.get_value() is True
     await write_raw(state_file, b"0")
-    os.utime(state_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime
+    os.utime(state_file, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same mtime
     assert await file_backend.get_value() is False
+
+
+async def test_oversize_file_is_refused_never_cut_and_parsed(state_file: Path) -> None:
+    """The first 64 bytes of ``"1"`` and 100 spaces would read as on: the file is garbage."""
+    await write_raw(state_file, b"1" + b" " * 100)
+    backend = LocalFileBackend(state_file, check_interval=0)
+    assert backend.cached_value() is False
+    with pytest.raises(InvalidStateError, match="101 bytes, more than 64"):
+        await backend.get_value()
+
+
+async def test_symlink_at_the_path_is_followed_when_reading(
+    file_backend: LocalFileBackend, state_file: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "shared-state"
+    await write_raw(target, b"1")
+    await anyio.Path(state_file).symlink_to(target)
+    assert await file_backend.get_value() is True
+    assert file_backend.cached_value() is True
+
+
+# a file swapped under the reader ------------------------------------------------------
+
+
+async def test_fifo_swapped_in_after_the_stat_does_not_block_requests(
+    file_backend: LocalFileBackend, state_file: Path, fifo_after_next_stat: Any, logged: Any
+) -> None:
+    await write_raw(state_file, b"1")
+    assert file_backend.cached_value() is True
+    swaps = fifo_after_next_stat()
+    await write_raw(state_file, b"0\n")  # a change, so the file is opened after the stat
+    assert bounded(file_backend.cached_value) is True
+    assert swaps == ["fifo"]
+    assert logged("is not a regular file")
+
+
+async def test_fifo_swapped_in_after_the_stat_fails_a_one_shot_read(
+    file_backend: LocalFileBackend, state_file: Path, fifo_after_next_stat: Any
+) -> None:
+    await write_raw(state_file, b"1")
+    swaps = fifo_after_next_stat()
+    with pytest.raises(BackendUnavailableError, match="is not a regular file"):
+        bounded(lambda: one_shot(file_backend))
+    assert swaps == ["fifo"]
+
+
+# one-shot reads -----------------------------------------------------------------------
+
+
+@GARBAGE
+async def test_one_shot_read_of_bad_content_raises_invalid_state(
+    file_backend: LocalFileBackend, state_file: Path, content: bytes
+) -> None:
+    await write_raw(state_file, content)
+    with pytest.raises(InvalidStateError, match=f"{state_file} holds no valid state"):
+        await file_backend.get_value()
+
+
+async def test_one_shot_read_of_bad_content_raises_even_with_a_known_state(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await write_raw(state_file, b"1")
+    assert await file_backend.get_value() is True
+    await write_raw(state_file, b"maybe")
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()  # unchanged, so not read again: the same answer
+    assert file_backend.cached_value() is True
+
+
+async def test_one_shot_read_leaves_the_error_to_its_caller_and_logs_nothing(
+    file_backend: LocalFileBackend, state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"maybe")
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()
+    assert not logged(str(state_file))
+
+
+async def test_problem_first_met_by_a_one_shot_read_is_still_logged_for_requests(
+    file_backend: LocalFileBackend, state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"maybe")
+    os.utime(state_file, (0, 0))  # long unchanged: requests do not read it again
+    with pytest.raises(InvalidStateError):
+        await file_backend.get_value()
+    for _ in range(3):
+        assert file_backend.cached_value() is False
+    assert len(logged("holds no valid state")) == 1
+
+
+async def test_one_shot_read_of_an_empty_file_is_off(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await write_raw(state_file, b"")
+    assert await file_backend.get_value() is False
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "symlink loop"])
+def test_one_shot_read_of_what_is_no_readable_file_raises_backend_unavailable(
+    file_backend: LocalFileBackend, state_file: Path, kind: str
+) -> None:
+    if kind == "folder":
+        state_file.mkdir()
+    elif kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("this platform has no named pipes")
+        os.mkfifo(state_file)
+    else:
+        state_file.symlink_to(state_file)
+    with pytest.raises(BackendUnavailableError, match=str(state_file)):
+        bounded(lambda: one_shot(file_backend))
+
+
+@pytest.mark.skipif(AS_ROOT, reason="root reads files whatever their permission bits")
+def test_one_shot_read_of_a_file_without_read_permission_raises_backend_unavailable(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    state_file.write_bytes(b"1")
+    state_file.chmod(0)
+    with pytest.raises(BackendUnavailableError, match="cannot read"):
+        one_shot(file_backend)
+
+
+# what is never shown ------------------------------------------------------------------
+
+
+SECRET = b"s3cret-token-0123456789"
+
+
+@pytest.fixture
+def path_to_a_secret(state_file: Path, tmp_path: Path) -> Iterator[Path]:
+    """The state path is a symlink to a short file only its owner may read."""
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    secret.chmod(0o600)
+    state_file.symlink_to(secret)
+    yield state_file
+
+
+async def test_content_that_does_not_parse_is_never_logged(
+    path_to_a_secret: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    backend = LocalFileBackend(path_to_a_secret, check_interval=0)
+    assert backend.cached_value() is False
+    logs = [record.getMessage() for record in caplog.records]
+    assert any(f"{len(SECRET)} bytes" in message for message in logs)
+    assert not [message for message in logs if "s3cret" in message]
+
+
+async def test_content_that_does_not_parse_is_never_in_the_error(path_to_a_secret: Path) -> None:
+    backend = LocalFileBackend(path_to_a_secret)
+    with pytest.raises(InvalidStateError) as raised:
+        await backend.get_value()
+    assert f"{len(SECRET)} bytes; expected one of 1, on," in str(raised.value)
+    assert "s3cret" not in str(raised.value)
+    assert "s3cret" not in repr(raised.value.__cause__)
+
+
+# the state assumed until one was read -------------------------------------------------
+
+
+@pytest.mark.parametrize(("assume", "expected"), [("on", 503), ("off", 200), (None, 200)])
+async def test_garbage_at_startup_serves_the_assumed_state(
+    client_for: Any, state_file: Path, assume: str | None, expected: int
+) -> None:
+    await write_raw(state_file, b"maybe")
+    options = {} if assume is None else {"assume": assume}
+    client = client_for(shop_app(backend=LocalFileBackend(state_file, **options)))
+    assert await status(client) == expected
+
+
+def test_unreadable_file_at_startup_serves_the_assumed_state(state_file: Path) -> None:
+    state_file.mkdir()
+    assert LocalFileBackend(state_file, assume=True).cached_value() is True
+
+
+def test_missing_file_at_startup_is_off_whatever_is_assumed(state_file: Path) -> None:
+    assert LocalFileBackend(state_file, assume=True).cached_value() is False
+
+
+async def test_assumed_state_lasts_only_until_a_state_was_read(
+    state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"maybe")
+    backend = LocalFileBackend(state_file, check_interval=0, assume="on")
+    assert backend.cached_value() is True
+    assert logged("keeping the assumed state (on)")
+    await write_raw(state_file, b"0")
+    assert backend.cached_value() is False
+    await write_raw(state_file, b"garbage")
+    assert backend.cached_value() is False
+    assert logged("keeping the last known state (off)")
+
+
+async def test_one_shot_read_of_garbage_raises_whatever_is_assumed(state_file: Path) -> None:
+    await write_raw(state_file, b"maybe")
+    with pytest.raises(InvalidStateError):
+        await LocalFileBackend(state_file, assume=True).get_value()
+
+
+@pytest.mark.parametrize(
+    ("assume", "expected"),
+    [(True, True), (False, False), ("on", True), (" YES ", True), ("1", True), ("off", False)],
+)
+def test_assume_is_read_like_the_state(state_file: Path, assume: Any, expected: bool) -> None:
+    assert LocalFileBackend(state_file, assume=assume).assume is expected
+
+
+def test_assume_in_a_url(state_file: Path) -> None:
+    backend = create_backend(f"file://{state_file}?assume=on&check_interval=2")
+    assert backend.assume is True
+    assert backend.check_interval == 2
+
+
+@pytest.mark.parametrize("assume", ["maybe", 1, None])
+def test_bad_assume_is_refused_with_the_accepted_forms(state_file: Path, assume: Any) -> None:
+    with pytest.raises(BackendConfigError, match=r"assume must be on or off.*expected one of"):
+        LocalFileBackend(state_file, assume=assume)
 
 
 # writing ------------------------------------------------------------------------------
@@ -180,13 +473,130 @@ async def test_write_leaves_no_temporary_file(
     assert [p.name async for p in anyio.Path(state_file.parent).iterdir()] == [state_file.name]
 
 
-async def test_write_keeps_the_file_permissions(
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+async def test_write_creates_a_file_readable_by_all(
     file_backend: LocalFileBackend, state_file: Path
 ) -> None:
     await file_backend.set_value(True)
-    await anyio.Path(state_file).chmod(0o640)
+    assert mode_of(state_file) == 0o644
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (0o640, 0o640),
+        (0o600, 0o600),
+        (0o664, 0o664),
+        (0o666, 0o664),
+        (0o4777, 0o664),
+        (0o2644, 0o644),
+        (0o1604, 0o604),
+        (0o755, 0o644),
+        (0o000, 0o644),
+        (0o200, 0o644),
+    ],
+    ids=oct,
+)
+async def test_write_keeps_the_read_bits_and_drops_world_write_and_special_bits(
+    file_backend: LocalFileBackend, state_file: Path, before: int, after: int
+) -> None:
+    """One policy: the old file's read (and owner/group write) bits stay; world-write,
+    execute, setuid, setgid and sticky go; a file nobody could read becomes 0644."""
+    await write_raw(state_file, b"1")
+    os.chmod(state_file, before)
     await file_backend.set_value(False)
-    assert (await anyio.Path(state_file).stat()).st_mode & 0o777 == 0o640
+    assert mode_of(state_file) == after
+    assert await anyio.Path(state_file).read_bytes() == b"0"
+
+
+@pytest.fixture
+def shared_state_file() -> Iterator[Path]:
+    """A state file path in a folder every user may enter, removed after the test."""
+    folder = Path(tempfile.mkdtemp(prefix="fastapi-maintenance-"))
+    folder.chmod(0o755)
+    yield folder / "maintenance"
+    shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(
+    not AS_ROOT or not shutil.which("cat"), reason="needs root, and cat to read as nobody"
+)
+def test_off_by_root_over_a_mode_000_file_is_read_by_a_worker_that_is_not_root(
+    shared_state_file: Path,
+) -> None:
+    shared_state_file.write_text("1")
+    shared_state_file.chmod(0)
+    script = Path(sys.executable).with_name("fastapi-maintenance")
+    spec = f"file://{shared_state_file}"
+    subprocess.run([str(script), "off", "--backend", spec], check=True, capture_output=True)
+    worker = subprocess.run(
+        ["cat", str(shared_state_file)],  # as a worker that is not root reads it
+        user=NOBODY,
+        group=NOBODY,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (worker.returncode, worker.stdout) == (0, "0"), worker.stderr
+
+
+async def test_write_never_takes_the_mode_of_a_symlinks_target(
+    file_backend: LocalFileBackend, state_file: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "elsewhere"
+    await write_raw(target, b"1")
+    os.chmod(target, 0o4777)
+    await anyio.Path(state_file).symlink_to(target)
+    await file_backend.set_value(False)
+    assert mode_of(state_file) == 0o644
+
+
+async def test_write_replaces_a_symlink_at_the_path_never_its_target(
+    file_backend: LocalFileBackend, state_file: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "elsewhere"
+    await write_raw(target, b"keep me")
+    await anyio.Path(state_file).symlink_to(target)
+    await file_backend.set_value(True)
+    assert not await anyio.Path(state_file).is_symlink()
+    assert await anyio.Path(state_file).read_bytes() == b"1"
+    assert await anyio.Path(target).read_bytes() == b"keep me"
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="only root writes over another user's file")
+async def test_write_over_a_file_only_another_user_could_read_warns(
+    file_backend: LocalFileBackend, state_file: Path, logged: Any
+) -> None:
+    await write_raw(state_file, b"1")
+    os.chown(state_file, NOBODY, NOBODY)
+    os.chmod(state_file, 0o600)
+    await file_backend.set_value(False)
+    assert logged(f"belonged to uid {NOBODY} and only its owner could read it")
+
+
+async def test_write_flushes_the_temporary_file_before_the_rename(
+    file_backend: LocalFileBackend, state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, int]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append(("fsync", os.fstat(fd).st_ino))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any, **kwargs: Any) -> None:
+        calls.append(("replace", os.stat(src).st_ino))
+        real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    await file_backend.set_value(True)
+    written = (await anyio.Path(state_file).stat()).st_ino
+    assert calls.index(("fsync", written)) < calls.index(("replace", written))
 
 
 async def test_write_into_a_missing_folder_raises_backend_unavailable(tmp_path: Path) -> None:
@@ -234,18 +644,25 @@ async def test_requests_do_not_look_at_the_file_within_check_interval(
     client_for: Any, state_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looked: list[str] = []
-    real_stat = os.stat
+    real_stat, real_open = os.stat, os.open
 
     def counting_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
         if os.fspath(path) == str(state_file):
             looked.append("stat")
         return real_stat(path, *args, **kwargs)
 
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if os.fspath(path) == str(state_file):
+            looked.append("open")
+        return real_open(path, *args, **kwargs)
+
+    await write_raw(state_file, b"0")
     client = client_for(shop_app(backend=LocalFileBackend(state_file, check_interval=3600)))
     monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setattr(os, "open", counting_open)
     for _ in range(50):
         assert await status(client) == 200
-    assert len(looked) == 1
+    assert looked == ["stat", "open"]
 
 
 def test_concurrent_writer_processes_never_show_a_torn_file(state_file: Path) -> None:
@@ -334,6 +751,11 @@ def test_file_url_without_a_path_is_refused() -> None:
 def test_file_url_naming_a_folder_is_refused(spec: str) -> None:
     with pytest.raises(BackendConfigError, match="names a folder"):
         create_backend(spec)
+
+
+def test_file_path_with_a_nul_character_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BackendConfigError, match="contains a NUL character"):
+        LocalFileBackend(f"{tmp_path}/state\0")
 
 
 @pytest.mark.parametrize("path", ["", None])

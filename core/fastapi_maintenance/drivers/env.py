@@ -8,12 +8,17 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from .._backend import BaseStateBackend
-from .._errors import BackendConfigError
-from .._values import parse_bool
+from .._errors import BackendConfigError, InvalidStateError
+from .._values import FALSY, TRUTHY
+from ..backends import parse_state_text
 
 logger = logging.getLogger("fastapi_maintenance")
 
 DEFAULT_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
+_ACCEPTED = (
+    f"expected one of {', '.join(sorted(TRUTHY))} (on) or "
+    f"{', '.join(sorted(FALSY))} or nothing (off)"
+)
 
 
 _UNKNOWN = object()
@@ -37,7 +42,8 @@ class EnvVarBackend(BaseStateBackend):
     """Read-only: the state is the value of ``var_name`` (default ``FASTAPI_MAINTENANCE_MODE``).
 
     ``1 yes y true t on`` mean on, ``0 no n false f off`` or empty mean off (trimmed,
-    case-insensitive); any other value logs a warning once and counts as off.
+    case-insensitive). For requests, any other value logs a warning once and counts as
+    off; a one-shot :meth:`get_value` raises ``InvalidStateError`` for it instead.
     ``env://MY_VAR`` selects the variable by URL.
     """
 
@@ -83,17 +89,27 @@ class EnvVarBackend(BaseStateBackend):
         if raw == self._last_raw:
             return self._last_value
         try:
-            value = parse_bool(raw)
-        except ValueError as exc:
-            logger.warning(
-                "environment variable %s: %s; maintenance mode counts as off", self._var_name, exc
-            )
+            value = parse_state_text(raw)
+        except ValueError:
+            logger.warning("%s; maintenance mode counts as off", self._invalid(raw))
             value = False
         self._last_raw, self._last_value = raw, value
         return value
 
     async def get_value(self) -> bool:
-        return self.cached_value()
+        """The variable as it is now; ``InvalidStateError`` if it holds no state."""
+        raw = os.environ.get(self._var_name, "")
+        try:
+            return parse_state_text(raw)
+        except ValueError:
+            raise InvalidStateError(self._invalid(raw)) from None
+
+    def _invalid(self, raw: str) -> str:
+        """Why ``raw`` is refused, without ``raw`` itself: a variable may hold anything."""
+        return (
+            f"environment variable {self._var_name} holds no valid state "
+            f"({len(raw)} characters; {_ACCEPTED})"
+        )
 
     async def set_value(self, value: bool) -> None:
         logger.warning(

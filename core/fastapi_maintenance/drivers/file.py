@@ -8,14 +8,21 @@ import os
 import stat
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import anyio
 
 from .._backend import BaseStateBackend
-from .._errors import BackendConfigError, BackendUnavailableError
-from .._values import format_bool, parse_bool
+from .._errors import (
+    BackendConfigError,
+    BackendUnavailableError,
+    InvalidStateError,
+    MaintenanceError,
+)
+from .._values import FALSY, TRUTHY
+from ..backends import format_state_text, parse_state_text
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -23,11 +30,40 @@ logger = logging.getLogger("fastapi_maintenance")
 DEFAULT_CHECK_INTERVAL = 0.5
 #: A state file is a few bytes; anything longer is not ours.
 MAX_STATE_BYTES = 64
+#: The mode of a new state file, and of one whose old mode let nobody read it.
+DEFAULT_MODE = 0o644
 
 #: Files modified less than this long before they were read are read again (2 s, as FAT).
 _RACY_NS = 2_000_000_000
+#: Opening never waits (a FIFO swapped in at the path) nor takes a terminal; the opened
+#: file, not the path, is then checked to be a regular file.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_ACCEPTED = (
+    f"expected one of {', '.join(sorted(TRUTHY))} (on) or "
+    f"{', '.join(sorted(FALSY))} or nothing (off)"
+)
+_OPTIONS = "check_interval, assume"
 
 _Signature = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one look at the file found: a state, nothing yet (empty), or a failure."""
+
+    value: bool | None
+    failure: type[MaintenanceError] | None = None
+    problem: str = ""
+
+
+_MISSING = _Reading(False)
+_EMPTY = _Reading(None)
 
 
 class LocalFileBackend(BaseStateBackend):
@@ -37,12 +73,16 @@ class LocalFileBackend(BaseStateBackend):
     is renamed over the old one, so a reader never sees a torn or empty file. Every
     process sees a change within ``check_interval`` seconds: requests are answered from
     memory and the file is only ``stat``-ed once per interval, and read only when it changed.
-    A file that cannot be read or holds garbage is logged once and the last known state
-    (else off) is kept; so is an empty file, which another writer is still writing.
+    For requests, a file that cannot be read or holds garbage is logged once and the last
+    known state is kept (``assume`` until a state was read); so is an empty file, which
+    another writer is still writing. A one-shot :meth:`get_value` raises instead.
     """
 
     def __init__(
-        self, file_path: str | os.PathLike[str], check_interval: float = DEFAULT_CHECK_INTERVAL
+        self,
+        file_path: str | os.PathLike[str],
+        check_interval: float = DEFAULT_CHECK_INTERVAL,
+        assume: bool | str = False,
     ) -> None:
         try:
             path = os.fspath(file_path)
@@ -50,6 +90,9 @@ class LocalFileBackend(BaseStateBackend):
             path = ""
         if not path:
             raise BackendConfigError(f"the file backend needs a file_path, got {file_path!r}")
+        if "\0" in path:
+            # The OS refuses such a path on every call; say so once, when it is given.
+            raise BackendConfigError(f"file_path {path!r} contains a NUL character")
         if path.endswith(("/", os.sep)):
             raise BackendConfigError(
                 f"file_path {path!r} names a folder; name the state file in it"
@@ -64,8 +107,14 @@ class LocalFileBackend(BaseStateBackend):
             )
         self.file_path = path
         self.check_interval = interval
-        self._value: bool | None = None
+        #: The state served until one was read from the file.
+        self.assume = _assumed(assume)
+        #: What requests are answered: the last state read, else ``assume``.
+        self._state = self.assume
+        self._known = False
         self._signature: _Signature | None = None
+        #: What the last read of the file at ``_signature`` found.
+        self._last = _MISSING
         #: The file changed so recently that a rewrite could keep its signature.
         self._racy = False
         self._checked_at = float("-inf")
@@ -73,7 +122,8 @@ class LocalFileBackend(BaseStateBackend):
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> LocalFileBackend:
-        """``file:///abs/path`` or ``file://relative/path``, with ``?check_interval=`` optional."""
+        """``file:///abs/path`` or ``file://relative/path``; ``?check_interval=`` and
+        ``?assume=`` optional."""
         parts = urlsplit(url)
         host = "" if parts.netloc == "localhost" else parts.netloc
         path = unquote(host + parts.path)
@@ -82,17 +132,16 @@ class LocalFileBackend(BaseStateBackend):
                 f"a file URL needs a path, as file:///var/run/maintenance; got {url!r}"
             )
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        unknown = set(query) - {"check_interval"}
+        unknown = set(query) - {"check_interval", "assume"}
         if unknown:
             raise BackendConfigError(
-                f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; "
-                "accepted: check_interval"
+                f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; accepted: {_OPTIONS}"
             )
         try:
             return cls(path, **{**query, **options})
         except TypeError as exc:
             raise BackendConfigError(
-                f"bad options for {url!r}: {exc}; accepted: check_interval"
+                f"bad options for {url!r}: {exc}; accepted: {_OPTIONS}"
             ) from exc
 
     # reading -------------------------------------------------------------------------
@@ -101,66 +150,103 @@ class LocalFileBackend(BaseStateBackend):
         now = time.monotonic()
         if now - self._checked_at >= self.check_interval:
             self._refresh(now)
-        return bool(self._value)
+        return self._state
 
     async def get_value(self) -> bool:
-        self._refresh(time.monotonic())
-        return bool(self._value)
+        """The state in the file now; raises if the file holds none.
 
-    def _refresh(self, now: float) -> None:
+        ``InvalidStateError`` for content that is not a state, ``BackendUnavailableError``
+        for a file that cannot be read or is not a regular file. An empty file is off.
+        """
+        # The caller gets the error: logging it too would say it twice.
+        reading = self._refresh(time.monotonic(), log=False)
+        if reading.failure is not None:
+            raise reading.failure(reading.problem)
+        return bool(reading.value)
+
+    def _refresh(self, now: float, log: bool = True) -> _Reading:
+        """``stat`` the path and read the file if it changed since the last read; update
+        what requests are answered, and say what was found (logging a problem once)."""
         self._checked_at = now
         try:
             st = os.stat(self.file_path)
-        except FileNotFoundError:
-            self._signature = None
-            self._accept(False)
-            return
         except OSError as exc:
-            self._trouble(f"cannot stat {self.file_path}: {exc.strerror or exc}")
-            return
-        if not stat.S_ISREG(st.st_mode):
-            self._trouble(f"{self.file_path} is not a regular file")
-            return
-        signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-        if signature == self._signature and not self._racy:
-            return
+            self._signature = None
+            if isinstance(exc, FileNotFoundError):
+                reading = _MISSING
+            else:
+                reading = self._unavailable(f"cannot stat {self.file_path}: {exc.strerror or exc}")
+        else:
+            signature = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+            if signature == self._signature and not self._racy:
+                reading = self._last
+                if log and reading.failure is not None and reading.problem != self._problem:
+                    self._trouble(reading.problem)  # first seen by a one-shot read
+                return reading
+            self._signature = None
+            if stat.S_ISREG(st.st_mode):
+                reading = self._read()  # which sets the signature of what it read
+            else:
+                # Spares opening a device or a folder; an opened file is checked again.
+                reading = self._unavailable(f"{self.file_path} is not a regular file")
+        self._last = reading
+        if reading.failure is not None:
+            if log:
+                self._trouble(reading.problem)
+        elif reading.value is not None:
+            self._accept(reading.value)
+        return reading
+
+    def _read(self) -> _Reading:
+        """Open without blocking, then decide on the opened file alone, never on the path."""
         try:
-            with open(self.file_path, "rb") as f:
-                raw = f.read(MAX_STATE_BYTES + 1)
+            fd = os.open(self.file_path, _OPEN_FLAGS)
         except FileNotFoundError:
-            self._signature = None
-            self._accept(False)
-            return
+            return _MISSING
         except OSError as exc:
-            self._trouble(f"cannot read {self.file_path}: {exc.strerror or exc}")
-            return
-        self._signature = signature
+            return self._unavailable(f"cannot read {self.file_path}: {exc.strerror or exc}")
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return self._unavailable(f"{self.file_path} is not a regular file")
+            raw = os.read(fd, MAX_STATE_BYTES + 1)
+        except OSError as exc:
+            return self._unavailable(f"cannot read {self.file_path}: {exc.strerror or exc}")
+        finally:
+            os.close(fd)
+        self._signature = _signature(st)
         # Timestamps are coarse: a same-size rewrite in the same tick keeps the signature,
         # so a file changed shortly before this read is read again next time.
         self._racy = time.time_ns() - st.st_mtime_ns < _RACY_NS
+        if len(raw) > MAX_STATE_BYTES or st.st_size > MAX_STATE_BYTES:
+            return self._invalid(f"{max(st.st_size, len(raw))} bytes, more than {MAX_STATE_BYTES}")
         if not raw:
             # Someone else's writer truncated the file and has not written yet.
-            return
+            return _EMPTY
         try:
-            if len(raw) > MAX_STATE_BYTES:
-                raise ValueError(f"more than {MAX_STATE_BYTES} bytes")
-            value = parse_bool(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            self._trouble(f"{self.file_path} holds no valid state ({exc})")
-            return
-        self._accept(value)
+            return _Reading(parse_state_text(raw.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError):
+            # Never the content: the path may lead to a file that is not ours to show.
+            return self._invalid(f"{len(raw)} bytes; {_ACCEPTED}")
+
+    def _unavailable(self, problem: str) -> _Reading:
+        return _Reading(None, BackendUnavailableError, problem)
+
+    def _invalid(self, why: str) -> _Reading:
+        return _Reading(None, InvalidStateError, f"{self.file_path} holds no valid state ({why})")
 
     def _accept(self, value: bool) -> None:
         if self._problem is not None:
             logger.warning("maintenance state file %s is readable again", self.file_path)
             self._problem = None
-        self._value = value
+        self._state = value
+        self._known = True
 
     def _trouble(self, problem: str) -> None:
         if problem != self._problem:
             self._problem = problem
-            assumed = "on" if self._value else "off"
-            logger.error("%s; keeping the last known state (%s)", problem, assumed)
+            kept = "the last known state" if self._known else "the assumed state"
+            logger.error("%s; keeping %s (%s)", problem, kept, "on" if self._state else "off")
 
     # writing -------------------------------------------------------------------------
 
@@ -181,8 +267,8 @@ class LocalFileBackend(BaseStateBackend):
             ) from exc
         try:
             with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), _mode_of(path))
-                f.write(format_bool(value).encode())
+                os.fchmod(f.fileno(), _new_mode(path))
+                f.write(format_state_text(value).encode())
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -198,12 +284,52 @@ class LocalFileBackend(BaseStateBackend):
         return f"file: {self.file_path}"
 
 
-def _mode_of(path: str) -> int:
-    """Keep the permissions of the file being replaced; a new file is readable by all."""
+def _new_mode(path: str) -> int:
+    """The mode of the file that replaces ``path``, one policy for every write.
+
+    The read and write bits of the regular file at ``path`` (looked at through ``lstat``,
+    so a symlink lends no mode) are kept, less world-write, execute and the setuid, setgid
+    and sticky bits; a new file, or one that nobody could read, gets ``DEFAULT_MODE``.
+    """
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        st = os.lstat(path)
     except OSError:
-        return 0o644
+        return DEFAULT_MODE
+    mode = stat.S_IMODE(st.st_mode) & 0o664
+    if not stat.S_ISREG(st.st_mode) or not mode & 0o444:
+        return DEFAULT_MODE
+    if st.st_uid != _euid() and not mode & 0o044:
+        logger.warning(
+            "maintenance state file %s belonged to uid %d and only its owner could read it; "
+            "the new file belongs to uid %d, so processes running as uid %d may no longer "
+            "read it: give the group or others read permission, or write as that user",
+            path,
+            st.st_uid,
+            _euid(),
+            st.st_uid,
+        )
+    return mode
+
+
+def _assumed(assume: object) -> bool:
+    """``assume`` as a state: a bool, or text read like the state file's content."""
+    if isinstance(assume, bool):
+        return assume
+    if isinstance(assume, str):
+        with contextlib.suppress(ValueError):
+            return parse_state_text(assume)
+    raise BackendConfigError(
+        f"assume must be on or off, as a bool or text ({_ACCEPTED}); got {assume!r}"
+    )
+
+
+def _signature(st: os.stat_result) -> _Signature:
+    """What changes when the file is replaced or rewritten, as far as ``stat`` can tell."""
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _euid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else -1
 
 
 def _fsync_folder(folder: str) -> None:

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from .._backend import BaseStateBackend
-from .._errors import BackendNotFoundError, BackendUnavailableError
+from .._errors import BackendNotFoundError, BackendUnavailableError, InvalidStateError
 from ..backends import create_backend, get_backend_class
 
 _T = TypeVar("_T")
@@ -27,8 +27,10 @@ class BackendContract:
 
     ``backend`` is required: a fresh instance over a clean store, one that reads as off.
     ``second_backend`` (another instance over the same store), ``backend_url`` (a URL naming
-    that same store) and ``failing_backend`` (an instance whose writes cannot succeed) are
-    optional; each test that needs a missing fixture or capability skips and says why.
+    that same store), ``failing_backend`` (an instance whose writes cannot succeed),
+    ``garbage_backend`` (an instance over a store holding something that is not a state)
+    and ``unreadable_backend`` (an instance whose store cannot be read) are optional; each
+    test that needs a missing fixture or capability skips and says why.
     Tests use the backend without calling ``start()`` first, as drivers must allow.
     """
 
@@ -59,6 +61,16 @@ class BackendContract:
     @pytest.fixture
     def failing_backend(self) -> BaseStateBackend | None:
         """An instance whose store refuses writes (missing folder, unreachable server)."""
+        return None
+
+    @pytest.fixture
+    def garbage_backend(self) -> BaseStateBackend | None:
+        """An instance over a store that holds something that is not a state (``maybe``)."""
+        return None
+
+    @pytest.fixture
+    def unreadable_backend(self) -> BaseStateBackend | None:
+        """An instance whose store cannot be read (a folder at a file's path, no server)."""
         return None
 
     # reading and writing ---------------------------------------------------------------
@@ -157,6 +169,38 @@ class BackendContract:
         failing = _require(failing_backend, "failing_backend", "behaviour under faults")
         value = failing.cached_value()
         assert value is None or type(value) is bool, f"cached_value() returned {value!r}"
+
+    async def test_cached_value_does_not_raise_when_the_store_holds_garbage(
+        self, garbage_backend: BaseStateBackend | None
+    ) -> None:
+        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        value = garbage.cached_value()
+        assert value is None or type(value) is bool, f"cached_value() returned {value!r}"
+
+    async def test_cached_value_does_not_raise_when_the_store_cannot_be_read(
+        self, unreadable_backend: BaseStateBackend | None
+    ) -> None:
+        unreadable = _require(unreadable_backend, "unreadable_backend", "an unreadable store")
+        value = unreadable.cached_value()
+        assert value is None or type(value) is bool, f"cached_value() returned {value!r}"
+
+    # one-shot reads --------------------------------------------------------------------
+
+    async def test_one_shot_read_of_garbage_raises_invalid_state(
+        self, garbage_backend: BaseStateBackend | None
+    ) -> None:
+        """``get_value()`` must not answer a guess (off, or the last known state) when the
+        store holds no state: a caller such as ``fastapi-maintenance status`` relies on it."""
+        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        with pytest.raises(InvalidStateError):
+            await garbage.get_value()
+
+    async def test_one_shot_read_of_an_unreadable_store_raises_backend_unavailable(
+        self, unreadable_backend: BaseStateBackend | None
+    ) -> None:
+        unreadable = _require(unreadable_backend, "unreadable_backend", "an unreadable store")
+        with pytest.raises(BackendUnavailableError):
+            await unreadable.get_value()
 
     # lifecycle -------------------------------------------------------------------------
 
