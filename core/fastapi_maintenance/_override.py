@@ -14,6 +14,7 @@ import anyio
 # Imported while _state is still being built, which needs OverrideState: used at call time only.
 from . import _api, _state
 from ._backend import BaseStateBackend
+from ._errors import InvalidStateError
 
 if TYPE_CHECKING:
     from ._api import BackendSpec
@@ -83,7 +84,7 @@ class override_maintenance_mode:
                 self._count(override, +1)
                 try:
                     if before is None and not backend.read_only:
-                        override.previous = await backend.get_value()
+                        override.previous = await _served(backend)
                     now = override.value
                     if now is not None and now != before:
                         await _store(backend, now)
@@ -117,7 +118,7 @@ class override_maintenance_mode:
                 if previous is not None:
                     await _store(backend, previous)
                 elif backend.read_only:
-                    _state.state.plugins.notify_changed(await backend.get_value(), backend)
+                    _state.state.plugins.notify_changed(await _served(backend), backend)
         finally:
             _leave(backend, override)
 
@@ -141,6 +142,19 @@ class override_maintenance_mode:
                 return await func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+async def _served(backend: BaseStateBackend) -> bool:
+    """The stored state, or, where the store holds garbage, the state requests are served.
+
+    A block must still open and close over a corrupt store: what it restores is then the
+    last known state the middleware serves, which the block's write repairs.
+    """
+    try:
+        return await backend.get_value()
+    except InvalidStateError:
+        cached = backend.cached_value()
+        return bool(cached)
 
 
 async def _store(backend: BaseStateBackend, value: bool) -> None:

@@ -230,3 +230,25 @@ async def test_block_notifies_plugins_when_it_opens_and_closes() -> None:
     async with maintenance_mode_on(backend), maintenance_mode_on(backend):
         pass
     assert seen == [True, False]
+
+
+async def test_block_over_a_garbage_file_opens_and_restores_the_served_state(
+    state_file: Path,
+) -> None:
+    path = anyio.Path(state_file)
+    await path.write_text("on")
+    backend = LocalFileBackend(state_file)
+    assert backend.cached_value() is True
+    await path.write_text("garbage")
+    async with maintenance_mode_on(backend):
+        assert await get_maintenance_mode(backend) is True
+    assert await path.read_text() == "1"
+
+
+async def test_env_block_over_a_garbage_variable_closes_cleanly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = EnvVarBackend()
+    async with maintenance_mode_on(backend):
+        monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "garbage")
+    assert backend.cached_value() is False
