@@ -9,6 +9,7 @@ their first path segment, so a lookup costs the same with ten routes or a thousa
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Host, Match, Mount, Route, WebSocketRoute, compile_path
 
-from .decorators import forced_state
+from .decorators import forced_state, marks_given_to
+
+logger = logging.getLogger("fastapi_maintenance")
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
 _DOCS_ATTRS = ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url")
@@ -310,6 +313,42 @@ class RouteTable:
 
 def _needs_host(node: _Node) -> bool:
     return isinstance(node, _Opaque) or (isinstance(node, _Branch) and node.by_host)
+
+
+def _endpoints(routes: Sequence[Any], app: Any, seen: set[int]) -> Iterator[Any]:
+    """Every endpoint an app registers, in mounted apps and included routers too."""
+    seen.add(id(routes))
+    for route in [*_effective_routes(list(routes)), *_fallback_routes(app)]:
+        if isinstance(_original(route), (Mount, Host)):
+            children = getattr(route.app, "routes", None)
+            if isinstance(children, (list, tuple)) and id(children) not in seen:
+                yield from _endpoints(children, route.app, seen)
+        else:
+            endpoint = getattr(route, "endpoint", None)
+            if endpoint is not None:
+                yield endpoint
+
+
+def report_unmarked_registrations(routes: Sequence[Any], app: Any) -> None:
+    """Log each function the app registers undecorated though a force decorator marked it.
+
+    A force decorator marks the function it returns; the function it was given stays
+    unmarked. Registered as is, that function is not forced: either the decorator sits above
+    the route decorator, or a shared function is decorated for another route.
+    """
+    registered = {id(endpoint): endpoint for endpoint in _endpoints(routes, app, set())}
+    for endpoint in registered.values():
+        marks = marks_given_to(endpoint)
+        if not marks or any(id(wrapper) in registered for wrapper, _ in marks):
+            continue
+        decorator = "force_maintenance_mode_on" if marks[-1][1] else "force_maintenance_mode_off"
+        logger.error(
+            "%s was applied to %s, but a route registers it undecorated, so that route is "
+            "not forced (a force decorator above the route decorator marks no route: place "
+            "it below)",
+            decorator,
+            getattr(endpoint, "__qualname__", repr(endpoint)),
+        )
 
 
 def docs_paths_of(app: Any) -> list[str]:

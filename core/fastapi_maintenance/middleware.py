@@ -18,9 +18,18 @@ from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
 from ._errors import MaintenanceError
 from ._logonce import Problems
-from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
+from ._routes import (
+    Outcome,
+    RouteTable,
+    docs_paths_of,
+    host_of,
+    report_unmarked_registrations,
+    route_path,
+)
 from ._state import default_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
+
+__all__ = ["MaintenanceModeMiddleware"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -230,6 +239,8 @@ class MaintenanceModeMiddleware:
         app = scope.get("app") or self.app
         routes = getattr(app, "routes", None)
         table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
+        if isinstance(routes, list):
+            report_unmarked_registrations(routes, app)
         self._table = table
         return table
 

@@ -7,6 +7,8 @@ import html
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+__all__ = ["DEFAULT_DETAIL", "DEFAULT_RETRY_AFTER", "maintenance_response", "wants_html"]
+
 DEFAULT_DETAIL = "Service temporarily unavailable due to maintenance"
 DEFAULT_RETRY_AFTER = 3600
 

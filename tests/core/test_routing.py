@@ -398,32 +398,6 @@ async def test_forced_on_get_does_not_close_post_on_the_same_path(client_for: An
 # decorator order ----------------------------------------------------------------------
 
 
-def _decorated_above(**options: Any) -> FastAPI:
-    app = FastAPI()
-
-    @force_maintenance_mode_off
-    @app.get("/above-off")
-    async def above_off() -> str:
-        return "open"
-
-    @force_maintenance_mode_on
-    @app.get("/above-on")
-    async def above_on() -> str:
-        return "closed"
-
-    return _behind_middleware(app, **options)
-
-
-async def test_force_off_works_above_the_route_decorator(client_for: Any) -> None:
-    client = client_for(_decorated_above(enable_maintenance=True))
-    assert (await client.get("/above-off")).status_code == 200
-
-
-async def test_force_on_works_above_the_route_decorator(client_for: Any) -> None:
-    client = client_for(_decorated_above(enable_maintenance=False))
-    assert (await client.get("/above-on")).status_code == 503
-
-
 async def test_decorators_work_below_the_route_decorator(client_for: Any) -> None:
     client = client_for(_orders(enable_maintenance=True))
     assert (await client.get("/orders")).status_code == 200
