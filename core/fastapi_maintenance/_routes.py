@@ -25,6 +25,9 @@ logger = logging.getLogger("fastapi_maintenance")
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
 _DOCS_ATTRS = ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url")
 _CACHE_SIZE = 4096
+#: Longer requests (path, host and method together) are resolved afresh each time instead
+#: of being cached, so the cache holds at most ``_CACHE_SIZE`` keys of this size.
+_CACHED_KEY_LIMIT = 512
 
 
 class Outcome(enum.Enum):
@@ -285,9 +288,15 @@ class RouteTable:
         #: Paths of, and prefixes of paths under, the segments forced-on routes are under.
         self._forced_paths = frozenset(f"/{segment}" for segment in segments)
         self._forced_prefixes = tuple(f"/{segment}/" for segment in segments)
-        self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
+        self._cached: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
+
+    def resolve(self, websocket: bool, method: str, path: str, host: str) -> Resolution:
+        """What the router would do with this request; cached unless the request is long."""
+        if len(path) + len(host) + len(method) > _CACHED_KEY_LIMIT:
+            return self._resolve(websocket, method, path, host)
+        return self._cached(websocket, method, path, host)
 
     def may_be_forced_on(self, path: str) -> bool:
         """Whether a request for ``path`` may hit a forced-on route; cheap, no lookup."""
