@@ -266,6 +266,10 @@ def _resolve(level: _Level, websocket: bool, method: str, path: str, host: str) 
 class RouteTable:
     """The routes of one app, with a bounded cache of request resolutions."""
 
+    #: The prefix the app itself strips from every path (``FastAPI(root_path=...)``): the
+    #: app replaces the scope's ``root_path`` with it before its router matches.
+    root_path: str = ""
+
     def __init__(
         self,
         routes: Sequence[Any] | None,
@@ -360,6 +364,12 @@ def report_unmarked_registrations(routes: Sequence[Any], app: Any) -> None:
         )
 
 
+def own_root_path(app: Any) -> str:
+    """The ``root_path`` an app sets in the scope before routing (FastAPI's), else ``""``."""
+    root = getattr(app, "root_path", "")
+    return root if isinstance(root, str) else ""
+
+
 def docs_paths_of(app: Any) -> list[str]:
     """FastAPI's documentation URLs: the defaults plus the app's own configured ones."""
     return [*DOCS_PATHS, *_configured_docs(app)]
@@ -370,10 +380,11 @@ def _configured_docs(app: Any) -> list[str]:
     return [url for url in urls if isinstance(url, str) and url]
 
 
-def route_path(scope: MutableMapping[str, Any]) -> str:
-    """The path the router matches on: ``path`` less the proxy prefix ``root_path``."""
+def route_path(scope: MutableMapping[str, Any], root: str = "") -> str:
+    """The path the router matches on: ``path`` less the prefix ``root``, on a segment
+    boundary. ``root`` defaults to the scope's ``root_path`` (a proxy prefix)."""
     path: str = scope["path"]
-    root: str = scope.get("root_path", "")
+    root = root or scope.get("root_path", "")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root) :]
     return path

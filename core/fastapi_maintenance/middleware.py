@@ -23,6 +23,7 @@ from ._routes import (
     RouteTable,
     docs_paths_of,
     host_of,
+    own_root_path,
     report_unmarked_registrations,
     route_path,
 )
@@ -106,7 +107,8 @@ class MaintenanceModeMiddleware:
                 if on is None:
                     on = await self._read_state(backend)
         if on or table.has_forced_on:
-            path = route_path(scope) if scope.get("root_path") else scope["path"]
+            root = table.root_path
+            path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
             if on or table.may_be_forced_on(path):
                 passed = await self._decide(scope, receive, send, table, bool(on), path)
                 if passed is None:
@@ -239,6 +241,7 @@ class MaintenanceModeMiddleware:
         app = scope.get("app") or self.app
         routes = getattr(app, "routes", None)
         table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
+        table.root_path = own_root_path(app)
         if isinstance(routes, list):
             report_unmarked_registrations(routes, app)
         self._table = table
