@@ -17,12 +17,22 @@ from functools import lru_cache
 from typing import Any
 
 from starlette.routing import BaseRoute, Host, Match, Mount, Route, WebSocketRoute, compile_path
+from starlette.staticfiles import StaticFiles
 
 from .decorators import forced_state, marks_given_to
 
 logger = logging.getLogger("fastapi_maintenance")
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+#: Files of Swagger UI and ReDoc that FastAPI's recipe for self-hosted docs serves from a
+#: ``StaticFiles`` mount: they stay reachable under any such mount so the docs keep working.
+DOCS_ASSETS = (
+    "swagger-ui-bundle.js",
+    "swagger-ui.css",
+    "redoc.standalone.js",
+    "swagger-ui-bundle.js.map",
+    "swagger-ui.css.map",
+)
 _DOCS_ATTRS = ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url")
 _CACHE_SIZE = 4096
 #: Longer requests (path, host and method together) are resolved afresh each time instead
@@ -173,6 +183,8 @@ class _Builder:
                 path = str(route.path).rstrip("/")
                 regex = compile_path(path + "/{path:path}")[0]
                 self.mounted_docs.extend(prefix + path + url for url in _configured_docs(route.app))
+                if isinstance(route.app, StaticFiles):
+                    self.mounted_docs.extend(f"{prefix}{path}/{name}" for name in DOCS_ASSETS)
                 children = self.children(route.app, prefix + path)
                 segment = _segment_of(path + "/{path:path}")
                 nodes.append(_Branch(regex, False, children, segment))
