@@ -168,13 +168,16 @@ HOSTILE = {
 }
 
 
-async def _cost_of_a_503(accept: str) -> float:
-    """The best time, over a few rounds, of a 503 answered in-process with this ``Accept``."""
+async def _costs_of_a_503(*accepts: str) -> list[float]:
+    """The best time of 100 in-process 503s for each ``Accept``, measured in turns."""
     app = FastAPI()
     app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=True)
     app.add_api_route("/items", lambda: [])
-    call = RawCall("/items")
-    call.scope["headers"].append((b"accept", accept.encode("latin-1")))
+    scopes = []
+    for accept in accepts:
+        call = RawCall("/items")
+        call.scope["headers"].append((b"accept", accept.encode("latin-1")))
+        scopes.append(call.scope)
     message = {"type": "http.request", "body": b"", "more_body": False}
 
     async def receive() -> dict[str, Any]:
@@ -183,18 +186,19 @@ async def _cost_of_a_503(accept: str) -> float:
     async def drop(message: dict[str, Any]) -> None:
         return None
 
-    best = float("inf")
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(100):
-            await app(call.scope, receive, drop)
-        best = min(best, time.perf_counter() - start)
+    best = [float("inf")] * len(scopes)
+    for _ in range(15):
+        for number, scope in enumerate(scopes):
+            start = time.perf_counter()
+            for _ in range(100):
+                await app(scope, receive, drop)
+            best[number] = min(best[number], time.perf_counter() - start)
     return best
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("accept", HOSTILE.values(), ids=HOSTILE.keys())
 async def test_a_60_kib_header_costs_at_most_three_ordinary_ones(accept: str) -> None:
-    ordinary = await _cost_of_a_503(BROWSER)
     assert len(accept) >= 60 * 1024
-    assert await _cost_of_a_503(accept) < 3 * ordinary
+    ordinary, hostile = await _costs_of_a_503(BROWSER, accept)
+    assert hostile < 3 * ordinary
