@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +17,7 @@ from starlette.websockets import WebSocket
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
 from ._errors import MaintenanceError
+from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
 from ._routes import (
     Outcome,
@@ -38,8 +38,6 @@ logger = logging.getLogger("fastapi_maintenance")
 ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
 ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
 
-#: How many layers below this middleware are looked at for a misplaced CORSMiddleware.
-_MAX_LAYERS = 64
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
 DEFAULT_STATE_TIMEOUT = 1.0
@@ -70,7 +68,7 @@ class MaintenanceModeMiddleware:
         state_timeout: float = DEFAULT_STATE_TIMEOUT,
     ) -> None:
         _check_options(retry_after, state_timeout)
-        _warn_if_wrapping_cors(app)
+        warn_if_wrapping_cors(app)
         self.app = app
         self.enable_maintenance = enable_maintenance
         self.backend = resolve_backend(backend, backend_options)
@@ -242,7 +240,10 @@ class MaintenanceModeMiddleware:
         )
 
     def _build_table(self, scope: Scope) -> RouteTable:
-        app = scope.get("app") or self.app
+        # Wrapping an app (even one mounted in another), resolve on its routes; added with
+        # add_middleware, on the routes of the app that added it.
+        wraps_app = isinstance(getattr(self.app, "routes", None), list)
+        app = self.app if wraps_app else scope.get("app") or self.app
         routes = getattr(app, "routes", None)
         table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
         table.root_path = own_root_path(app)
@@ -337,31 +338,6 @@ class _Recorded:
             return pending.popleft() if pending else await live()
 
         return receive
-
-
-def _warn_if_wrapping_cors(app: ASGIApp) -> None:
-    """Warn when a ``CORSMiddleware`` sits inside this one: its 503s would lack CORS headers.
-
-    Starlette builds the middleware stack from the inside out at startup, so the layers
-    below this one already exist when it is made.
-    """
-    layer: Any = app
-    for _ in range(_MAX_LAYERS):
-        # An app wrapped from outside keeps its own middleware in a list until it starts.
-        inner = [getattr(m, "cls", None) for m in getattr(layer, "user_middleware", None) or ()]
-        if isinstance(layer, CORSMiddleware) or any(
-            isinstance(cls, type) and issubclass(cls, CORSMiddleware) for cls in inner
-        ):
-            logger.warning(
-                "MaintenanceModeMiddleware wraps CORSMiddleware, so its 503 responses carry no "
-                "CORS headers and browsers cannot read them from another origin; add "
-                "MaintenanceModeMiddleware before CORSMiddleware (see the middleware order page "
-                "of the docs)"
-            )
-            return
-        layer = getattr(layer, "app", None)
-        if layer is None:
-            return
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:

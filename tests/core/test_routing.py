@@ -377,6 +377,17 @@ async def test_app_root_path_replaces_the_proxy_root_path(client_for: Any) -> No
         assert (await client.get("/api/items")).status_code == 503
 
 
+async def test_app_wrapped_and_mounted_in_another_is_resolved_on_its_own_routes(
+    client_for: Any,
+) -> None:
+    outer = FastAPI()
+    outer.mount("/shop", MaintenanceModeMiddleware(_shop(), enable_maintenance=True))
+    client = client_for(outer)
+    assert (await client.get("/shop/items")).status_code == 503
+    assert (await client.get("/shop/health")).status_code == 200
+    assert (await client.get("/shop/missing")).status_code == 404
+
+
 # routes added later ------------------------------------------------------------------
 
 
