@@ -117,6 +117,29 @@ async def test_force_decorator_above_the_route_decorator_is_reported(
     assert logged("place it below")
 
 
+@HEALTH
+@pytest.mark.parametrize(
+    ("decorator", "enable_maintenance", "status"),
+    [(force_maintenance_mode_off, True, 503), (force_maintenance_mode_on, False, 200)],
+    ids=["off", "on"],
+)
+async def test_force_decorator_above_the_route_decorator_of_a_shared_function_forces_nothing(
+    client_for: Any,
+    logged: Callable[[str], list[str]],
+    health: Callable[..., Any],
+    decorator: Decorator,
+    enable_maintenance: bool,
+    status: int,
+) -> None:
+    app = _app(enable_maintenance)
+    decorator(app.get("/public/health")(health))
+    app.get("/internal/health")(health)
+    client = client_for(app)
+    assert (await client.get("/public/health")).status_code == status
+    assert (await client.get("/internal/health")).status_code == status
+    assert logged(f"{decorator.__name__} was applied to {health.__qualname__}")
+
+
 async def test_shared_function_decorated_for_another_route_is_not_reported(
     client_for: Any, logged: Callable[[str], list[str]]
 ) -> None:
