@@ -28,8 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORCE_MAINTENANCE_MODE_ON_ATTR = "force_maintenance_mode_on"
 FORCE_MAINTENANCE_MODE_OFF_ATTR = "force_maintenance_mode_off"
 
-#: Marks given to functions after they were registered: each decorated function with the
-#: (weakly held) functions its decorators returned and the state each one forces.
+#: Each function a force decorator was given, with the (weakly held) functions the
+#: decorators returned and the state each forces: spots a function registered undecorated.
 _given: weakref.WeakKeyDictionary[Any, list[tuple[weakref.ref[Any], bool]]] = (
     weakref.WeakKeyDictionary()
 )
