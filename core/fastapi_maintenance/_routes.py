@@ -9,6 +9,7 @@ their first path segment, so a lookup costs the same with ten routes or a thousa
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,27 @@ from functools import lru_cache
 from typing import Any
 
 from starlette.routing import BaseRoute, Host, Match, Mount, Route, WebSocketRoute, compile_path
+from starlette.staticfiles import StaticFiles
 
-from .decorators import forced_state
+from .decorators import forced_state, marks_given_to
+
+logger = logging.getLogger("fastapi_maintenance")
 
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
+#: Files of Swagger UI and ReDoc that FastAPI's recipe for self-hosted docs serves from a
+#: ``StaticFiles`` mount: they stay reachable under any such mount so the docs keep working.
+DOCS_ASSETS = (
+    "swagger-ui-bundle.js",
+    "swagger-ui.css",
+    "redoc.standalone.js",
+    "swagger-ui-bundle.js.map",
+    "swagger-ui.css.map",
+)
 _DOCS_ATTRS = ("docs_url", "redoc_url", "openapi_url", "swagger_ui_oauth2_redirect_url")
 _CACHE_SIZE = 4096
+#: Longer requests (path, host and method together) are resolved afresh each time instead
+#: of being cached, so the cache holds at most ``_CACHE_SIZE`` keys of this size.
+_CACHED_KEY_LIMIT = 512
 
 
 class Outcome(enum.Enum):
@@ -167,6 +183,8 @@ class _Builder:
                 path = str(route.path).rstrip("/")
                 regex = compile_path(path + "/{path:path}")[0]
                 self.mounted_docs.extend(prefix + path + url for url in _configured_docs(route.app))
+                if isinstance(route.app, StaticFiles):
+                    self.mounted_docs.extend(f"{prefix}{path}/{name}" for name in DOCS_ASSETS)
                 children = self.children(route.app, prefix + path)
                 segment = _segment_of(path + "/{path:path}")
                 nodes.append(_Branch(regex, False, children, segment))
@@ -260,6 +278,10 @@ def _resolve(level: _Level, websocket: bool, method: str, path: str, host: str) 
 class RouteTable:
     """The routes of one app, with a bounded cache of request resolutions."""
 
+    #: The prefix the app itself strips from every path (``FastAPI(root_path=...)``): the
+    #: app replaces the scope's ``root_path`` with it before its router matches.
+    root_path: str = ""
+
     def __init__(
         self,
         routes: Sequence[Any] | None,
@@ -282,9 +304,15 @@ class RouteTable:
         #: Paths of, and prefixes of paths under, the segments forced-on routes are under.
         self._forced_paths = frozenset(f"/{segment}" for segment in segments)
         self._forced_prefixes = tuple(f"/{segment}/" for segment in segments)
-        self.resolve: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
+        self._cached: Callable[[bool, str, str, str], Resolution] = lru_cache(_CACHE_SIZE)(
             self._resolve
         )
+
+    def resolve(self, websocket: bool, method: str, path: str, host: str) -> Resolution:
+        """What the router would do with this request; cached unless the request is long."""
+        if len(path) + len(host) + len(method) > _CACHED_KEY_LIMIT:
+            return self._resolve(websocket, method, path, host)
+        return self._cached(websocket, method, path, host)
 
     def may_be_forced_on(self, path: str) -> bool:
         """Whether a request for ``path`` may hit a forced-on route; cheap, no lookup."""
@@ -312,6 +340,48 @@ def _needs_host(node: _Node) -> bool:
     return isinstance(node, _Opaque) or (isinstance(node, _Branch) and node.by_host)
 
 
+def _endpoints(routes: Sequence[Any], app: Any, seen: set[int]) -> Iterator[Any]:
+    """Every endpoint an app registers, in mounted apps and included routers too."""
+    seen.add(id(routes))
+    for route in [*_effective_routes(list(routes)), *_fallback_routes(app)]:
+        if isinstance(_original(route), (Mount, Host)):
+            children = getattr(route.app, "routes", None)
+            if isinstance(children, (list, tuple)) and id(children) not in seen:
+                yield from _endpoints(children, route.app, seen)
+        else:
+            endpoint = getattr(route, "endpoint", None)
+            if endpoint is not None:
+                yield endpoint
+
+
+def report_unmarked_registrations(routes: Sequence[Any], app: Any) -> None:
+    """Log each function the app registers undecorated though a force decorator marked it.
+
+    A force decorator marks the function it returns; the function it was given stays
+    unmarked. Registered as is, that function is not forced: either the decorator sits above
+    the route decorator, or a shared function is decorated for another route.
+    """
+    registered = {id(endpoint): endpoint for endpoint in _endpoints(routes, app, set())}
+    for endpoint in registered.values():
+        marks = marks_given_to(endpoint)
+        if not marks or any(id(wrapper) in registered for wrapper, _ in marks):
+            continue
+        decorator = "force_maintenance_mode_on" if marks[-1][1] else "force_maintenance_mode_off"
+        logger.error(
+            "%s was applied to %s, but a route registers it undecorated, so that route is "
+            "not forced (a force decorator above the route decorator marks no route: place "
+            "it below)",
+            decorator,
+            getattr(endpoint, "__qualname__", repr(endpoint)),
+        )
+
+
+def own_root_path(app: Any) -> str:
+    """The ``root_path`` an app sets in the scope before routing (FastAPI's), else ``""``."""
+    root = getattr(app, "root_path", "")
+    return root if isinstance(root, str) else ""
+
+
 def docs_paths_of(app: Any) -> list[str]:
     """FastAPI's documentation URLs: the defaults plus the app's own configured ones."""
     return [*DOCS_PATHS, *_configured_docs(app)]
@@ -322,10 +392,11 @@ def _configured_docs(app: Any) -> list[str]:
     return [url for url in urls if isinstance(url, str) and url]
 
 
-def route_path(scope: MutableMapping[str, Any]) -> str:
-    """The path the router matches on: ``path`` less the proxy prefix ``root_path``."""
+def route_path(scope: MutableMapping[str, Any], root: str = "") -> str:
+    """The path the router matches on: ``path`` less the prefix ``root``, on a segment
+    boundary. ``root`` defaults to the scope's ``root_path`` (a proxy prefix)."""
     path: str = scope["path"]
-    root: str = scope.get("root_path", "")
+    root = root or scope.get("root_path", "")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root) :]
     return path

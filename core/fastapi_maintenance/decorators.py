@@ -1,32 +1,54 @@
-"""Per-route decorators that pin a route in or out of maintenance mode."""
+"""Per-route decorators that pin a route in or out of maintenance mode.
+
+A decorator returns a new function that carries the mark and calls the decorated one, so
+the mark belongs to the route registered with that new function only: a function shared by
+several routes is not forced on the routes that register it undecorated.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+import inspect
+import types
+import weakref
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, TypeVar
+
+__all__ = [
+    "FORCE_MAINTENANCE_MODE_OFF_ATTR",
+    "FORCE_MAINTENANCE_MODE_ON_ATTR",
+    "force_maintenance_mode_off",
+    "force_maintenance_mode_on",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORCE_ON_ATTR = "force_maintenance_mode_on"
-FORCE_OFF_ATTR = "force_maintenance_mode_off"
+#: Attribute names of the marks, as in fastapi-maintenance 0.0.5.
+FORCE_MAINTENANCE_MODE_ON_ATTR = "force_maintenance_mode_on"
+FORCE_MAINTENANCE_MODE_OFF_ATTR = "force_maintenance_mode_off"
+
+#: Each function a force decorator was given, with the (weakly held) functions the
+#: decorators returned and the state each forces: spots a function registered undecorated.
+_given: weakref.WeakKeyDictionary[Any, list[tuple[weakref.ref[Any], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def force_maintenance_mode_on(func: F) -> F:
     """Always answer this route's methods with the maintenance response.
 
     Place it below the route decorator (``@app.get(...)`` then ``@force_maintenance_mode_on``).
-    It marks the function and returns it unchanged, so it costs nothing per call.
     """
-    func.__dict__[FORCE_ON_ATTR] = True
-    func.__dict__[FORCE_OFF_ATTR] = False
-    return func
+    return _marked(func, True)
 
 
 def force_maintenance_mode_off(func: F) -> F:
-    """Keep this route's methods reachable during maintenance (health checks, admin)."""
-    func.__dict__[FORCE_OFF_ATTR] = True
-    func.__dict__[FORCE_ON_ATTR] = False
-    return func
+    """Keep this route's methods reachable during maintenance (health checks, admin).
+
+    Place it below the route decorator (``@app.get(...)`` then ``@force_maintenance_mode_off``).
+    """
+    return _marked(func, False)
 
 
 def forced_state(endpoint: object) -> bool | None:
@@ -34,8 +56,85 @@ def forced_state(endpoint: object) -> bool | None:
     marks = getattr(endpoint, "__dict__", None)
     if not isinstance(marks, dict):
         return None
-    if marks.get(FORCE_ON_ATTR):
+    if marks.get(FORCE_MAINTENANCE_MODE_ON_ATTR):
         return True
-    if marks.get(FORCE_OFF_ATTR):
+    if marks.get(FORCE_MAINTENANCE_MODE_OFF_ATTR):
         return False
     return None
+
+
+def marks_given_to(func: object) -> list[tuple[object | None, bool]]:
+    """The decorators applied to ``func`` itself: each returned function (``None`` once
+    garbage-collected, so never registered) with the state it forces, oldest first."""
+    try:
+        given = _given.get(func, [])
+    except TypeError:  # not weakly referenceable, hence never decorated
+        return []
+    return [(ref(), on) for ref, on in given]
+
+
+def _marked(func: F, on: bool) -> F:
+    if isinstance(func, type) or not callable(func):
+        decorator = "force_maintenance_mode_on" if on else "force_maintenance_mode_off"
+        raise TypeError(f"{decorator} decorates a route's function; got {func!r}")
+    wrapper = _wrapper(func)
+    wrapper.__dict__[FORCE_MAINTENANCE_MODE_ON_ATTR] = on
+    wrapper.__dict__[FORCE_MAINTENANCE_MODE_OFF_ATTR] = not on
+    # A callable that cannot be weakly referenced is simply not reported when misplaced.
+    with contextlib.suppress(TypeError):
+        _given.setdefault(func, []).append((weakref.ref(wrapper), on))
+    return wrapper  # type: ignore[return-value]
+
+
+def _wrapper(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A function calling ``func`` of the same kind (coroutine, generator, plain), so the
+    framework runs it the same way (a plain function still runs in a worker thread)."""
+    target = inspect.unwrap(func)
+    call = getattr(target, "__call__", None)  # noqa: B004
+    if inspect.isasyncgenfunction(target) or inspect.isasyncgenfunction(call):
+
+        async def stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            async for item in func(*args, **kwargs):
+                yield item
+
+        wrapper: Callable[..., Any] = stream
+    elif inspect.isgeneratorfunction(target) or inspect.isgeneratorfunction(call):
+
+        def generate(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            return (yield from func(*args, **kwargs))
+
+        wrapper = generate
+    elif _is_coroutine(func) or _is_coroutine(target):
+
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return await func(*args, **kwargs)
+
+        wrapper = run
+    else:
+
+        def call_plain(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        wrapper = call_plain
+    wrapper = _with_globals_of(wrapper, target)
+    return functools.update_wrapper(wrapper, func)
+
+
+def _is_coroutine(func: object) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    call = getattr(func, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(call)
+
+
+def _with_globals_of(wrapper: Any, target: object) -> Any:
+    """``wrapper`` resolving names in ``target``'s module, where string annotations live.
+
+    FastAPI before 0.115 evaluates an endpoint's annotations in the endpoint's own globals.
+    """
+    namespace = getattr(target, "__globals__", None)
+    if not isinstance(namespace, dict):
+        return wrapper
+    return types.FunctionType(
+        wrapper.__code__, namespace, wrapper.__name__, wrapper.__defaults__, wrapper.__closure__
+    )

@@ -17,10 +17,21 @@ from starlette.websockets import WebSocket
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
 from ._errors import MaintenanceError
+from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
-from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
+from ._routes import (
+    Outcome,
+    RouteTable,
+    docs_paths_of,
+    host_of,
+    own_root_path,
+    report_unmarked_registrations,
+    route_path,
+)
 from ._state import default_backend, remember_app_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
+
+__all__ = ["MaintenanceModeMiddleware"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -57,6 +68,7 @@ class MaintenanceModeMiddleware:
         state_timeout: float = DEFAULT_STATE_TIMEOUT,
     ) -> None:
         _check_options(retry_after, state_timeout)
+        warn_if_wrapping_cors(app)
         self.app = app
         self.enable_maintenance = enable_maintenance
         self.backend = resolve_backend(backend, backend_options)
@@ -97,7 +109,8 @@ class MaintenanceModeMiddleware:
                 if on is None:
                     on = await self._read_state(backend)
         if on or table.has_forced_on:
-            path = route_path(scope) if scope.get("root_path") else scope["path"]
+            root = table.root_path
+            path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
             if on or table.may_be_forced_on(path):
                 passed = await self._decide(scope, receive, send, table, bool(on), path)
                 if passed is None:
@@ -227,9 +240,15 @@ class MaintenanceModeMiddleware:
         )
 
     def _build_table(self, scope: Scope) -> RouteTable:
-        app = scope.get("app") or self.app
+        # Wrapping an app (even one mounted in another), resolve on its routes; added with
+        # add_middleware, on the routes of the app that added it.
+        wraps_app = isinstance(getattr(self.app, "routes", None), list)
+        app = self.app if wraps_app else scope.get("app") or self.app
         routes = getattr(app, "routes", None)
         table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
+        table.root_path = own_root_path(app)
+        if isinstance(routes, list):
+            report_unmarked_registrations(routes, app)
         self._table = table
         return table
 

@@ -7,6 +7,8 @@ import html
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+__all__ = ["DEFAULT_DETAIL", "DEFAULT_RETRY_AFTER", "maintenance_response", "wants_html"]
+
 DEFAULT_DETAIL = "Service temporarily unavailable due to maintenance"
 DEFAULT_RETRY_AFTER = 3600
 
@@ -35,46 +37,74 @@ p {{ line-height: 1.5; color: #4b5563; }}
 """
 
 
+#: How much of an ``Accept`` header is read: its first ranges, within its first characters.
+#: Browsers send under 10 ranges in a few hundred characters; reading no further keeps the
+#: cost of a hostile header from growing with its size.
+ACCEPT_LIMIT = 1024
+ACCEPT_RANGES = 16
+_NO_MATCH = (-1, 0.0, 0)
+
+
 def wants_html(request: HTTPConnection) -> bool:
-    """A browser navigation: ``Accept`` prefers ``text/html`` to JSON (q-values, then order)."""
-    accept = request.headers.get("accept", "").lower()
+    """A browser navigation: ``Accept`` prefers ``text/html`` to JSON (q-values, then order).
+
+    Only the first :data:`ACCEPT_RANGES` media ranges within the first
+    :data:`ACCEPT_LIMIT` characters count.
+    """
+    accept = _accept(request)
     if "text/" not in accept:
         return False
-    ranges = _media_ranges(accept)
-    return _preference(ranges, "text/html") > _preference(ranges, "application/json")
-
-
-def _media_ranges(accept: str) -> list[tuple[str, float]]:
-    """A lowercased ``Accept`` as ``(media range, q)`` pairs, in order.
-
-    A q that is malformed or outside 0..1 counts as 0.
-    """
-    ranges = []
-    for part in accept.split(","):
+    ranges = accept.split(",", ACCEPT_RANGES)
+    # (specificity, q, -position) of the most specific range matching each type.
+    html = json = _NO_MATCH
+    for position, part in enumerate(ranges[:ACCEPT_RANGES]):
         media, _, params = part.partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-                if not 0.0 <= q <= 1.0:
-                    q = 0.0
-        ranges.append((media.strip(), q))
-    return ranges
+        media = media.strip()
+        if media == "text/html" or media == "text/*":
+            specificity = 2 if media == "text/html" else 1
+            if specificity > html[0]:
+                html = (specificity, _q(params), -position)
+        elif media == "application/json" or media == "application/*":
+            specificity = 2 if media == "application/json" else 1
+            if specificity > json[0]:
+                json = (specificity, _q(params), -position)
+        elif media == "*/*" and (html[0] < 0 or json[0] < 0):
+            anything = (0, _q(params), -position)
+            html = anything if html[0] < 0 else html
+            json = anything if json[0] < 0 else json
+    return _rank(html) > _rank(json)
 
 
-def _preference(ranges: list[tuple[str, float]], media: str) -> tuple[float, int]:
-    """How much ``media`` is wanted: the q of its most specific range, then earlier is better."""
-    kind = media.split("/")[0] + "/*"
-    best: tuple[int, float, int] = (-1, 0.0, 0)
-    for position, (candidate, q) in enumerate(ranges):
-        specificity = {media: 2, kind: 1, "*/*": 0}.get(candidate, -1)
-        if specificity > best[0]:
-            best = (specificity, q, -position)
-    return (best[1], best[2]) if best[0] >= 0 else (0.0, 0)
+def _accept(request: HTTPConnection) -> str:
+    """The first ``Accept`` header, lowercased, cut to its ranges within the limit."""
+    for key, value in request.scope.get("headers", ()):
+        if key == b"accept":
+            if len(value) > ACCEPT_LIMIT:
+                value = value[: ACCEPT_LIMIT + 1]
+                value = value[: max(value.rfind(b","), 0)]
+            return str(value.decode("latin-1")).lower()
+    return ""
+
+
+def _q(params: str) -> float:
+    """The ``q`` parameter of a media range; malformed or outside 0..1 counts as 0."""
+    q = 1.0
+    if not params:
+        return q
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+            if not 0.0 <= q <= 1.0:
+                q = 0.0
+    return q
+
+
+def _rank(match: tuple[int, float, int]) -> tuple[float, int]:
+    return (match[1], match[2]) if match[0] >= 0 else (0.0, 0)
 
 
 def maintenance_response(

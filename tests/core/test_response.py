@@ -21,6 +21,17 @@ async def test_retry_after_can_be_chosen(client_for: Any) -> None:
     assert (await client.get("/items")).headers["retry-after"] == "120"
 
 
+async def test_retry_after_zero_is_sent_as_zero(client_for: Any) -> None:
+    client = client_for(shop_app(enable_maintenance=True, retry_after=0))
+    assert (await client.get("/items")).headers["retry-after"] == "0"
+
+
+async def test_html_and_json_equally_acceptable_get_json(client_for: Any) -> None:
+    client = client_for(shop_app(enable_maintenance=True))
+    response = await client.get("/items", headers={"accept": "text/plain, */*"})
+    assert (response.headers["content-type"], response.json()) == ("application/json", DETAIL)
+
+
 async def test_retry_after_none_leaves_the_header_out(client_for: Any) -> None:
     client = client_for(shop_app(enable_maintenance=True, retry_after=None))
     response = await client.get("/items")

@@ -326,6 +326,68 @@ async def test_proxy_root_path_in_the_scope_is_honoured(client_for: Any) -> None
         assert (await client.get("/api/missing")).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/apix", "/apix/items"])
+async def test_root_path_is_removed_only_on_a_segment_boundary(client_for: Any, path: str) -> None:
+    """``/apix`` is not under ``/api``: the router matches it whole, and so must maintenance."""
+    app = FastAPI()
+
+    @app.get("/apix")
+    async def apix() -> str:
+        return "apix"
+
+    @app.get("/apix/items")
+    async def apix_items() -> str:
+        return "items"
+
+    app = _behind_middleware(app, enable_maintenance=True)
+    transport = httpx.ASGITransport(app=app, root_path="/api")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get(path)).status_code == 503
+
+
+def _wrapped_from_outside(**options: Any) -> Any:
+    """``MaintenanceModeMiddleware(app)``: composed by hand, outside the app."""
+    return MaintenanceModeMiddleware(_shop(root_path="/api"), **options)
+
+
+@ROOT_PATH_DEPRECATED
+async def test_app_wrapped_from_outside_is_resolved_under_its_own_root_path(
+    client_for: Any,
+) -> None:
+    client = client_for(_wrapped_from_outside(enable_maintenance=True))
+    assert (await client.get("/api/items")).status_code == 503
+    assert (await client.get("/api/health")).status_code == 200
+    assert (await client.get("/api/missing")).status_code == 404
+
+
+@ROOT_PATH_DEPRECATED
+async def test_app_wrapped_from_outside_answers_under_its_root_path_when_off(
+    client_for: Any,
+) -> None:
+    client = client_for(_wrapped_from_outside(enable_maintenance=False))
+    assert (await client.get("/api/items")).json() == [1]
+
+
+@ROOT_PATH_DEPRECATED
+async def test_app_root_path_replaces_the_proxy_root_path(client_for: Any) -> None:
+    """FastAPI sets its own ``root_path`` over the server's; the router strips that one."""
+    app = _wrapped_from_outside(enable_maintenance=True)
+    transport = httpx.ASGITransport(app=app, root_path="/proxy")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/api/items")).status_code == 503
+
+
+async def test_app_wrapped_and_mounted_in_another_is_resolved_on_its_own_routes(
+    client_for: Any,
+) -> None:
+    outer = FastAPI()
+    outer.mount("/shop", MaintenanceModeMiddleware(_shop(), enable_maintenance=True))
+    client = client_for(outer)
+    assert (await client.get("/shop/items")).status_code == 503
+    assert (await client.get("/shop/health")).status_code == 200
+    assert (await client.get("/shop/missing")).status_code == 404
+
+
 # routes added later ------------------------------------------------------------------
 
 
@@ -398,36 +460,62 @@ async def test_forced_on_get_does_not_close_post_on_the_same_path(client_for: An
 # decorator order ----------------------------------------------------------------------
 
 
-def _decorated_above(**options: Any) -> FastAPI:
-    app = FastAPI()
-
-    @force_maintenance_mode_off
-    @app.get("/above-off")
-    async def above_off() -> str:
-        return "open"
-
-    @force_maintenance_mode_on
-    @app.get("/above-on")
-    async def above_on() -> str:
-        return "closed"
-
-    return _behind_middleware(app, **options)
-
-
-async def test_force_off_works_above_the_route_decorator(client_for: Any) -> None:
-    client = client_for(_decorated_above(enable_maintenance=True))
-    assert (await client.get("/above-off")).status_code == 200
-
-
-async def test_force_on_works_above_the_route_decorator(client_for: Any) -> None:
-    client = client_for(_decorated_above(enable_maintenance=False))
-    assert (await client.get("/above-on")).status_code == 503
-
-
 async def test_decorators_work_below_the_route_decorator(client_for: Any) -> None:
     client = client_for(_orders(enable_maintenance=True))
     assert (await client.get("/orders")).status_code == 200
     assert (await client.get("/reports")).status_code == 503
+
+
+async def test_route_forced_on_at_a_path_of_several_segments_is_closed_when_off(
+    client_for: Any,
+) -> None:
+    app = FastAPI()
+
+    @app.get("/v1/legacy")
+    @force_maintenance_mode_on
+    async def legacy() -> str:
+        return "legacy"
+
+    @app.get("/v1/items")
+    async def items() -> str:
+        return "items"
+
+    client = client_for(_behind_middleware(app, enable_maintenance=False))
+    assert (await client.get("/v1/legacy")).status_code == 503
+    assert (await client.get("/v1/items")).status_code == 200
+
+
+# declaration order ----------------------------------------------------------------------
+
+
+def _catch_all_and_specific(catch_all_first: bool) -> FastAPI:
+    @force_maintenance_mode_off
+    async def catch_all(anything: str) -> str:
+        return "catch-all"
+
+    async def item() -> str:
+        return "item"
+
+    app = FastAPI()
+    routes = [("/{anything:path}", catch_all), ("/items", item)]
+    for path, endpoint in routes if catch_all_first else routes[::-1]:
+        app.add_api_route(path, endpoint)
+    return _behind_middleware(app, enable_maintenance=True)
+
+
+async def test_forced_off_catch_all_declared_first_serves_the_specific_path(
+    client_for: Any,
+) -> None:
+    response = await client_for(_catch_all_and_specific(catch_all_first=True)).get("/items")
+    assert (response.status_code, response.json()) == (200, "catch-all")
+
+
+async def test_specific_route_declared_before_a_forced_off_catch_all_stays_closed(
+    client_for: Any,
+) -> None:
+    client = client_for(_catch_all_and_specific(catch_all_first=False))
+    assert (await client.get("/items")).status_code == 503
+    assert (await client.get("/elsewhere")).status_code == 200
 
 
 # the table agrees with the router ------------------------------------------------------
