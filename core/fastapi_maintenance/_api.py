@@ -6,6 +6,7 @@ from typing import Any
 
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError
+from ._specs import backend_from
 from ._state import default_backend, state
 
 BackendSpec = BaseStateBackend | str
@@ -19,15 +20,7 @@ def resolve_backend(
         if options:
             raise BackendConfigError("backend options were given without a backend name or URL")
         return None
-    if isinstance(backend, BaseStateBackend):
-        if options:
-            raise BackendConfigError("backend options only apply to a backend name or URL")
-        return backend
-    if isinstance(backend, str):
-        return state.registry.create(backend, **(options or {}))
-    raise BackendConfigError(
-        f"backend must be a BaseStateBackend instance, a driver name or a URL, got {backend!r}"
-    )
+    return backend_from(state.registry, backend, options)
 
 
 def configure_backend(backend_type: BackendSpec, **kwargs: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -22,19 +21,6 @@ PLUGIN_ENTRY_POINT_GROUP = "fastapi_maintenance.plugins"
 logger = logging.getLogger("fastapi_maintenance")
 
 _IN_PROCESS = "registered in-process"
-
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-
-
-def parse_spec(spec: str) -> tuple[str, bool]:
-    """Split a backend spec into the driver name and whether it is a URL (``scheme://...``).
-
-    URL schemes are case-insensitive, so a URL's driver name is lowercased.
-    """
-    match = _URL.match(spec)
-    if match is None:
-        return spec, False
-    return match.group("scheme").lower(), True
 
 
 class BackendNameConflictWarning(UserWarning):
@@ -243,35 +229,6 @@ class BackendRegistry:
                 dist, version = None, None
             result.append(BackendInfo(name, source, dist, version, error))
         return result
-
-    def create(self, spec: str, **options: Any) -> BaseStateBackend:
-        """Build a backend from a driver name plus options, or from a URL."""
-        if not isinstance(spec, str) or not spec.strip():
-            raise BackendConfigError(
-                f"a backend spec must be a driver name or a URL, got {spec!r}; "
-                f"available names: {', '.join(self.names())}"
-            )
-        spec = spec.strip()
-        scheme, is_url = parse_spec(spec)
-        if not is_url:
-            cls = self.get(spec)
-            try:
-                return cls(**options)
-            except TypeError as exc:
-                raise BackendConfigError(f"bad options for backend {spec!r}: {exc}") from exc
-        try:
-            cls = self.get(scheme)
-        except BackendNotFoundError:
-            raise BackendNotFoundError(
-                f"no backend handles URL scheme {scheme!r} in {spec!r}; "
-                f"available: {', '.join(self.names())}"
-            ) from None
-        if not cls.supports_url():
-            raise BackendConfigError(f"backend {scheme!r} cannot be configured from a URL")
-        try:
-            return cls.from_url(spec, **options)
-        except TypeError as exc:
-            raise BackendConfigError(f"bad options for backend {scheme!r}: {exc}") from exc
 
     def notify_changed(self, value: bool, backend: BaseStateBackend) -> None:
         """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised.

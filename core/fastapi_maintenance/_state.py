@@ -9,6 +9,7 @@ import anyio
 
 from ._backend import BaseStateBackend
 from ._registry import BackendRegistry
+from ._specs import build_backend
 
 BACKEND_ENV_VAR = "FASTAPI_MAINTENANCE_BACKEND"
 
@@ -77,5 +78,5 @@ def default_backend() -> BaseStateBackend:
     current = state
     backend = current.middleware or current.configured or current.fallback
     if backend is None:
-        backend = current.fallback = current.registry.create(default_spec())
+        backend = current.fallback = build_backend(current.registry, default_spec())
     return backend

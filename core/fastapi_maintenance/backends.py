@@ -17,6 +17,7 @@ from ._registry import (
     BackendInfo,
     BackendNameConflictWarning,
 )
+from ._specs import build_backend
 from ._state import state
 from ._values import format_bool as format_state_text
 from ._values import parse_bool as parse_state_text
@@ -56,7 +57,7 @@ def get_backend_class(name: str) -> type[BaseStateBackend]:
 
 def create_backend(spec: str, **options: Any) -> BaseStateBackend:
     """A backend from a driver name plus options (``"file", file_path=...``) or a URL."""
-    return state.registry.create(spec, **options)
+    return build_backend(state.registry, spec, options)
 
 
 def register_backend(name: str, cls: type[BaseStateBackend], *, replace: bool = False) -> None:

@@ -1,16 +1,18 @@
 """The ``fastapi-maintenance`` command: read, switch and list maintenance state backends.
 
-Exit codes: 0 success (``status``: maintenance is off), 3 ``status`` found maintenance on,
-1 the backend could not be built, reached or written, 2 the command line itself is wrong.
+Exit codes: 0 success (``status``: the state was read, on or off, as in 0.0.5, so it can serve
+as a health check), 1 the backend could not be built, reached, read or written, 2 the command
+line itself is wrong; ``status --exit-code`` exits 3 when maintenance is on.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from . import __version__
 from ._backend import BaseStateBackend
@@ -22,7 +24,7 @@ from ._cli_backend import (
     switcher,
     use_backend,
 )
-from ._cli_options import merge_flags, parse_options
+from ._cli_options import parse_options, refuse_doubles
 from ._cli_output import (
     diagnostics_on_stderr,
     drivers_json,
@@ -30,10 +32,11 @@ from ._cli_output import (
     show_error,
     show_json,
     show_state,
+    show_warning,
     state_json,
 )
 
-#: ``status`` exit code when maintenance mode is on (0 means off), as ``systemctl is-active``.
+#: ``status --exit-code`` exit code when maintenance mode is on (0 means off).
 EXIT_ON = 3
 #: Exit code when the backend cannot be built, reached or written.
 EXIT_ERROR = 1
@@ -47,7 +50,28 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
+class _SingleUseCommand(TyperCommand):
+    """A command on which an option that takes a value may be given once only.
+
+    ``--file-path A --file-path B`` is more likely a slip than a wish for ``B``.
+    """
+
+    # ``Any``: the context is click's, which recent typer releases bundle under another name.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not ctx.resilient_parsing:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            seen: set[str] = set()
+            for param in order:
+                flag = getattr(param, "is_flag", False)
+                once = param.param_type_name == "option" and not (param.multiple or flag)
+                if once and param.name in seen:
+                    ctx.fail(f"Option '{param.opts[0]}' is given twice; give it once.")
+                seen.add(param.name)
+        return list(super().parse_args(ctx, args))
+
+
+def version_callback(value: bool) -> None:
+    """Print the version and exit, for ``--version``."""
     if value:
         typer.echo(f"fastapi-maintenance {__version__}")
         raise typer.Exit()
@@ -75,7 +99,7 @@ BackendArg = Annotated[
         metavar="NAME|URL",
         help="Driver name ([bold]env[/], [bold]file[/], ...) or URL "
         "(file:///var/run/app/maintenance, redis://host:6379/0). "
-        "Default: $FASTAPI_MAINTENANCE_BACKEND, else env.",
+        "Default (also when empty): $FASTAPI_MAINTENANCE_BACKEND, else env.",
         show_default=False,
     ),
 ]
@@ -84,14 +108,18 @@ VarNameArg = Annotated[
     typer.Option(
         "--var-name",
         metavar="NAME",
-        help="Environment variable read by the env driver [default: FASTAPI_MAINTENANCE_MODE].",
+        help="Environment variable read by the env driver [default: FASTAPI_MAINTENANCE_MODE]; "
+        "ignored, with a warning, by other drivers.",
         show_default=False,
     ),
 ]
 FilePathArg = Annotated[
     str | None,
     typer.Option(
-        "--file-path", metavar="PATH", help="State file of the file driver.", show_default=False
+        "--file-path",
+        metavar="PATH",
+        help="State file of the file driver; ignored, with a warning, by other drivers.",
+        show_default=False,
     ),
 ]
 OptionArg = Annotated[
@@ -121,7 +149,9 @@ JsonArg = Annotated[bool, typer.Option("--json", help="Print JSON instead of a s
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show version and exit."),
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show version and exit."
+        ),
     ] = False,
 ) -> None:
     """🔧 Inspect and switch the maintenance mode of FastAPI applications."""
@@ -136,15 +166,17 @@ def _run(
     action: Callable[[BaseStateBackend], Awaitable[bool]],
 ) -> tuple[bool, str]:
     """Build the backend, run ``action`` on it; any failure ends the command with exit 1."""
+    flags = {"var_name": var_name, "file_path": file_path}
     try:
-        options = merge_flags(
-            parse_options(option or []), {"var_name": var_name, "file_path": file_path}
-        )
+        options = parse_options(option or [])
+        refuse_doubles(options, flags)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--option'") from None
     try:
         with diagnostics_on_stderr():
-            target = open_backend(backend, options)
+            target, notes = open_backend(backend, flags, options)
+            for note in notes:
+                show_warning(note)
             value = asyncio.run(use_backend(target, action, timeout))
     except Exception as exc:
         show_error(describe_error(exc))
@@ -152,7 +184,7 @@ def _run(
     return value, target.describe()
 
 
-@app.command()
+@app.command(cls=_SingleUseCommand)
 def status(
     backend: BackendArg = None,
     var_name: VarNameArg = None,
@@ -160,10 +192,15 @@ def status(
     option: OptionArg = None,
     timeout: TimeoutArg = 10.0,
     json: JsonArg = False,
+    exit_code: Annotated[
+        bool,
+        typer.Option("--exit-code", help="Exit 3 when maintenance mode is on, 0 when off."),
+    ] = False,
 ) -> None:
     """📊 Show whether maintenance mode is on.
 
-    Exit code 0: off, 3: on, 1: the backend could not be read, 2: bad command line.
+    Exit code 0: the state was read (on or off), 1: it could not be read, 2: bad command
+    line. With --exit-code: 0 off, 3 on.
 
     [bold]Examples[/]
 
@@ -180,7 +217,7 @@ def status(
         show_json(state_json(value, where))
     else:
         show_state(value, where)
-    raise typer.Exit(EXIT_ON if value else 0)
+    raise typer.Exit(EXIT_ON if value and exit_code else 0)
 
 
 def _switch(
@@ -199,7 +236,7 @@ def _switch(
         show_state(now, where, changed=True)
 
 
-@app.command()
+@app.command(cls=_SingleUseCommand)
 def on(
     backend: BackendArg = None,
     var_name: VarNameArg = None,
@@ -215,7 +252,7 @@ def on(
     _switch(True, backend, var_name, file_path, option, timeout, json)
 
 
-@app.command()
+@app.command(cls=_SingleUseCommand)
 def off(
     backend: BackendArg = None,
     var_name: VarNameArg = None,
@@ -231,7 +268,7 @@ def off(
     _switch(False, backend, var_name, file_path, option, timeout, json)
 
 
-@app.command("backends")
+@app.command("backends", cls=_SingleUseCommand)
 def list_backends(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 if any installed driver fails to load.")

@@ -52,9 +52,9 @@ def test_a_switch_through_redis_is_seen_by_another_process(
 ) -> None:
     backend = ["--backend", REDIS_URL, "--option", f"key={redis_key}"]
     assert run_script("on", *backend).returncode == 0
-    assert run_script("status", *backend).returncode == 3
+    assert run_script("status", "--exit-code", *backend).returncode == 3
     assert run_script("off", *backend).returncode == 0
-    assert run_script("status", *backend).returncode == 0
+    assert run_script("status", "--exit-code", *backend).returncode == 0
 
 
 @pytest.mark.usefixtures("redis_plugin")
