@@ -189,6 +189,9 @@ def _check_authority(url: str) -> None:
     """
     try:
         parts = urlsplit(url)
+    except ValueError:  # the driver says what is wrong with it
+        return
+    try:
         parts.port  # noqa: B018 - parsing the port is the check
         return
     except ValueError:
