@@ -92,3 +92,21 @@ def test_version_callback_does_nothing_without_the_flag(
 ) -> None:
     version_callback(False)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("module", ["typer", "rich"])
+def test_a_missing_cli_dependency_is_a_one_line_hint_not_a_traceback(
+    run_script: RunScript, tmp_path: Path, module: str
+) -> None:
+    # A module of that name that fails to import as a missing one does, first on the path.
+    (tmp_path / f"{module}.py").write_text(
+        f'raise ModuleNotFoundError("No module named {module!r}", name={module!r})\n'
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    result = run_script("status", env={"PYTHONPATH": path})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: the fastapi-maintenance command needs {module}, which is not installed; "
+        'install the command\'s dependencies with: pip install "fastapi-maintenance[cli]"\n'
+    )
