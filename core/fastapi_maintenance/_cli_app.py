@@ -35,6 +35,7 @@ from ._cli_output import (
     show_warning,
     state_json,
 )
+from ._redact import redact as redact_spec
 
 #: ``status --exit-code`` exit code when maintenance mode is on (0 means off).
 EXIT_ON = 3
@@ -81,7 +82,7 @@ def _option_syntax(values: list[str] | None) -> list[str] | None:
     try:
         parse_options(values or [])
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(redact_spec(str(exc))) from None
     return values
 
 
@@ -108,7 +109,7 @@ VarNameArg = Annotated[
     typer.Option(
         "--var-name",
         metavar="NAME",
-        help="Environment variable read by the env driver [default: FASTAPI_MAINTENANCE_MODE]; "
+        help="Environment variable read by the env driver (default FASTAPI_MAINTENANCE_MODE); "
         "ignored, with a warning, by other drivers.",
         show_default=False,
     ),
@@ -199,8 +200,9 @@ def status(
 ) -> None:
     """📊 Show whether maintenance mode is on.
 
-    Exit code 0: the state was read (on or off), 1: it could not be read, 2: bad command
-    line. With --exit-code: 0 off, 3 on.
+    Exit code 0: the state was read, on or off. 1: it could not be read. 2: bad command line.
+
+    With --exit-code: 0 off, 3 on.
 
     [bold]Examples[/]
 

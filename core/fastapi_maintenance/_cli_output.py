@@ -69,25 +69,33 @@ def show_warning(message: str) -> None:
     _say("⚠️", "Warning: ", "bold yellow", message)
 
 
-class _WarningHandler(logging.Handler):
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
     def emit(self, record: logging.LogRecord) -> None:
-        show_warning(record.getMessage())
+        self.messages.append(record.getMessage())
 
 
 @contextlib.contextmanager
 def diagnostics_on_stderr() -> Iterator[None]:
-    """Show what drivers log and warn as single lines on stderr, not as source excerpts."""
+    """Show what drivers log and warn as single lines on stderr, not as source excerpts.
+
+    They are shown once the block succeeded. When it fails, the one error line says why; a
+    driver's warnings about the same trouble (a store it cannot reach) would only repeat it.
+    """
     logger = logging.getLogger("fastapi_maintenance")
-    handler = _WarningHandler(logging.WARNING)
-    logger.addHandler(handler)
+    collector = _Collector()
+    logger.addHandler(collector)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
             yield
     finally:
-        logger.removeHandler(handler)
-        for warning in caught:
-            show_warning(str(warning.message))
+        logger.removeHandler(collector)
+    for message in [*collector.messages, *(str(warning.message) for warning in caught)]:
+        show_warning(message)
 
 
 def show_json(data: object) -> None:

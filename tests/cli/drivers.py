@@ -71,3 +71,11 @@ class CraftedWarningBackend(StuckOffBackend):
     async def get_value(self) -> bool:
         logging.getLogger("fastapi_maintenance").warning("the store said: %s", CRAFTED)
         return False
+
+
+class WarnsThenFailsBackend(StuckOffBackend):
+    """Logs a warning about its store, then fails to read it, as a driver retrying might."""
+
+    async def get_value(self) -> bool:
+        logging.getLogger("fastapi_maintenance").warning("store slow, retrying")
+        raise BackendUnavailableError("cannot read the store: it went away")

@@ -7,8 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from fastapi_maintenance import BackendOptionsError, configure_backend
+from fastapi_maintenance.backends import register_backend
 
 from .conftest import Invoke
+from .drivers import WarnsThenFailsBackend
 
 
 def test_an_unknown_backend_exits_1_listing_the_available_names(invoke: Invoke) -> None:
@@ -86,3 +88,16 @@ def test_a_bad_default_backend_variable_exits_1(
     result = invoke("status")
     assert result.exit_code == 1
     assert "unknown backend 'nowhere'" in result.stderr
+
+
+def test_a_failing_read_is_one_error_line_even_after_a_driver_warning(invoke: Invoke) -> None:
+    register_backend("flaky", WarnsThenFailsBackend)
+    result = invoke("status", "--backend", "flaky")
+    assert result.exit_code == 1
+    assert result.stderr == "❌ Error: cannot read the store: it went away\n"
+
+
+def test_an_option_without_equals_sign_shows_a_url_in_it_masked(invoke: Invoke) -> None:
+    result = invoke("status", "-o", "redis://app:Zq7Wm4Kx9Vb2@cache:6379/0")
+    assert result.exit_code == 2
+    assert "Zq7Wm4Kx9Vb2" not in result.output
