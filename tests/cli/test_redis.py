@@ -30,7 +30,7 @@ def redis_key(redis_plugin: None) -> Iterator[str]:
     key = f"fastapi-maintenance-cli-test:{uuid.uuid4().hex}"
     yield key
     with redis.Redis.from_url(REDIS_URL) as client:
-        client.delete(key)
+        client.delete(key, f"{key}:version")
 
 
 def test_a_switch_through_redis_is_seen_by_another_process(
