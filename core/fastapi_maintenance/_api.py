@@ -6,24 +6,16 @@ from typing import Any
 
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError
+from ._specs import backend_from, not_a_spec
 from ._state import calls_backend, state
 
 BackendSpec = BaseStateBackend | str
-
-_ACCEPTED = (
-    "a BaseStateBackend instance, a driver name (such as 'file') "
-    "or a URL (such as 'file:///var/run/maintenance')"
-)
 
 
 def check_spec(backend: object) -> None:
     """Refuse what is neither a backend nor a spec, with a ``TypeError`` saying what is accepted."""
     if not (backend is None or isinstance(backend, (BaseStateBackend, str))):
-        raise _refuse(backend)
-
-
-def _refuse(backend: object) -> TypeError:
-    return TypeError(f"backend must be {_ACCEPTED}; got an object of type {type(backend).__name__}")
+        raise not_a_spec(backend)
 
 
 def resolve_backend(
@@ -34,13 +26,7 @@ def resolve_backend(
         if options:
             raise BackendConfigError("backend options were given without a backend name or URL")
         return None
-    if isinstance(backend, BaseStateBackend):
-        if options:
-            raise BackendConfigError("backend options only apply to a backend name or URL")
-        return backend
-    if isinstance(backend, str):
-        return state.registry.create(backend, **(options or {}))
-    raise _refuse(backend)
+    return backend_from(state.registry, backend, options)
 
 
 def target_backend(backend: BackendSpec | None) -> BaseStateBackend:
@@ -54,7 +40,7 @@ def target_backend(backend: BackendSpec | None) -> BaseStateBackend:
     if isinstance(backend, BaseStateBackend):
         return backend
     if not isinstance(backend, str):
-        raise _refuse(backend)
+        raise not_a_spec(backend)
     built = state.by_spec.get(backend)
     if built is None:
         built = resolve_backend(backend)

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from . import backends
-from ._api import get_maintenance_mode, set_maintenance_mode
+from ._api import set_maintenance_mode
 from ._backend import BaseStateBackend
-from ._cli_options import check_options, check_url_options, driver_options
+from ._cli_options import FLAGS
 from ._errors import BackendUnavailableError, MaintenanceError
-from ._registry import parse_spec
-from ._state import default_backend, default_spec
+from ._specs import find_driver
+from ._state import default_backend, default_spec, state
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -25,24 +25,34 @@ class ReadOnlyBackendError(MaintenanceError):
     """``on`` or ``off`` was asked of a driver that cannot store a state."""
 
 
-def open_backend(spec: str | None, options: Mapping[str, str]) -> BaseStateBackend:
-    """The backend named by ``--backend`` and the driver options, or the process default.
+def open_backend(
+    spec: str | None, flags: Mapping[str, str | None], options: Mapping[str, str]
+) -> tuple[BaseStateBackend, list[str]]:
+    """The backend named by ``--backend`` and the driver options, and notes on ignored flags.
 
-    Without ``--backend``, options apply to the default driver (``FASTAPI_MAINTENANCE_BACKEND``,
-    else ``env``); with no options either, the default backend is used exactly as the app would.
+    Without ``--backend`` (or with an empty one, as a deploy script passing an unset variable
+    gives), options apply to the default driver (``FASTAPI_MAINTENANCE_BACKEND``, else
+    ``env``); with no options either, the default backend is used exactly as the app would.
+    A 0.0.5 flag (``--file-path``, ``--var-name``) the driver does not take is left out with
+    a note, as 0.0.5 ignored it; any other option goes to the driver, which may refuse it.
     """
-    if spec is None:
-        if not options:
-            return default_backend()
-        spec = default_spec()
-    spec = spec.strip()
-    name, is_url = parse_spec(spec)
-    if is_url:
-        check_url_options(spec, options)
-    if spec:
-        cls = backends.get_backend_class(name)
-        check_options(name, driver_options(cls, from_url=is_url), options)
-    return backends.create_backend(spec, **options)
+    given = {key: value for key, value in flags.items() if value is not None}
+    text = (spec or "").strip()
+    if not text:
+        if not options and not given:
+            return default_backend(), []
+        text = default_spec()
+    target = find_driver(state.registry, text)
+    named = target.options().named
+    kept, notes = dict(options), []
+    for key, value in given.items():
+        if target.is_url:
+            notes.append(f"{FLAGS[key]} is ignored: the URL names the location itself")
+        elif key not in named:
+            notes.append(f"{FLAGS[key]} is ignored: the {target.name} driver does not take it")
+        else:
+            kept[key] = value
+    return target.build(kept), notes
 
 
 async def use_backend(
@@ -50,14 +60,13 @@ async def use_backend(
     action: Callable[[BaseStateBackend], Awaitable[T]],
     timeout: float,
 ) -> T:
-    """Start the backend, run ``action`` on it within ``timeout`` seconds, then close it."""
+    """Run ``action`` on the backend within ``timeout`` seconds, then close it.
 
-    async def session() -> T:
-        await backend.start()
-        return await action(backend)
-
+    The backend is not started: one read or one write needs no subscription or watcher,
+    and a driver reads and writes without ``start()`` (a one-shot read or write).
+    """
     try:
-        return await asyncio.wait_for(session(), timeout)
+        return await asyncio.wait_for(action(backend), timeout)
     except asyncio.TimeoutError:
         raise BackendUnavailableError(
             f"{backend.describe()} did not answer within {timeout:g} s"
@@ -70,8 +79,8 @@ async def use_backend(
 
 
 async def read_state(backend: BaseStateBackend) -> bool:
-    """The state as the application would see it."""
-    return await get_maintenance_mode(backend)
+    """The state in the store, read once; a store that cannot be read raises, never guesses."""
+    return await backend.get_value()
 
 
 def switcher(value: bool) -> Callable[[BaseStateBackend], Awaitable[bool]]:
@@ -86,7 +95,7 @@ def switcher(value: bool) -> Callable[[BaseStateBackend], Awaitable[bool]]:
                 "or use a writable backend (`fastapi-maintenance backends` lists them)"
             )
         await set_maintenance_mode(value, backend)
-        now = await get_maintenance_mode(backend)
+        now = await backend.get_value()
         if now != value:
             raise BackendUnavailableError(
                 f"{backend.describe()} still reads {'on' if now else 'off'} after the write"

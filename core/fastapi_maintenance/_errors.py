@@ -19,6 +19,14 @@ class BackendConfigError(MaintenanceError, ValueError):
     """A backend spec, URL or option is malformed or not accepted by its driver."""
 
 
+class BackendOptionsError(BackendConfigError, TypeError):
+    """A backend was asked for in a form its call does not take: options the driver does not
+    accept or lacks, or something that is neither a backend nor a driver name or URL.
+
+    A ``TypeError`` too, as calling the driver with those arguments would have raised one.
+    """
+
+
 class BackendUnavailableError(MaintenanceError, ConnectionError):
     """The backend's store could not be reached, so a write could not be made."""
 

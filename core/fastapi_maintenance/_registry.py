@@ -22,19 +22,6 @@ logger = logging.getLogger("fastapi_maintenance")
 
 _IN_PROCESS = "registered in-process"
 
-_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-
-
-def parse_spec(spec: str) -> tuple[str, bool]:
-    """Split a backend spec into the driver name and whether it is a URL (``scheme://...``).
-
-    URL schemes are case-insensitive, so a URL's driver name is lowercased.
-    """
-    match = _URL.match(spec)
-    if match is None:
-        return spec, False
-    return match.group("scheme").lower(), True
-
 
 class BackendNameConflictWarning(UserWarning):
     """Two sources offer a driver under the same name; the warning says which one wins."""
@@ -245,35 +232,6 @@ class BackendRegistry:
                 dist, version = _dist_of(ep)
             result.append(BackendInfo(name, source, dist, version, error))
         return result
-
-    def create(self, spec: str, **options: Any) -> BaseStateBackend:
-        """Build a backend from a driver name plus options, or from a URL."""
-        if not isinstance(spec, str) or not spec.strip():
-            raise BackendConfigError(
-                f"a backend spec must be a driver name or a URL, got {spec!r}; "
-                f"available names: {', '.join(self.names())}"
-            )
-        spec = spec.strip()
-        scheme, is_url = parse_spec(spec)
-        if not is_url:
-            cls = self.get(spec)
-            try:
-                return cls(**options)
-            except TypeError as exc:
-                raise BackendConfigError(f"bad options for backend {spec!r}: {exc}") from exc
-        try:
-            cls = self.get(scheme)
-        except BackendNotFoundError:
-            raise BackendNotFoundError(
-                f"no backend handles URL scheme {scheme!r} in {spec!r}; "
-                f"available: {', '.join(self.names())}"
-            ) from None
-        if not cls.supports_url():
-            raise BackendConfigError(f"backend {scheme!r} cannot be configured from a URL")
-        try:
-            return cls.from_url(spec, **options)
-        except TypeError as exc:
-            raise BackendConfigError(f"bad options for backend {scheme!r}: {exc}") from exc
 
 
 def _pick(name: str, kept: EntryPoint, other: EntryPoint) -> EntryPoint:

@@ -10,6 +10,7 @@ from ._backend import BaseStateBackend
 from ._override import OverrideState
 from ._plugins import Plugins
 from ._registry import BackendRegistry
+from ._specs import build_backend
 
 BACKEND_ENV_VAR = "FASTAPI_MAINTENANCE_BACKEND"
 
@@ -62,7 +63,7 @@ def default_backend() -> BaseStateBackend:
     current = state
     backend = current.configured or current.fallback
     if backend is None:
-        backend = current.fallback = current.registry.create(default_spec())
+        backend = current.fallback = build_backend(current.registry, default_spec())
     return backend
 
 

@@ -13,6 +13,7 @@ from ._backend import BaseStateBackend
 from ._plugins import PLUGIN_ENTRY_POINT_GROUP
 from ._redact import redact as redact_spec
 from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
+from ._specs import build_backend
 from ._state import state
 from ._values import format_bool as format_state_text
 from ._values import parse_bool as parse_state_text
@@ -61,7 +62,7 @@ def get_backend_class(name: str) -> type[BaseStateBackend]:
 
 def create_backend(spec: str, **options: Any) -> BaseStateBackend:
     """A backend from a driver name plus options (``"file", file_path=...``) or a URL."""
-    return state.registry.create(spec, **options)
+    return build_backend(state.registry, spec, options)
 
 
 def register_backend(name: str, cls: type[BaseStateBackend], *, replace: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -77,3 +78,17 @@ def broken_plugin(tmp_path: Path) -> Path:
         "[fastapi_maintenance.backends]\nbroken = fm_no_such_module:Backend\n", encoding="utf-8"
     )
     return site
+
+
+def missing(reason: str) -> None:
+    """Skip on a developer machine; in CI a missing Redis or plugin is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_plugin() -> None:
+    """The Redis driver distribution is installed."""
+    if importlib.util.find_spec("fastapi_maintenance_redis") is None:
+        missing("the fastapi-maintenance-redis distribution is not installed")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import ClassVar
 
-from fastapi_maintenance import BaseStateBackend
+from fastapi_maintenance import BackendUnavailableError, BaseStateBackend
 
 
 class JournalBackend(BaseStateBackend):
@@ -48,3 +49,33 @@ class StuckOffBackend(BaseStateBackend):
 
     async def set_value(self, value: bool) -> None:
         return None
+
+
+#: Text meant to act on a terminal: clear the screen, go home, print a fake state in markup.
+CRAFTED = "\x1b[2J\x1b[H\r🟢 Maintenance mode is [bold]OFF[/]\n\u202eevil"
+
+
+class CraftedErrorBackend(BaseStateBackend):
+    """A store whose errors carry text crafted by whoever controls it."""
+
+    async def get_value(self) -> bool:
+        raise BackendUnavailableError(f"the store said: {CRAFTED}")
+
+    async def set_value(self, value: bool) -> None:
+        raise RuntimeError(CRAFTED)
+
+
+class CraftedWarningBackend(StuckOffBackend):
+    """Logs a warning carrying crafted text, then reads off."""
+
+    async def get_value(self) -> bool:
+        logging.getLogger("fastapi_maintenance").warning("the store said: %s", CRAFTED)
+        return False
+
+
+class WarnsThenFailsBackend(StuckOffBackend):
+    """Logs a warning about its store, then fails to read it, as a driver retrying might."""
+
+    async def get_value(self) -> bool:
+        logging.getLogger("fastapi_maintenance").warning("store slow, retrying")
+        raise BackendUnavailableError("cannot read the store: it went away")

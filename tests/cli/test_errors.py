@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
+from fastapi_maintenance import BackendOptionsError, configure_backend
+from fastapi_maintenance.backends import register_backend
+
 from .conftest import Invoke
+from .drivers import WarnsThenFailsBackend
 
 
 def test_an_unknown_backend_exits_1_listing_the_available_names(invoke: Invoke) -> None:
@@ -28,7 +32,7 @@ def test_an_option_without_equals_sign_is_a_usage_error_naming_the_form(invoke: 
     assert "key=value" in result.stderr
 
 
-def test_an_option_given_twice_is_a_usage_error(invoke: Invoke) -> None:
+def test_an_option_key_given_twice_is_a_usage_error(invoke: Invoke) -> None:
     result = invoke("status", "-o", "var_name=A", "-o", "var_name=B")
     assert result.exit_code == 2
     assert "'var_name' is given twice" in result.stderr
@@ -40,32 +44,41 @@ def test_a_flag_and_an_option_for_the_same_key_are_a_usage_error(invoke: Invoke)
     assert "--var-name" in result.stderr
 
 
-def test_a_flag_the_driver_does_not_take_names_what_it_accepts(
-    invoke: Invoke, state_file: Path
+@pytest.mark.parametrize("option", ["--file-path", "--var-name", "--backend", "--timeout"])
+def test_an_option_given_twice_on_the_command_line_is_a_usage_error(
+    invoke: Invoke, option: str
 ) -> None:
-    result = invoke("status", "-b", "file", "--file-path", str(state_file), "--var-name", "X")
-    assert result.exit_code == 1
-    assert "--var-name does not apply to the file driver" in result.stderr
-    assert "--file-path" in result.stderr
+    result = invoke("status", option, "1", option, "2")
+    assert result.exit_code == 2
+    assert f"Option '{option}' is given twice" in result.stderr
 
 
-def test_an_option_the_driver_does_not_take_exits_1(invoke: Invoke) -> None:
+def test_an_option_the_driver_does_not_take_exits_1_naming_what_it_accepts(
+    invoke: Invoke,
+) -> None:
     result = invoke("status", "--backend", "env", "-o", "colour=blue")
     assert result.exit_code == 1
-    assert "--option colour=... does not apply to the env driver" in result.stderr
-    assert "it accepts: --var-name" in result.stderr
+    assert result.stderr == (
+        "❌ Error: the env driver does not take option colour; accepted: var_name\n"
+    )
 
 
-def test_the_file_driver_without_a_path_says_how_to_give_one(invoke: Invoke) -> None:
-    result = invoke("status", "--backend", "file")
+@pytest.mark.parametrize(
+    ("args", "call"),
+    [
+        (["--backend", "file"], lambda: configure_backend("file")),
+        (["-b", "env", "-o", "bogus=1"], lambda: configure_backend("env", bogus=1)),
+    ],
+    ids=["missing", "unknown"],
+)
+def test_bad_options_read_as_the_same_message_as_in_code(
+    invoke: Invoke, args: list[str], call: Callable[[], None]
+) -> None:
+    with pytest.raises(BackendOptionsError) as raised:
+        call()
+    result = invoke("status", *args)
     assert result.exit_code == 1
-    assert "the file driver needs --file-path, or a file:// URL" in result.stderr
-
-
-def test_a_location_flag_next_to_a_url_is_refused(invoke: Invoke, state_file: Path) -> None:
-    result = invoke("status", "--backend", state_file.as_uri(), "--file-path", "/elsewhere")
-    assert result.exit_code == 1
-    assert "--file-path cannot be combined with the URL" in result.stderr
+    assert result.stderr == f"❌ Error: {raised.value}\n"
 
 
 def test_a_bad_default_backend_variable_exits_1(
@@ -75,3 +88,16 @@ def test_a_bad_default_backend_variable_exits_1(
     result = invoke("status")
     assert result.exit_code == 1
     assert "unknown backend 'nowhere'" in result.stderr
+
+
+def test_a_failing_read_is_one_error_line_even_after_a_driver_warning(invoke: Invoke) -> None:
+    register_backend("flaky", WarnsThenFailsBackend)
+    result = invoke("status", "--backend", "flaky")
+    assert result.exit_code == 1
+    assert result.stderr == "❌ Error: cannot read the store: it went away\n"
+
+
+def test_an_option_without_equals_sign_shows_a_url_in_it_masked(invoke: Invoke) -> None:
+    result = invoke("status", "-o", "redis://app:Zq7Wm4Kx9Vb2@cache:6379/0")
+    assert result.exit_code == 2
+    assert "Zq7Wm4Kx9Vb2" not in result.output

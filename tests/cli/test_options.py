@@ -1,4 +1,4 @@
-"""Parsing ``--option key=value`` and checking options against a driver's signature."""
+"""Parsing ``--option key=value``; the driver checks the options (tests/core/test_backend_specs)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_maintenance import BackendConfigError
-from fastapi_maintenance._cli_options import (
-    check_options,
-    driver_options,
-    parse_option,
-    parse_options,
-)
-from fastapi_maintenance.backends import get_backend_class
+from fastapi_maintenance._cli_options import parse_option, parse_options
 
 # The suite's autouse fixtures only reset global state, which these pure functions never touch.
 pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -55,26 +48,3 @@ def test_distinct_options_all_arrive(pairs: dict[str, str]) -> None:
 def test_a_repeated_key_is_refused(key: str, first: str, second: str) -> None:
     with pytest.raises(ValueError, match="given twice"):
         parse_options([f"{key}={first}", f"{key}={second}"])
-
-
-def test_a_driver_accepts_its_constructor_keywords_and_requires_those_without_default() -> None:
-    accepts = driver_options(get_backend_class("file"), from_url=False)
-    assert accepts.accepted == {"file_path", "check_interval", "assume"}
-    assert accepts.required == {"file_path"}
-
-
-def test_a_url_requires_no_option() -> None:
-    assert driver_options(get_backend_class("file"), from_url=True).required == frozenset()
-
-
-def test_a_driver_taking_any_keyword_accepts_any_option() -> None:
-    class Open(get_backend_class("env")):  # type: ignore[misc]
-        def __init__(self, **options: str) -> None:
-            super().__init__()
-
-    assert driver_options(Open, from_url=False).accepted is None
-
-
-def test_missing_required_option_is_named_with_its_flag() -> None:
-    with pytest.raises(BackendConfigError, match="needs --file-path"):
-        check_options("file", driver_options(get_backend_class("file"), from_url=False), {})

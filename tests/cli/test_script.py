@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+import typer
 
 from fastapi_maintenance import __version__
+from fastapi_maintenance.cli import version_callback
 
 from .conftest import RunScript
 
@@ -25,13 +27,13 @@ def test_a_switch_is_seen_by_status_in_another_process(
 ) -> None:
     backend = ["--backend", "file", "--file-path", str(state_file)]
     assert run_script("on", *backend).returncode == 0
-    assert run_script("status", *backend).returncode == 3
+    assert run_script("status", "--exit-code", *backend).returncode == 3
     assert run_script("off", *backend).returncode == 0
-    assert run_script("status", *backend).returncode == 0
+    assert run_script("status", "--exit-code", *backend).returncode == 0
 
 
 def test_status_follows_the_environment_it_is_run_in(run_script: RunScript) -> None:
-    result = run_script("status", env={"FASTAPI_MAINTENANCE_MODE": "1"})
+    result = run_script("status", "--exit-code", env={"FASTAPI_MAINTENANCE_MODE": "1"})
     assert result.returncode == 3
     assert result.stdout == "🔴 Maintenance mode is ON (env: FASTAPI_MAINTENANCE_MODE)\n"
 
@@ -71,3 +73,40 @@ def test_a_broken_plugin_does_not_hide_the_other_drivers(
     assert result.returncode == 0
     for name in ("env", "file", "broken", "fm-broken-plugin", "ModuleNotFoundError"):
         assert name in result.stdout
+
+
+def test_status_as_a_health_check_passes_while_maintenance_is_on(run_script: RunScript) -> None:
+    result = run_script("status", env={"FASTAPI_MAINTENANCE_MODE": "1"})
+    assert result.returncode == 0
+    assert "Maintenance mode is ON" in result.stdout
+
+
+def test_version_callback_is_kept_from_0_0_5(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit):
+        version_callback(True)
+    assert capsys.readouterr().out == f"fastapi-maintenance {__version__}\n"
+
+
+def test_version_callback_does_nothing_without_the_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    version_callback(False)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("module", ["typer", "rich"])
+def test_a_missing_cli_dependency_is_a_one_line_hint_not_a_traceback(
+    run_script: RunScript, tmp_path: Path, module: str
+) -> None:
+    # A module of that name that fails to import as a missing one does, first on the path.
+    (tmp_path / f"{module}.py").write_text(
+        f'raise ModuleNotFoundError("No module named {module!r}", name={module!r})\n'
+    )
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    result = run_script("status", env={"PYTHONPATH": path})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: the fastapi-maintenance command needs {module}, which is not installed; "
+        'install the command\'s dependencies with: pip install "fastapi-maintenance[cli]"\n'
+    )

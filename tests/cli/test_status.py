@@ -1,4 +1,8 @@
-"""``fastapi-maintenance status``: what the application would see, as exit code and sentence."""
+"""``fastapi-maintenance status``: the state in the store, as a sentence, and the exit code.
+
+Exit 0 whenever the state was read, on or off (0.0.5's docs use ``status`` as a Docker
+health check); ``--exit-code`` turns the state into the exit code, 0 off and 3 on.
+"""
 
 from __future__ import annotations
 
@@ -16,21 +20,36 @@ def test_status_is_off_and_exits_0_when_the_variable_is_unset(invoke: Invoke) ->
     assert "Maintenance mode is OFF (env: FASTAPI_MAINTENANCE_MODE)" in result.stdout
 
 
+def test_status_exits_0_while_maintenance_is_on_so_a_health_check_stays_healthy(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "1")
+    result = invoke("status")
+    assert result.exit_code == 0
+    assert "Maintenance mode is ON" in result.stdout
+
+
 @pytest.mark.parametrize("value", ["1", "true", "ON", " yes "])
-def test_status_exits_3_when_the_variable_turns_maintenance_on(
+def test_status_exit_code_gives_3_when_the_variable_turns_maintenance_on(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", value)
-    result = invoke("status", "--backend", "env")
+    result = invoke("status", "--backend", "env", "--exit-code")
     assert result.exit_code == 3
     assert "Maintenance mode is ON" in result.stdout
+
+
+def test_status_exit_code_gives_0_when_maintenance_is_off(invoke: Invoke) -> None:
+    result = invoke("status", "--exit-code")
+    assert result.exit_code == 0
+    assert "Maintenance mode is OFF" in result.stdout
 
 
 def test_status_reads_the_variable_named_by_var_name(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOP_MAINTENANCE", "1")
-    result = invoke("status", "--backend", "env", "--var-name", "SHOP_MAINTENANCE")
+    result = invoke("status", "--backend", "env", "--var-name", "SHOP_MAINTENANCE", "--exit-code")
     assert result.exit_code == 3
     assert "(env: SHOP_MAINTENANCE)" in result.stdout
 
@@ -53,7 +72,7 @@ def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> No
 
 def test_status_reads_a_file_named_by_url(invoke: Invoke, state_file: Path) -> None:
     state_file.write_text("1\n")
-    result = invoke("status", "--backend", state_file.as_uri())
+    result = invoke("status", "--backend", state_file.as_uri(), "--exit-code")
     assert result.exit_code == 3
     assert f"(file: {state_file})" in result.stdout
 
@@ -63,7 +82,7 @@ def test_status_uses_the_backend_variable_by_default(
 ) -> None:
     state_file.write_text("on")
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", state_file.as_uri())
-    result = invoke("status")
+    result = invoke("status", "--exit-code")
     assert result.exit_code == 3
     assert f"(file: {state_file})" in result.stdout
 
@@ -73,7 +92,7 @@ def test_options_without_backend_go_to_the_default_driver(
 ) -> None:
     state_file.write_text("1")
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", "file")
-    result = invoke("status", "--option", f"file_path={state_file}")
+    result = invoke("status", "--option", f"file_path={state_file}", "--exit-code")
     assert result.exit_code == 3
 
 
@@ -97,5 +116,5 @@ def test_an_option_value_the_driver_refuses_exits_1_with_its_reason(
 def test_status_json_gives_the_state_and_the_backend(invoke: Invoke, state_file: Path) -> None:
     state_file.write_text("1")
     result = invoke("status", "--json", "--backend", state_file.as_uri())
-    assert result.exit_code == 3
+    assert result.exit_code == 0
     assert json.loads(result.stdout) == {"maintenance": True, "backend": f"file: {state_file}"}

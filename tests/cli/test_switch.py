@@ -26,7 +26,7 @@ def test_off_after_on_leaves_maintenance_off(invoke: Invoke, state_file: Path) -
     result = invoke("off", "--backend", state_file.as_uri())
     assert result.exit_code == 0
     assert "Maintenance mode is now OFF" in result.stdout
-    assert invoke("status", "--backend", state_file.as_uri()).exit_code == 0
+    assert invoke("status", "--backend", state_file.as_uri(), "--exit-code").exit_code == 0
 
 
 def test_on_refuses_the_read_only_env_driver_and_says_what_to_do(invoke: Invoke) -> None:
@@ -47,12 +47,22 @@ def test_writing_into_a_missing_directory_exits_1_with_the_cause(
     assert "Traceback" not in result.output
 
 
-def test_the_backend_is_started_before_use_and_closed_after(invoke: Invoke) -> None:
+def test_on_costs_the_write_and_the_read_back_without_starting_the_backend(
+    invoke: Invoke,
+) -> None:
     register_backend("journal", JournalBackend)
     JournalBackend.journal.clear()
     result = invoke("on", "--backend", "journal")
     assert result.exit_code == 0
-    assert JournalBackend.journal == ["start", "set", "get", "aclose"]
+    assert JournalBackend.journal == ["set", "get", "aclose"]
+
+
+def test_status_costs_one_read_without_starting_the_backend(invoke: Invoke) -> None:
+    register_backend("journal", JournalBackend)
+    JournalBackend.journal.clear()
+    result = invoke("status", "--backend", "journal")
+    assert result.exit_code == 0
+    assert JournalBackend.journal == ["get", "aclose"]
 
 
 def test_a_backend_that_does_not_answer_times_out_with_exit_1(invoke: Invoke) -> None:

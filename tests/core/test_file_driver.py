@@ -738,7 +738,7 @@ def test_unknown_url_option_is_refused_with_the_accepted_ones(state_file: Path) 
 
 
 def test_unknown_keyword_option_is_refused_with_the_accepted_ones(state_file: Path) -> None:
-    with pytest.raises(BackendConfigError, match="accepted: check_interval"):
+    with pytest.raises(BackendConfigError, match="accepted: assume, check_interval"):
         create_backend(f"file://{state_file}", colour="blue")
 
 
