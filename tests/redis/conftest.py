@@ -72,6 +72,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server the test may kill and restart, not started yet; always
+    stopped after the test."""
+    if not RedisServer.available():
+        missing("redis-server is not on the PATH, so this test cannot run its own")
+    private = RedisServer(tmp_path / "redis")
+    try:
+        yield private
+    finally:
+        private.stop()
+
+
+@pytest.fixture
 def redis_key(redis_url: str) -> Iterator[str]:
     """A key no other test uses; everything under its prefix is deleted afterwards."""
     prefix = f"{KEY_PREFIX}{uuid.uuid4().hex}"

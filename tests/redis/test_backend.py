@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 
 import pytest
@@ -186,16 +187,28 @@ async def test_a_client_that_decodes_responses_works_too(
         await client.aclose()
 
 
-async def test_apps_on_different_keys_do_not_see_each_other(make_backend: MakeBackend) -> None:
-    mine, theirs = make_backend(), make_backend(key=f"other:{uuid.uuid4().hex}")
-    try:
-        await mine.start()
-        await theirs.set_value(True)
-        await asyncio.sleep(0.2)
-        assert mine.cached_value() is False
-        assert await mine.get_value() is False
-    finally:
-        await theirs.set_value(False)
+async def test_apps_on_different_keys_do_not_see_each_other(
+    make_backend: MakeBackend, redis_key: str
+) -> None:
+    mine, theirs = make_backend(), make_backend(key=f"{redis_key}:other")
+    await mine.start()
+    await theirs.set_value(True)
+    await asyncio.sleep(0.2)
+    assert mine.cached_value() is False
+    assert await mine.get_value() is False
+
+
+async def test_a_write_after_a_version_ahead_of_the_clock_still_moves_the_version_forward(
+    make_backend: MakeBackend, raw: redis.asyncio.Redis, redis_key: str
+) -> None:
+    """Versions never go backwards when the server clock does: the new switch is not stale."""
+    ahead = (int(time.time()) + 3600) * 10**6  # as if the clock had been an hour ahead
+    await raw.set(f"{redis_key}:version", ahead)
+    follower, writer = make_backend(resync_interval=60), make_backend()
+    await follower.start()
+    await writer.set_value(True)
+    assert int(await raw.get(f"{redis_key}:version")) == ahead + 1
+    await wait_until(lambda: follower.cached_value() is True, timeout=2)
 
 
 async def test_changes_yields_each_new_state(make_backend: MakeBackend) -> None:
