@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import URL_QUERY_ARGUMENT_PARSERS, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, RedisError
 
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import parse_state_text, redact_spec
@@ -27,6 +28,8 @@ DEFAULT_TIMEOUT = 1.0
 SCHEMES = ("redis", "rediss", "unix")
 #: The driver's own options; every other URL query parameter goes to redis-py.
 DRIVER_OPTIONS = ("key", "channel", "assume", "resync_interval", "timeout")
+#: ``scheme://userinfo@``, the userinfo running to the last ``@`` (as ``redact_spec`` reads it).
+_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(\S*)@")
 
 
 @dataclass(frozen=True)
@@ -113,8 +116,8 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
 
 def redacted(url: str) -> str:
     """The URL without its password, and without its query (which may carry one too)."""
-    parts = urlsplit(url)
-    return redact_spec(_join(parts._replace(query="", fragment="")))
+    parts = urlsplit(redact_spec(url))
+    return _join(parts._replace(query="", fragment=""))
 
 
 def _join(parts: SplitResult) -> str:
@@ -177,16 +180,34 @@ def _checked_url(url: str, options: dict[str, Any]) -> str:
     _check_database(url, options)
     try:
         ConnectionPool.from_url(url, **options).make_connection()  # type: ignore[no-untyped-call]
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RedisError) as exc:
         given = sorted({name for name, _ in parse_qsl(urlsplit(url).query)} | set(options))
         theirs = sorted(set(URL_QUERY_ARGUMENT_PARSERS) - set(DRIVER_OPTIONS))
         raise BackendConfigError(
             f"redis-py refuses the connection to {redacted(url)!r} with options "
-            f"{', '.join(given) or 'none'}: {str(exc).rstrip('.')}. The driver's own options are "
+            f"{', '.join(given) or 'none'}: {_without_secrets(str(exc), url).rstrip('.')}. "
+            "The driver's own options are "
             f"{', '.join(DRIVER_OPTIONS)}; redis-py's include {', '.join(theirs)}, "
             "username, password, client_name, ssl_ca_certs"
         ) from None
     return url
+
+
+def _without_secrets(text: str, url: str) -> str:
+    """``text`` (from redis-py, or a piece of ``url``) without any piece of ``url``'s password.
+
+    A password with an unencoded ``/``, ``#``, ``?`` or ``@`` is cut apart by URL parsing,
+    and its pieces would otherwise show up as a port, a path or a database.
+    """
+    userinfo = _USERINFO.match(url)
+    if userinfo is not None:
+        name, colon, password = userinfo.group(1).partition(":")
+        secret = password if colon else name
+        pieces = {secret, unquote(secret), *re.split(r"[/#?@:]", secret)}
+        for piece in sorted(pieces, key=len, reverse=True):
+            if len(piece) >= 3:
+                text = text.replace(piece, "***")
+    return printable(text)
 
 
 def _check_database(url: str, options: dict[str, Any]) -> None:
@@ -201,7 +222,8 @@ def _check_database(url: str, options: dict[str, Any]) -> None:
         number = text.lstrip("/").removeprefix("?db=")
         if not (number.isascii() and number.isdigit()):
             raise BackendConfigError(
-                f"the Redis database must be a whole number, got {printable(text)!r} in "
+                "the Redis database must be a whole number, got "
+                f"{_without_secrets(text, url)!r} in "
                 f"{redacted(url)!r}; write it as redis://host:6379/0, "
                 "rediss://host:6380/2 or unix:///path/to/redis.sock?db=0"
             )
