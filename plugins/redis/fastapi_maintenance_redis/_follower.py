@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 
 from ._cache import StateCache
@@ -52,10 +54,20 @@ class Follower:
                 continue  # a polling round, with its pause, is over
             except Exception as exc:
                 self.outage.failed(exc, self.cache.serving(), self.cache.known)
+                if isinstance(exc, RedisConnectionError | OSError):
+                    await self._drop_idle_connections(client)
             ready.set()
             # The delay counts from the start of the failed attempt: however long that
             # attempt took, Redis back is followed within one delay.
             await asyncio.sleep(max(0.0, started + backoff.next_delay() - loop.time()))
+
+    async def _drop_idle_connections(self, client: Redis) -> None:
+        """Close the pooled connections nobody uses: they died with the server, and one
+        taken after Redis is back would fail the attempt that should succeed."""
+        with contextlib.suppress(Exception):
+            await bounded(
+                client.connection_pool.disconnect(inuse_connections=False), self.options.timeout
+            )
 
     async def _follow(self, client: Redis, ready: asyncio.Event, backoff: Backoff) -> None:
         """Subscribe, read, then follow hints and resync until something fails."""
