@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -19,6 +20,7 @@ from fastapi_maintenance_redis import MAX_STATE_BYTES, RedisBackend
 
 from ._support import wait_until
 from .conftest import MakeBackend, MakeUser
+from .servers import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
@@ -93,21 +95,25 @@ async def test_a_far_future_version_in_a_message_never_hides_the_next_real_chang
 
 
 async def test_each_announced_change_costs_each_follower_one_read(
-    make_backend: MakeBackend, raw: redis.asyncio.Redis, redis_key: str
+    server: RedisServer, make_backend: MakeBackend
 ) -> None:
     """The read-back of the driver's own write is skipped: its version is already known."""
-    follower, writer = make_backend(**NO_RESYNC), make_backend(**NO_RESYNC)
+    await asyncio.to_thread(server.start)
+    follower = make_backend(url=server.url, **NO_RESYNC)
+    writer = make_backend(url=server.url, **NO_RESYNC)
     await follower.start()
     await writer.start()
-    before = await getrange_calls(raw)
+    before = getrange_calls(server)
     await writer.set_value(True)
     await wait_until(lambda: follower.cached_value() is True, timeout=2)
     await asyncio.sleep(0.2)
-    assert await getrange_calls(raw) - before == 1
+    assert getrange_calls(server) - before == 1
 
 
-async def getrange_calls(raw: redis.asyncio.Redis) -> int:
-    stats = await raw.info("commandstats")
+def getrange_calls(server: RedisServer) -> int:
+    """How many reads of the key the (private) server has served."""
+    with server.client() as client:
+        stats = client.info("commandstats")
     return int(stats.get("cmdstat_getrange", {}).get("calls", 0))
 
 
@@ -117,15 +123,16 @@ async def test_crafted_messages_are_dropped_without_renewing_the_subscription(
     raw: redis.asyncio.Redis,
     driver_logs: Callable[[int], list[str]],
 ) -> None:
-    follower, writer = make_backend(client_name="crafted", **NO_RESYNC), make_backend()
+    name = f"test-{uuid.uuid4().hex}"
+    follower, writer = make_backend(client_name=name, **NO_RESYNC), make_backend()
     await follower.start()
-    subscribed = await subscription_id(raw, "crafted")
+    subscribed = await subscription_id(raw, name)
     for _ in range(3):
         for message in CRAFTED:
             await publisher.publish(follower.channel, message)
     await writer.set_value(True)  # followed on the same subscription
     await wait_until(lambda: follower.cached_value() is True, timeout=2)
-    assert await subscription_id(raw, "crafted") == subscribed
+    assert await subscription_id(raw, name) == subscribed
     assert driver_logs(logging.ERROR) == []
     [warning] = driver_logs(logging.WARNING)
     assert "not a state announcement" in warning
@@ -155,17 +162,17 @@ async def test_a_dropped_message_is_logged_at_most_once_per_resync_interval(
 
 
 async def test_a_huge_value_is_refused_by_its_length_without_reading_it(
-    make_backend: MakeBackend, raw: redis.asyncio.Redis, redis_key: str
+    server: RedisServer, make_backend: MakeBackend, redis_key: str
 ) -> None:
-    await raw.set(redis_key, b"1" + b" " * (32 * 2**20 - 1))
-    backend = make_backend()
-    before = await raw.info("stats")
-    with pytest.raises(InvalidStateError) as caught:
-        await backend.get_value()
-    after = await raw.info("stats")
+    await asyncio.to_thread(server.start)
+    with server.client() as client:
+        client.set(redis_key, b"1" + b" " * (32 * 2**20 - 1))
+        before = client.info("stats")["total_net_output_bytes"]
+        with pytest.raises(InvalidStateError) as caught:
+            await make_backend(url=server.url).get_value()
+        sent = client.info("stats")["total_net_output_bytes"] - before
     assert f"holds {32 * 2**20} bytes, more than the {MAX_STATE_BYTES}" in str(caught.value)
     assert "1   " not in str(caught.value)
-    sent = after["total_net_output_bytes"] - before["total_net_output_bytes"]
     assert sent < 64 * 1024, f"Redis sent {sent} bytes for one read"
 
 
