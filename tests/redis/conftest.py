@@ -1,7 +1,9 @@
-"""A real Redis for every test here: ``REDIS_URL``, else 127.0.0.1:6379, else a private server.
+"""A real Redis for every test here: ``REDIS_URL``, else database 9 of 127.0.0.1:6379, else
+a private server.
 
-Each test gets its own key (a fresh uuid prefix, deleted afterwards), backends that are
-closed afterwards, and fails on an unclosed connection or a task left pending.
+Each test gets its own key (a fresh uuid prefix; every key under it is deleted afterwards,
+and the session fails if any is left), backends that are closed afterwards, and fails on an
+unclosed connection or a task left pending. ACL users a test creates are deleted after it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -24,7 +27,10 @@ from ._support import following_tasks
 from .servers import RedisServer, answers
 
 HERE = Path(__file__).parent
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+#: The tests' own database, so they never touch the keys of database 0; ``REDIS_URL`` wins.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+#: Every key the tests create starts with this.
+KEY_PREFIX = "fastapi_maintenance_test:"
 
 MakeBackend = Callable[..., RedisBackend]
 
@@ -49,6 +55,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     if answers(url):
         yield url
+        left = _keys_left(url)
+        assert not left, f"the Redis tests left keys behind in {url}: {left[:5]}"
         return
     if not RedisServer.available():
         missing(
@@ -64,9 +72,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server the test may kill and restart, not started yet; always
+    stopped after the test."""
+    if not RedisServer.available():
+        missing("redis-server is not on the PATH, so this test cannot run its own")
+    private = RedisServer(tmp_path / "redis")
+    try:
+        yield private
+    finally:
+        private.stop()
+
+
+@pytest.fixture
 def redis_key(redis_url: str) -> Iterator[str]:
     """A key no other test uses; everything under its prefix is deleted afterwards."""
-    prefix = f"fastapi_maintenance_test:{uuid.uuid4().hex}"
+    prefix = f"{KEY_PREFIX}{uuid.uuid4().hex}"
     yield f"{prefix}:state"
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
     try:
@@ -74,6 +95,45 @@ def redis_key(redis_url: str) -> Iterator[str]:
             client.delete(key)
     finally:
         client.close()
+
+
+def _keys_left(url: str) -> list[bytes]:
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        return list(client.scan_iter(f"{KEY_PREFIX}*"))
+    finally:
+        client.close()
+
+
+MakeUser = Callable[..., str]
+
+
+@pytest.fixture
+def acl_user(redis_url: str) -> Iterator[MakeUser]:
+    """``acl_user(*rules, select=True)``: the URL of a new Redis user with ``ACL SETUSER``
+    ``rules``, deleted after the test. Without ``select`` the URL names no database, so the
+    user needs no right to SELECT one."""
+    admin = redis.Redis.from_url(redis_url, socket_timeout=5)
+    made: list[str] = []
+
+    def make(*rules: str, select: bool = True) -> str:
+        name, password = f"fm-test-{uuid.uuid4().hex}", uuid.uuid4().hex
+        try:
+            admin.acl_setuser(name, enabled=True, passwords=[f"+{password}"], reset=True)
+        except redis.ResponseError as exc:
+            missing(f"this Redis has no ACL users ({exc})")
+        made.append(name)
+        admin.execute_command("ACL", "SETUSER", name, *rules)
+        parts = urlsplit(redis_url)
+        path = parts.path if select else ""
+        return f"redis://{name}:{password}@{parts.hostname}:{parts.port or 6379}{path}"
+
+    yield make
+    try:
+        for name in made:
+            admin.acl_deluser(name)
+    finally:
+        admin.close()
 
 
 @pytest.fixture

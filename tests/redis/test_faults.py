@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,7 +22,7 @@ from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddlewa
 from fastapi_maintenance_redis import RedisBackend
 
 from ._support import wait_until
-from .conftest import MakeBackend, missing
+from .conftest import MakeBackend
 from .proxy import SilencingProxy
 from .servers import RedisServer
 
@@ -31,18 +30,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.slow]
 
 #: Short enough for quick recovery in tests, long enough for a loaded 2-core machine.
 FAST = {"resync_interval": 0.2, "timeout": 0.5}
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A private redis-server, not started yet; always stopped after the test."""
-    if not RedisServer.available():
-        missing("redis-server is not on the PATH, so the fault tests cannot run their own")
-    private = RedisServer(tmp_path / "redis")
-    try:
-        yield private
-    finally:
-        private.stop()
 
 
 @pytest.fixture
@@ -209,3 +196,68 @@ async def test_a_subscription_gone_silent_is_noticed_and_replaced(
         await backend.aclose()
     finally:
         await proxy.aclose()
+
+
+#: How late a follow may be beyond ``resync_interval``: the reconnection's own round trips,
+#: on a loaded machine.
+SLACK = 0.25
+
+
+async def test_redis_back_after_a_restart_is_followed_within_resync_interval(
+    server: RedisServer, make_backend: MakeBackend
+) -> None:
+    """The pooled connection that died with the old server costs no extra backoff period."""
+    interval = 1.0
+    loop = asyncio.get_running_loop()
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, resync_interval=interval, timeout=0.5)
+    await backend.start()
+    for state in (True, False, True):
+        await asyncio.to_thread(server.kill)
+        await asyncio.sleep(2 * interval)  # the reconnection delay has grown to its cap
+        await asyncio.to_thread(server.start)
+        back = loop.time()
+        with server.client() as direct:  # no publish: only the reconnection's read tells
+            direct.set(backend.key, "1" if state else "0")
+        await wait_until(lambda: backend.cached_value() is state, timeout=3 * interval)  # noqa: B023
+        took = loop.time() - back
+        assert took <= interval + SLACK, f"followed {took:.2f} s after Redis was back"
+
+
+async def test_a_pooled_connection_that_died_while_redis_was_away_is_retried_at_once(
+    server: RedisServer, make_backend: MakeBackend
+) -> None:
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, **FAST)
+    await backend.start()
+    await asyncio.gather(*(backend.get_value() for _ in range(3)))  # several pooled connections
+    await asyncio.to_thread(server.kill)
+    await asyncio.to_thread(server.start)
+    assert await asyncio.gather(*(backend.get_value() for _ in range(3))) == [False] * 3
+
+
+async def test_the_reconnection_delay_starts_small_again_after_a_recovery(
+    server: RedisServer, make_backend: MakeBackend
+) -> None:
+    """A second, short outage is followed in about the first delay, not the grown one."""
+    interval = 2.0
+    loop = asyncio.get_running_loop()
+    await asyncio.to_thread(server.start)
+    backend = make_backend(url=server.url, resync_interval=interval, timeout=0.5)
+    await backend.start()
+    await asyncio.to_thread(server.kill)
+    await asyncio.sleep(2 * interval)  # delays grow to [interval / 2, interval]
+    await asyncio.to_thread(server.start)
+    with server.client() as direct:
+        direct.set(backend.key, "1")
+    await wait_until(lambda: backend.cached_value() is True, timeout=2 * interval)
+
+    await asyncio.to_thread(server.kill)
+    await asyncio.sleep(0.1)
+    await asyncio.to_thread(server.start)
+    back = loop.time()
+    with server.client() as direct:
+        direct.set(backend.key, "0")
+    await wait_until(lambda: backend.cached_value() is False, timeout=2 * interval)
+    took = loop.time() - back
+    assert took < interval / 4, f"followed {took:.2f} s after Redis was back"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 import pytest
@@ -171,6 +172,7 @@ def test_connection_options_next_to_a_client_are_refused() -> None:
         ("redis://:s3cret@cache:6379/1", "redis://:***@cache:6379/1"),
         ("rediss://admin:s3cret@cache:6380/0?key=k", "rediss://admin:***@cache:6380/0"),
         ("unix:///run/redis.sock?db=2&password=s3cret", "unix:///run/redis.sock"),
+        ("redis://s3cret@cache:6379/0", "redis://***@cache:6379/0"),
     ],
 )
 def test_describe_names_the_server_and_key_but_never_the_password(url: str, shown: str) -> None:
@@ -182,3 +184,62 @@ def test_describe_names_the_server_and_key_but_never_the_password(url: str, show
 def test_cached_value_outside_an_event_loop_is_the_assumed_state() -> None:
     assert RedisBackend(URL, assume="on").cached_value() is True
     assert RedisBackend(URL).cached_value() is False
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://cache:6379/notadb",
+        "redis://cache:6379/-1",
+        "redis://cache:6379/1.5",
+        "rediss://cache:6380/\u00b2",
+        "redis://cache:6379?db=zero",
+        "unix:///run/redis.sock?db=x",
+        "redis://:s3cret@cache:6379/notadb",
+    ],
+)
+def test_a_database_that_is_not_a_whole_number_is_refused_with_the_accepted_forms(
+    url: str,
+) -> None:
+    with pytest.raises(BackendConfigError, match="must be a whole number") as caught:
+        create_backend(url)
+    message = str(caught.value)
+    assert "redis://host:6379/0" in message and "unix:///path/to/redis.sock?db=0" in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://cache:6379", "redis://cache:6379/", "redis://cache:6379/12", "unix:///s?db=3"]
+)
+def test_a_whole_database_number_or_none_is_accepted(url: str) -> None:
+    assert isinstance(create_backend(url), RedisBackend)
+
+
+def test_cached_value_outside_an_event_loop_logs_once_that_it_serves_a_guess(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    backend = RedisBackend(URL, assume="on")
+    with caplog.at_level(logging.WARNING, logger="fastapi_maintenance.redis"):
+        backend.cached_value()
+        backend.cached_value()
+    [record] = caplog.records
+    assert "needs an asyncio event loop" in record.getMessage()
+    assert "serving the assumed state (on)" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("url", "pieces"),
+    [
+        ("redis://admin:s3cret/#?@cache:6379/0", ["s3cret"]),
+        ("redis://admin:pa55/w0rd@cache:6379/0", ["pa55", "w0rd"]),
+        ("redis://admin:s3cr:et@cache:notaport/0", ["s3cr"]),
+        ("rediss://admin:s3cret@cache:6380/0?ssl_cert_reqs=sometimes", ["s3cret"]),
+    ],
+)
+def test_a_malformed_url_is_refused_without_any_piece_of_its_password(
+    url: str, pieces: list[str]
+) -> None:
+    with pytest.raises(BackendConfigError) as caught:
+        create_backend(url)
+    for piece in pieces:
+        assert piece not in str(caught.value)

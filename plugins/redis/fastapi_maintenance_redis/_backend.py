@@ -11,10 +11,11 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import SSLConnection
 from redis.exceptions import RedisError
 
-from fastapi_maintenance import BackendUnavailableError, BaseStateBackend
+from fastapi_maintenance import BackendUnavailableError, BaseStateBackend, InvalidStateError
 
 from ._cache import StateCache
 from ._follower import Follower
+from ._loop import AsyncioRequiredError, running_loop
 from ._options import (
     DEFAULT_KEY,
     DEFAULT_RESYNC_INTERVAL,
@@ -23,8 +24,8 @@ from ._options import (
     redacted,
     split_url,
 )
-from ._resilience import Outage, bounded, describe_error
-from ._store import InvalidStateError, read, write
+from ._resilience import Outage, bounded, describe_error, logger
+from ._store import read, write
 
 _T = TypeVar("_T")
 #: What a Redis call raises when the server is down, slow or refuses the command.
@@ -42,6 +43,9 @@ class RedisBackend(BaseStateBackend):
 
     Pass ``url`` (plus redis-py connection options), or ``client``: an existing
     ``redis.asyncio.Redis`` that the driver uses but never closes.
+
+    It runs on asyncio only: :meth:`start` raises ``AsyncioRequiredError`` elsewhere (under
+    trio, say), so the application refuses to start rather than serve a guess for ever.
     """
 
     supports_changes: ClassVar[bool] = True
@@ -77,6 +81,7 @@ class RedisBackend(BaseStateBackend):
         #: The client the background task uses, in ``self._loop``, while it runs.
         self._live: Redis | None = None
         self._closed = False
+        self._warned_no_loop = False
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisBackend:
@@ -112,8 +117,11 @@ class RedisBackend(BaseStateBackend):
     # lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Follow the state in the background; wait up to ``timeout`` for the first read."""
-        self._launch()
+        """Follow the state in the background; wait up to ``timeout`` for the first read.
+
+        ``AsyncioRequiredError`` outside an asyncio event loop (the driver cannot follow).
+        """
+        self._launch(running_loop(self.describe()))
         if not self._ready.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await bounded(self._ready.wait(), self.options.timeout)
@@ -122,11 +130,22 @@ class RedisBackend(BaseStateBackend):
         """Start without waiting, for an application that sends no lifespan events."""
         if self._closed:
             return
-        with contextlib.suppress(RuntimeError):  # no running event loop: a synchronous caller
-            self._launch()
+        try:
+            loop = running_loop(self.describe())
+        except AsyncioRequiredError as exc:
+            if not self._warned_no_loop:
+                self._warned_no_loop = True
+                logger.error(
+                    "cannot follow the maintenance state: %s; serving the %s state (%s) "
+                    "from this caller",
+                    exc,
+                    "last known" if self._cache.known else "assumed",
+                    "on" if self._cache.serving() else "off",
+                )
+            return
+        self._launch(loop)
 
-    def _launch(self) -> None:
-        loop = asyncio.get_running_loop()
+    def _launch(self, loop: asyncio.AbstractEventLoop) -> None:
         task = self._task
         if task is not None and not task.done() and self._loop is loop:
             return
@@ -152,7 +171,7 @@ class RedisBackend(BaseStateBackend):
         task, self._task = self._task, None
         if task is not None and not task.done():
             loop = task.get_loop()
-            if loop is asyncio.get_running_loop():
+            if loop is _current_loop():
                 task.cancel()
                 await asyncio.wait([task])
             elif not loop.is_closed():  # started in another thread's event loop
@@ -162,11 +181,12 @@ class RedisBackend(BaseStateBackend):
     # reading and writing -------------------------------------------------------------
 
     async def get_value(self) -> bool:
-        """Read the key; ``BackendUnavailableError`` if Redis cannot be read in time."""
+        """Read the key; ``InvalidStateError`` if it holds no state, ``BackendUnavailableError``
+        if Redis cannot be read in time."""
         try:
             value, _ = await self._call(lambda client: read(client, self.options.key))
         except InvalidStateError as exc:
-            raise BackendUnavailableError(f"cannot read {self.describe()}: {exc}") from exc
+            raise InvalidStateError(f"cannot read {self.describe()}: {exc}") from None
         except _REDIS_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot read the maintenance state from {self.describe()}: {describe_error(exc)}"
@@ -204,9 +224,11 @@ class RedisBackend(BaseStateBackend):
         opened for this call alone (a CLI or script that never starts the backend).
         """
 
+        loop = running_loop(self.describe())
+
         async def run() -> _T:
             client = self._client
-            if client is None and self._loop is asyncio.get_running_loop():
+            if client is None and self._loop is loop:
                 client = self._live
             if client is not None:
                 return await action(client)
@@ -217,6 +239,13 @@ class RedisBackend(BaseStateBackend):
                 await client.aclose()
 
         return await bounded(run(), self.options.timeout)
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _location_of(client: Redis) -> str:

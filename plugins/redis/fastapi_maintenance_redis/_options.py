@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import URL_QUERY_ARGUMENT_PARSERS, ConnectionPool
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.retry import Retry
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError, RedisError
 
-from fastapi_maintenance import BackendConfigError, BaseStateBackend
+from fastapi_maintenance import BackendConfigError
+from fastapi_maintenance.backends import parse_state_text, redact_spec
+
+from ._resilience import printable
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KEY = "fastapi_maintenance:state"
@@ -23,6 +28,8 @@ DEFAULT_TIMEOUT = 1.0
 SCHEMES = ("redis", "rediss", "unix")
 #: The driver's own options; every other URL query parameter goes to redis-py.
 DRIVER_OPTIONS = ("key", "channel", "assume", "resync_interval", "timeout")
+#: ``scheme://userinfo@``, the userinfo running to the last ``@`` (as ``redact_spec`` reads it).
+_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(\S*)@")
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,12 @@ class RedisOptions:
         kwargs = {
             "socket_timeout": self.timeout,
             "socket_connect_timeout": self.timeout,
-            # One quick retry spares a false alarm on a stale pooled connection; the
-            # driver's own reconnection loop does the rest, with backoff.
-            "retry": Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.05), retries=1),
+            # A pooled connection that died while Redis was away is retried at once, on a
+            # new connection; the driver's own reconnection loop does the rest, with backoff.
+            # redis-py before 6 retries only errors listed in retry_on_error, and only with
+            # the asyncio Retry: the synchronous one never catches a coroutine's error.
+            "retry": Retry(NoBackoff(), retries=1),
+            "retry_on_error": [ConnectionError],
             **self.redis_kwargs,
         }
         return Redis.from_url(self.url, **kwargs)
@@ -105,14 +115,9 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password or query (where redis-py also accepts a password)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        name = user.partition(":")[0]
-        netloc = f"{name}:***@{host}" if ":" in user else f"{name}@{host}"
-    return _join(parts._replace(netloc=netloc, query="", fragment=""))
+    """The URL without its password, and without its query (which may carry one too)."""
+    parts = urlsplit(redact_spec(url))
+    return _join(parts._replace(query="", fragment=""))
 
 
 def _join(parts: SplitResult) -> str:
@@ -133,7 +138,7 @@ def _state(option: str, value: object) -> bool:
         return value
     if isinstance(value, str):
         try:
-            return BaseStateBackend._str_to_bool(value)
+            return parse_state_text(value)
         except ValueError as exc:
             raise BackendConfigError(f"{option}: {exc}") from None
     raise BackendConfigError(f"{option} must be a bool or a string such as on/off, got {value!r}")
@@ -172,15 +177,53 @@ def _checked_url(url: str, options: dict[str, Any]) -> str:
             f"a Redis URL starts with {', '.join(s + '://' for s in SCHEMES)}; "
             f"got {redacted(url)!r}"
         )
+    _check_database(url, options)
     try:
         ConnectionPool.from_url(url, **options).make_connection()  # type: ignore[no-untyped-call]
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RedisError) as exc:
         given = sorted({name for name, _ in parse_qsl(urlsplit(url).query)} | set(options))
         theirs = sorted(set(URL_QUERY_ARGUMENT_PARSERS) - set(DRIVER_OPTIONS))
         raise BackendConfigError(
             f"redis-py refuses the connection to {redacted(url)!r} with options "
-            f"{', '.join(given) or 'none'}: {str(exc).rstrip('.')}. The driver's own options are "
+            f"{', '.join(given) or 'none'}: {_without_secrets(str(exc), url).rstrip('.')}. "
+            "The driver's own options are "
             f"{', '.join(DRIVER_OPTIONS)}; redis-py's include {', '.join(theirs)}, "
             "username, password, client_name, ssl_ca_certs"
         ) from None
     return url
+
+
+def _without_secrets(text: str, url: str) -> str:
+    """``text`` (from redis-py, or a piece of ``url``) without any piece of ``url``'s password.
+
+    A password with an unencoded ``/``, ``#``, ``?`` or ``@`` is cut apart by URL parsing,
+    and its pieces would otherwise show up as a port, a path or a database.
+    """
+    userinfo = _USERINFO.match(url)
+    if userinfo is not None:
+        name, colon, password = userinfo.group(1).partition(":")
+        secret = password if colon else name
+        pieces = {secret, unquote(secret), *re.split(r"[/#?@:]", secret)}
+        for piece in sorted(pieces, key=len, reverse=True):
+            if len(piece) >= 3:
+                text = text.replace(piece, "***")
+    return printable(text)
+
+
+def _check_database(url: str, options: dict[str, Any]) -> None:
+    """A database is a whole number; redis-py would quietly use 0 for ``/notadb``."""
+    parts = urlsplit(url)
+    given = [f"?db={value}" for name, value in parse_qsl(parts.query) if name == "db"]
+    if parts.scheme.lower() != "unix" and parts.path not in ("", "/"):
+        given.append(parts.path)
+    if "db" in options and not isinstance(options["db"], int):
+        given.append(f"db={options['db']!r}")
+    for text in given:
+        number = text.lstrip("/").removeprefix("?db=")
+        if not (number.isascii() and number.isdigit()):
+            raise BackendConfigError(
+                "the Redis database must be a whole number, got "
+                f"{_without_secrets(text, url)!r} in "
+                f"{redacted(url)!r}; write it as redis://host:6379/0, "
+                "rediss://host:6380/2 or unix:///path/to/redis.sock?db=0"
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -13,6 +14,8 @@ _T = TypeVar("_T")
 logger = logging.getLogger("fastapi_maintenance.redis")
 
 FIRST_DELAY = 0.05
+#: The most characters of a server's error text a message shows.
+MAX_SHOWN = 200
 
 
 async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
@@ -54,6 +57,25 @@ class Backoff:
         self._attempt = 0
 
 
+class Throttled:
+    """A warning logged at most once per ``interval`` seconds, counting the ones held back."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: float | None = None
+        self._held = 0
+
+    def warn(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.interval:
+            self._held += 1
+            return
+        if self._held:
+            message, args = f"{message} (and %d more since the last report)", (*args, self._held)
+        logger.warning(message, *args)
+        self._last, self._held = now, 0
+
+
 class Outage:
     """Logs the first failure of an outage and its end, and nothing in between."""
 
@@ -87,6 +109,20 @@ class Outage:
 
 
 def describe_error(exc: BaseException) -> str:
+    """The error's type and message, safe to print: server text may carry anything."""
     if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
         return "timed out"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    text = printable(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def printable(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` with control characters escaped (``\\x1b``), cut to ``limit`` characters.
+
+    A server, or anything posing as one, chooses its error text: raw, it could move the
+    cursor, clear an operator's screen or forge a line of output.
+    """
+    shown = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(text)} characters)"

@@ -1,0 +1,37 @@
+"""The driver runs on asyncio only (redis-py's asyncio client); say so where it cannot."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from fastapi_maintenance import MaintenanceError
+
+
+class AsyncioRequiredError(MaintenanceError, RuntimeError):
+    """The driver was started, or used, outside an asyncio event loop (under trio, say)."""
+
+
+def running_loop(where: str) -> asyncio.AbstractEventLoop:
+    """The running asyncio event loop; ``AsyncioRequiredError`` naming what runs instead."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise AsyncioRequiredError(
+            f"the redis driver ({where}) needs an asyncio event loop, and {current_runner()}: "
+            "serve the application on asyncio (uvicorn, hypercorn --worker-class asyncio or "
+            "uvloop, daphne, granian), or choose another maintenance backend"
+        ) from None
+
+
+def current_runner() -> str:
+    """What runs the caller instead of asyncio, in words."""
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass
+        else:
+            return "this code runs under trio"
+    return "no asyncio event loop is running here (a synchronous caller)"
