@@ -8,7 +8,7 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
 # The core with its CLI and test tools, plus every first-party plugin distribution.
-INSTALL = ["-e", ".[test,cli]", "-e", "plugins/redis"]
+INSTALL = ["-e", ".[test,cli]", "-e", "plugins/redis[test]"]
 
 
 @nox.session

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -10,11 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..redis_settings import KEY_PREFIX, redis_url
 from .conftest import RunScript, missing
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = redis_url()
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def redis_key(redis_plugin: None) -> Iterator[str]:
         missing(f"no Redis server at {REDIS_URL}: {exc}")
     import redis
 
-    key = f"fastapi-maintenance-cli-test:{uuid.uuid4().hex}"
+    key = f"{KEY_PREFIX}cli:{uuid.uuid4().hex}"
     yield key
     with redis.Redis.from_url(REDIS_URL) as client:
         client.delete(key, f"{key}:version")

@@ -23,14 +23,12 @@ import redis.asyncio
 
 from fastapi_maintenance_redis import RedisBackend
 
+from ..redis_settings import KEY_PREFIX
+from ..redis_settings import redis_url as redis_url_setting
 from ._support import following_tasks
 from .servers import RedisServer, answers
 
 HERE = Path(__file__).parent
-#: The tests' own database, so they never touch the keys of database 0; ``REDIS_URL`` wins.
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-#: Every key the tests create starts with this.
-KEY_PREFIX = "fastapi_maintenance_test:"
 
 MakeBackend = Callable[..., RedisBackend]
 
@@ -52,7 +50,7 @@ def missing(what: str) -> None:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis the tests share; a private ``redis-server`` if none answers."""
-    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    url = redis_url_setting()
     if answers(url):
         yield url
         left = _keys_left(url)

@@ -1,0 +1,15 @@
+"""Where the tests and benchmarks find Redis: ``REDIS_URL``, else a database of their own."""
+
+from __future__ import annotations
+
+import os
+
+#: Database 9 of the local server, so the tests never touch the keys of database 0.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+#: Every key a test or benchmark creates starts with this, and is removed afterwards.
+KEY_PREFIX = "fastapi_maintenance_test:"
+
+
+def redis_url() -> str:
+    """``REDIS_URL`` if set and not empty, else :data:`DEFAULT_REDIS_URL`."""
+    return os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
