@@ -10,7 +10,9 @@ from ._errors import (
     BackendUnavailableError,
     InvalidStateError,
     MaintenanceError,
+    UnsupportedStateError,
 )
+from ._model import MaintenanceState
 from ._override import maintenance_mode_on, override_maintenance_mode
 from ._state import reset_state
 from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
@@ -30,6 +32,8 @@ __all__ = [
     "InvalidStateError",
     "MaintenanceError",
     "MaintenanceModeMiddleware",
+    "MaintenanceState",
+    "UnsupportedStateError",
     "configure_backend",
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",

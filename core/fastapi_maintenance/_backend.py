@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-from ._errors import BackendConfigError
+from ._errors import BackendConfigError, UnsupportedStateError
+from ._model import MaintenanceState, state_of
 from ._values import format_bool, parse_bool
 
 
@@ -22,6 +23,9 @@ class BaseStateBackend(ABC):
     read_only: ClassVar[bool] = False
     #: The driver pushes changes through :meth:`changes`.
     supports_changes: ClassVar[bool] = False
+    #: The driver stores the whole :class:`MaintenanceState` (message, window, read-only,
+    #: who and when) through :meth:`get_state`/:meth:`set_state`, not only on and off.
+    stores_details: ClassVar[bool] = False
 
     @abstractmethod
     async def get_value(self) -> bool:
@@ -38,6 +42,36 @@ class BaseStateBackend(ABC):
         spares each request an ``await`` of :meth:`get_value`. It must never block or raise.
         """
         return None
+
+    # the whole state: drivers with ``stores_details`` override these three ---------------
+
+    async def get_state(self) -> MaintenanceState:
+        """The whole state from the store; by default the on/off of :meth:`get_value`."""
+        return state_of(bool(await self.get_value()))
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        """Store the whole state; by default only on/off, through :meth:`set_value`.
+
+        A driver without ``stores_details`` refuses a state with a message, a window or
+        read-only (:class:`UnsupportedStateError`) and writes nothing; ``updated_by`` and
+        ``updated_at`` are simply not kept.
+        """
+        if state.has_details and not self.stores_details:
+            raise UnsupportedStateError(
+                f"{self.describe()} stores only on and off; it cannot keep a message, a "
+                "window or read-only mode (use a driver that stores them, such as file or "
+                "redis: `fastapi-maintenance backends` lists what each driver stores)"
+            )
+        await self.set_value(state.on)
+
+    def cached_state(self) -> MaintenanceState | None:
+        """The whole state as last seen, without I/O, or ``None`` without a cache.
+
+        The middleware calls this on every request for drivers with ``stores_details``
+        (others are asked :meth:`cached_value`). It must never block or raise.
+        """
+        value = self.cached_value()
+        return None if value is None else state_of(bool(value))
 
     async def start(self) -> None:  # noqa: B027 - optional capability
         """Open connections and prime caches; called once when the application starts."""

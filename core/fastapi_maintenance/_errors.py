@@ -36,3 +36,7 @@ class InvalidStateError(MaintenanceError, ValueError):
 
     Raised by one-shot reads (``get_value``); requests keep the last known state instead.
     """
+
+
+class UnsupportedStateError(MaintenanceError, ValueError):
+    """The driver cannot store what was asked of it (a message, a window, read-only)."""

@@ -1,0 +1,260 @@
+"""``MaintenanceState``: the whole maintenance state, and the text form stores keep it in.
+
+A state is more than on and off: a message for users, a window that starts and ends by
+itself, a read-only mode, and who switched it when. Stores that keep text (a file, a Redis
+key, a database column) keep :meth:`MaintenanceState.to_text`: the plain ``1``/``0`` of
+fastapi-maintenance 0.0.5 when the state is only on or off, else a small JSON document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ._values import FALSY, TRUTHY, format_bool, parse_bool
+
+#: The longest message a state carries, in characters.
+MAX_MESSAGE_LENGTH = 500
+#: The longest ``updated_by``, in characters.
+MAX_NAME_LENGTH = 200
+#: The largest text form a store holds, in UTF-8 bytes (the longest message and name, all
+#: escaped, fit); anything longer is garbage.
+MAX_TEXT_BYTES = 8192
+#: The key that marks a JSON document as a state, with the version of its format.
+FORMAT_KEY = "fastapi_maintenance"
+FORMAT_VERSION = 1
+
+_TIME_FIELDS = ("starts_at", "ends_at", "updated_at")
+_ACCEPTED_TEXT = (
+    f"{', '.join(sorted(TRUTHY))} (on), {', '.join(sorted(FALSY))} or nothing (off), "
+    f'or a JSON document {{"{FORMAT_KEY}": {FORMAT_VERSION}, "on": ...}}'
+)
+
+
+def _utc(name: str, value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime or None, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc)); got naive {value}"
+        )
+    return value.astimezone(timezone.utc)
+
+
+def _text(name: str, value: object, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
+    if len(value) > limit:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {limit} are accepted")
+    return value
+
+
+@dataclass(frozen=True)
+class MaintenanceState:
+    """What a backend stores: on or off, and the details that come with it.
+
+    ``starts_at`` and ``ends_at`` bound a window: the state is *active* while ``on`` and
+    ``starts_at <= now < ends_at`` (for whichever bounds are set). Before ``starts_at`` it is
+    *scheduled*; from ``ends_at`` on it is *expired* and counts as off. Datetimes are
+    timezone-aware and kept in UTC. ``read_only`` lets reads (``GET``, ``HEAD``,
+    ``OPTIONS``) through and blocks the rest.
+    """
+
+    on: bool = False
+    read_only: bool = False
+    message: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    #: The window's bounds as POSIX timestamps, for a per-request check without datetimes.
+    _starts: float | None = field(default=None, init=False, repr=False, compare=False)
+    _ends: float | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.on, bool) or not isinstance(self.read_only, bool):
+            raise TypeError("on and read_only must be booleans")
+        _text("message", self.message, MAX_MESSAGE_LENGTH)
+        _text("updated_by", self.updated_by, MAX_NAME_LENGTH)
+        for name in _TIME_FIELDS:
+            object.__setattr__(self, name, _utc(name, getattr(self, name)))
+        starts, ends = self.starts_at, self.ends_at
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValueError(f"ends_at ({ends.isoformat()}) must be after starts_at ({starts})")
+        object.__setattr__(self, "_starts", starts.timestamp() if starts else None)
+        object.__setattr__(self, "_ends", ends.timestamp() if ends else None)
+
+    # when it applies -----------------------------------------------------------------
+
+    @property
+    def timed(self) -> bool:
+        """Whether a window bounds the state, so whether it is active depends on the time."""
+        return self._starts is not None or self._ends is not None
+
+    def active_at(self, timestamp: float) -> bool:
+        """Whether the state blocks requests at a POSIX ``timestamp`` (the per-request check)."""
+        if not self.on:
+            return False
+        starts, ends = self._starts, self._ends
+        return (starts is None or starts <= timestamp) and (ends is None or timestamp < ends)
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        """Whether the state blocks requests at ``now`` (default: the current time)."""
+        return self.active_at(_timestamp(now))
+
+    def is_scheduled(self, now: datetime | None = None) -> bool:
+        """On, with a window that has not started yet."""
+        return self.on and self._starts is not None and _timestamp(now) < self._starts
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """On, with a window that has ended: it counts as off."""
+        return self.on and self._ends is not None and _timestamp(now) >= self._ends
+
+    def seconds_left(self, now: datetime | None = None) -> float | None:
+        """Seconds until ``ends_at``, ``None`` without an end."""
+        return None if self._ends is None else self._ends - _timestamp(now)
+
+    # what a store needs to keep ------------------------------------------------------
+
+    @property
+    def has_details(self) -> bool:
+        """Whether the state says more than on or off: a message, a window or read-only.
+
+        A driver that stores only on and off (``stores_details`` false) cannot keep it.
+        """
+        return (
+            self.read_only
+            or self.message is not None
+            or self.starts_at is not None
+            or self.ends_at is not None
+        )
+
+    def stamped(self, by: str | None = None, at: datetime | None = None) -> MaintenanceState:
+        """The same state with ``updated_at`` (default: now) and, if given, ``updated_by``."""
+        return replace(
+            self,
+            updated_at=at or datetime.now(timezone.utc),
+            updated_by=by if by is not None else self.updated_by,
+        )
+
+    # text form -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state as JSON-ready values, datetimes in ISO 8601 with their UTC offset."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            data[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MaintenanceState:
+        """Read :meth:`to_dict`'s output; unknown keys are ignored (newer writers may add some).
+
+        Raises ``ValueError`` or ``TypeError`` naming what is wrong.
+        """
+        known = {f.name for f in fields(cls) if f.init}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        for name in _TIME_FIELDS:
+            raw = values.get(name)
+            if raw is not None:
+                if not isinstance(raw, str):
+                    raise TypeError(f"{name} must be an ISO 8601 string, got {type(raw).__name__}")
+                values[name] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return cls(**values)
+
+    def to_text(self) -> str:
+        """``1`` or ``0`` when the state is only on or off, else a JSON document."""
+        if not self.has_details and self.updated_by is None and self.updated_at is None:
+            return format_bool(self.on)
+        document = {FORMAT_KEY: FORMAT_VERSION, **self.to_dict()}
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_text(cls, text: str) -> MaintenanceState:
+        """Read what a store holds: a plain on/off word or :meth:`to_text`'s JSON document.
+
+        Raises ``ValueError`` saying what is accepted, never quoting the text itself (a
+        store may point at a file that was never meant to be shown).
+        """
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+            raise ValueError(f"more than {MAX_TEXT_BYTES} bytes; expected {_ACCEPTED_TEXT}")
+        stripped = text.strip()
+        if not stripped.startswith("{"):
+            try:
+                return ON if parse_bool(stripped) else OFF
+            except ValueError:
+                raise ValueError(f"not a maintenance state; expected {_ACCEPTED_TEXT}") from None
+        try:
+            document = json.loads(stripped)
+        except ValueError:
+            raise ValueError(f"not valid JSON; expected {_ACCEPTED_TEXT}") from None
+        if not isinstance(document, dict) or document.get(FORMAT_KEY) != FORMAT_VERSION:
+            raise ValueError(
+                f"a JSON document without {FORMAT_KEY!r}: {FORMAT_VERSION}; "
+                f"expected {_ACCEPTED_TEXT}"
+            )
+        try:
+            return cls.from_dict(document)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"not a valid maintenance state document: {exc}") from None
+
+
+def _timestamp(now: datetime | None) -> float:
+    if now is None:
+        return datetime.now(timezone.utc).timestamp()
+    aware = _utc("now", now)
+    assert aware is not None
+    return aware.timestamp()
+
+
+#: The two states a driver that stores only on and off can hold; shared, never rebuilt.
+ON = MaintenanceState(on=True)
+OFF = MaintenanceState()
+
+
+def state_of(value: bool) -> MaintenanceState:
+    """The plain state for a bool, without building a new object."""
+    return ON if value else OFF
+
+
+def window(
+    *,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    duration: timedelta | float | None = None,
+    now: datetime | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """``(starts_at, ends_at)`` from the ways a caller may give them, checked for a write.
+
+    ``duration`` (a ``timedelta`` or seconds) counts from ``starts_at`` when given, else from
+    ``now``. Giving both ``duration`` and ``ends_at``, a duration that is not positive, an
+    end that is not after the start, or an end already past raises ``ValueError``.
+    """
+    current = _utc("now", now) or datetime.now(timezone.utc)
+    start = _utc("starts_at", starts_at)
+    end = _utc("ends_at", ends_at)
+    if duration is not None:
+        if end is not None:
+            raise ValueError("give either duration or ends_at, not both")
+        if isinstance(duration, bool) or not isinstance(duration, (int, float, timedelta)):
+            raise TypeError(
+                f"duration must be a timedelta or a number of seconds, got {duration!r}"
+            )
+        span = duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+        if span <= timedelta(0):
+            raise ValueError(f"duration must be positive, got {span}")
+        end = (start or current) + span
+    if start is not None and end is not None and end <= start:
+        raise ValueError(f"ends_at ({end.isoformat()}) must be after starts_at ({start})")
+    if end is not None and end <= current:
+        raise ValueError(f"ends_at ({end.isoformat()}) has already passed")
+    return start, end

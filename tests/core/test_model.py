@@ -1,0 +1,215 @@
+"""``MaintenanceState``: when a state applies, what it says, and how stores keep it as text."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fastapi_maintenance import MaintenanceState, UnsupportedStateError
+from fastapi_maintenance._model import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_BYTES, window
+
+from .support import MemoryBackend
+
+pytestmark = pytest.mark.anyio
+
+NOON = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+def test_a_state_is_off_by_default() -> None:
+    assert not MaintenanceState().is_active(NOON)
+
+
+def test_on_without_a_window_is_active_at_any_time() -> None:
+    assert MaintenanceState(on=True).is_active(NOON)
+
+
+@pytest.mark.parametrize(
+    ("now", "active"),
+    [(NOON - HOUR, False), (NOON, True), (NOON + HOUR / 2, True), (NOON + HOUR, False)],
+    ids=["before", "at the start", "inside", "at the end"],
+)
+def test_a_window_is_active_from_its_start_until_just_before_its_end(
+    now: datetime, active: bool
+) -> None:
+    state = MaintenanceState(on=True, starts_at=NOON, ends_at=NOON + HOUR)
+    assert state.is_active(now) is active
+
+
+def test_a_window_with_a_future_start_is_scheduled() -> None:
+    state = MaintenanceState(on=True, starts_at=NOON + HOUR)
+    assert state.is_scheduled(NOON)
+    assert not state.is_active(NOON)
+
+
+def test_a_window_whose_end_has_passed_is_expired_and_counts_as_off() -> None:
+    state = MaintenanceState(on=True, ends_at=NOON)
+    assert state.is_expired(NOON)
+    assert not state.is_active(NOON)
+
+
+def test_a_window_of_a_state_that_is_off_never_applies() -> None:
+    state = MaintenanceState(on=False, starts_at=NOON - HOUR, ends_at=NOON + HOUR)
+    assert not state.is_active(NOON)
+    assert not state.is_scheduled(NOON - 2 * HOUR)
+
+
+def test_datetimes_are_kept_in_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    state = MaintenanceState(on=True, ends_at=datetime(2026, 12, 1, 13, 0, tzinfo=paris))
+    assert state.ends_at == NOON
+    assert state.ends_at is not None and state.ends_at.tzinfo == timezone.utc
+
+
+def test_a_naive_datetime_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        MaintenanceState(on=True, ends_at=datetime(2026, 12, 1, 12, 0))
+
+
+def test_an_end_not_after_the_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="must be after"):
+        MaintenanceState(on=True, starts_at=NOON, ends_at=NOON)
+
+
+def test_a_message_over_the_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match=f"at most {MAX_MESSAGE_LENGTH}"):
+        MaintenanceState(on=True, message="x" * (MAX_MESSAGE_LENGTH + 1))
+
+
+def test_seconds_left_count_down_to_the_end() -> None:
+    state = MaintenanceState(on=True, ends_at=NOON + HOUR)
+    assert state.seconds_left(NOON) == 3600
+    assert MaintenanceState(on=True).seconds_left(NOON) is None
+
+
+# windows given as a caller would ------------------------------------------------------
+
+
+def test_a_duration_counts_from_now() -> None:
+    assert window(duration=1800, now=NOON) == (None, NOON + HOUR / 2)
+
+
+def test_a_duration_counts_from_the_start_when_one_is_given() -> None:
+    assert window(starts_at=NOON + HOUR, duration=HOUR, now=NOON) == (NOON + HOUR, NOON + 2 * HOUR)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"duration": 60, "ends_at": NOON + HOUR}, "not both"),
+        ({"duration": 0}, "must be positive"),
+        ({"duration": -5}, "must be positive"),
+        ({"ends_at": NOON - HOUR}, "already passed"),
+        ({"starts_at": NOON + 2 * HOUR, "ends_at": NOON + HOUR}, "must be after"),
+        ({"ends_at": datetime(2027, 1, 1)}, "timezone-aware"),
+    ],
+    ids=["duration and end", "zero", "negative", "past end", "end before start", "naive"],
+)
+def test_a_window_that_cannot_be_is_refused(arguments: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        window(now=NOON, **arguments)  # type: ignore[arg-type]
+
+
+# the text form ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "on"), [("1", True), ("0", False), (" ON\n", True), ("", False)])
+def test_the_plain_words_of_0_0_5_are_read(text: str, on: bool) -> None:
+    assert MaintenanceState.from_text(text) == MaintenanceState(on=on)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_a_plain_state_is_written_as_a_plain_word(on: bool) -> None:
+    assert MaintenanceState(on=on).to_text() == ("1" if on else "0")
+
+
+def test_a_state_with_details_is_written_as_a_json_document() -> None:
+    text = MaintenanceState(on=True, message="Back at 3").to_text()
+    assert text.startswith('{"fastapi_maintenance":1,')
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["maybe", "{not json", '{"on": true}', '{"fastapi_maintenance": 2, "on": true}', "[1]"],
+    ids=["word", "broken json", "no format key", "unknown version", "not an object"],
+)
+def test_text_that_is_no_state_is_refused_without_quoting_it(text: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        MaintenanceState.from_text(text)
+    assert text not in str(refused.value)
+    assert "expected" in str(refused.value)
+
+
+def test_text_over_the_size_limit_is_refused_never_cut() -> None:
+    with pytest.raises(ValueError, match=f"more than {MAX_TEXT_BYTES} bytes"):
+        MaintenanceState.from_text("1" + " " * MAX_TEXT_BYTES)
+
+
+def test_a_document_from_a_newer_writer_keeps_the_fields_it_knows() -> None:
+    text = '{"fastapi_maintenance": 1, "on": true, "colour": "red"}'
+    assert MaintenanceState.from_text(text) == MaintenanceState(on=True)
+
+
+_instants = st.datetimes(
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.just(timezone.utc),
+)
+
+
+@st.composite
+def states(draw: st.DrawFn) -> MaintenanceState:
+    starts = draw(st.none() | _instants)
+    ends = draw(st.none() | _instants.filter(lambda e: starts is None or e > starts))
+    return MaintenanceState(
+        on=draw(st.booleans()),
+        read_only=draw(st.booleans()),
+        message=draw(st.none() | st.text(max_size=MAX_MESSAGE_LENGTH)),
+        starts_at=starts,
+        ends_at=ends,
+        updated_by=draw(st.none() | st.text(max_size=MAX_NAME_LENGTH)),
+        updated_at=draw(st.none() | _instants),
+    )
+
+
+@given(state=states())
+def test_every_state_survives_its_text_form(state: MaintenanceState) -> None:
+    text = state.to_text()
+    assert len(text.encode("utf-8", "surrogatepass")) <= MAX_TEXT_BYTES
+    assert MaintenanceState.from_text(text) == state
+
+
+# drivers that store only on and off ---------------------------------------------------
+
+
+async def test_a_two_method_driver_reads_its_value_as_a_plain_state() -> None:
+    assert await MemoryBackend(True).get_state() == MaintenanceState(on=True)
+
+
+async def test_a_two_method_driver_stores_on_and_off_and_drops_the_audit_stamps() -> None:
+    backend = MemoryBackend(False)
+    await backend.set_state(MaintenanceState(on=True, updated_by="ops", updated_at=NOON))
+    assert backend.value is True
+
+
+async def test_a_two_method_driver_refuses_details_and_writes_nothing() -> None:
+    backend = MemoryBackend(False)
+    with pytest.raises(UnsupportedStateError, match="MemoryBackend stores only on and off"):
+        await backend.set_state(MaintenanceState(on=True, message="Back soon"))
+    assert backend.calls == []
+
+
+def test_the_longest_state_fits_the_size_limit_even_fully_escaped() -> None:
+    state = MaintenanceState(
+        on=True,
+        read_only=True,
+        message="\x00" * MAX_MESSAGE_LENGTH,
+        starts_at=NOON,
+        ends_at=NOON + HOUR,
+        updated_by="\x01" * MAX_NAME_LENGTH,
+        updated_at=NOON,
+    )
+    assert MaintenanceState.from_text(state.to_text()) == state
