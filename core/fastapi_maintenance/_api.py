@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError
+from ._model import MaintenanceState, state_of, window
 from ._specs import backend_from, not_a_spec
 from ._state import calls_backend, state
 
@@ -61,22 +63,84 @@ def configure_backend(backend_type: BackendSpec, **kwargs: Any) -> None:
     state.configured = resolve_backend(backend_type, kwargs)
 
 
-async def get_maintenance_mode(backend: BackendSpec | None = None) -> bool:
-    """Return whether maintenance mode is on, from ``backend`` or the default backend.
+async def get_maintenance_state(backend: BackendSpec | None = None) -> MaintenanceState:
+    """The whole state of ``backend`` (an instance, a driver name or a URL) or the default one.
 
-    ``backend`` is an instance, a driver name or a URL. While an override block is open on
-    the backend, its value is the answer.
+    While an override block is open on the backend, the state it holds is the answer.
     """
     target = target_backend(backend)
     override = state.overrides.get(id(target))
     if override is not None and override.value is not None:
-        return override.value
-    return await target.get_value()
+        return state_of(override.value)
+    return await target.get_state()
 
 
-async def set_maintenance_mode(value: bool, backend: BackendSpec | None = None) -> None:
-    """Switch maintenance mode on or off in ``backend`` (an instance, a driver name or a URL)
-    or the default backend."""
+async def get_maintenance_mode(backend: BackendSpec | None = None) -> bool:
+    """Return whether maintenance mode is active now, from ``backend`` or the default backend.
+
+    ``backend`` is an instance, a driver name or a URL. A scheduled window that has not
+    started, or one that has ended, answers ``False``. While an override block is open on
+    the backend, its value is the answer.
+    """
+    return (await get_maintenance_state(backend)).is_active()
+
+
+async def set_maintenance_state(new: MaintenanceState, backend: BackendSpec | None = None) -> None:
+    """Store ``new`` in ``backend`` or the default backend, stamped with the time of the write.
+
+    A driver that stores only on and off refuses a message, a window or read-only
+    (:class:`UnsupportedStateError`) and writes nothing.
+    """
     target = target_backend(backend)
-    await target.set_value(bool(value))
-    state.plugins.notify_changed(bool(value), target)
+    await target.set_state(new.stamped())
+    state.plugins.notify_changed(new.on, target)
+
+
+async def set_maintenance_mode(
+    value: bool,
+    backend: BackendSpec | None = None,
+    *,
+    message: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    duration: timedelta | float | None = None,
+    read_only: bool = False,
+    updated_by: str | None = None,
+) -> None:
+    """Switch maintenance mode on or off in ``backend`` (an instance, a driver name or a URL)
+    or the default backend.
+
+    Switching on may carry a ``message`` for users, a window (``starts_at``, and ``ends_at``
+    or a ``duration`` in seconds or as a ``timedelta``, counted from ``starts_at`` if given,
+    else from now) and ``read_only`` (reads pass, writes get 503). Switching off clears
+    them. Invalid input raises ``ValueError`` and writes nothing.
+    """
+    if value:
+        start, end = window(starts_at=starts_at, ends_at=ends_at, duration=duration)
+        new = MaintenanceState(
+            on=True,
+            read_only=read_only,
+            message=message,
+            starts_at=start,
+            ends_at=end,
+            updated_by=updated_by,
+        )
+    else:
+        details = [
+            name
+            for name, given in (
+                ("message", message),
+                ("starts_at", starts_at),
+                ("ends_at", ends_at),
+                ("duration", duration),
+                ("read_only", read_only or None),
+            )
+            if given is not None
+        ]
+        if details:
+            raise ValueError(
+                f"{', '.join(details)} only go with switching maintenance mode on; "
+                "switching it off clears them"
+            )
+        new = MaintenanceState(on=False, updated_by=updated_by)
+    await set_maintenance_state(new, backend)
