@@ -18,7 +18,14 @@ from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
 from ._errors import MaintenanceError
 from ._logonce import Problems
-from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
+from ._routes import (
+    Outcome,
+    RouteTable,
+    docs_paths_of,
+    host_of,
+    route_path,
+    starlette_routes,
+)
 from ._state import default_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
 
@@ -228,8 +235,16 @@ class MaintenanceModeMiddleware:
 
     def _build_table(self, scope: Scope) -> RouteTable:
         app = scope.get("app") or self.app
-        routes = getattr(app, "routes", None)
-        table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
+        routes = starlette_routes(app)
+        if routes is None:
+            # Built once: a table without routes never goes stale.
+            logger.warning(
+                "%s has no Starlette route table: during maintenance every path counts as a "
+                "route (404 and 405 become 503) and force_maintenance_mode_on/off have no "
+                "effect; keep routes up with exempt_handler",
+                _name_of(app),
+            )
+        table = RouteTable(routes, docs_paths_of(app), app)
         self._table = table
         return table
 
@@ -332,6 +347,11 @@ def _check_options(retry_after: object, state_timeout: object) -> None:
         isinstance(state_timeout, (int, float)) and state_timeout > 0
     ):
         raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
+
+
+def _name_of(app: object) -> str:
+    name = getattr(app, "__qualname__", None) or type(app).__qualname__
+    return f"the app {name!r}"
 
 
 async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
