@@ -36,6 +36,8 @@ ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
+#: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
+WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
 
 
@@ -175,11 +177,32 @@ class MaintenanceModeMiddleware:
         return maintenance_response(request, self.retry_after)
 
     async def _refuse_websocket(self, receive: Receive, send: Send) -> None:
+        """Accept, then close with 1013; with 4013 if the server refuses to send 1013."""
         message = await receive()
         if message["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": WS_TRY_AGAIN_LATER, "reason": "maintenance"})
+        try:
+            await send(_maintenance_close(WS_TRY_AGAIN_LATER))
+            return
+        except (OSError, ClientDisconnect):
+            raise
+        except Exception as refused:
+            cause = refused
+        try:
+            await send(_maintenance_close(WS_TRY_AGAIN_LATER_PRIVATE))
+        except (OSError, ClientDisconnect):
+            raise
+        except Exception as exc:
+            self._problems.report(
+                "websocket-close",
+                "the server refused to close a WebSocket with code %d (%r) and with %d (%r); "
+                "refused WebSockets are left to the server to close",
+                WS_TRY_AGAIN_LATER,
+                cause,
+                WS_TRY_AGAIN_LATER_PRIVATE,
+                exc,
+            )
 
     # state ---------------------------------------------------------------------------
 
@@ -347,6 +370,10 @@ def _check_options(retry_after: object, state_timeout: object) -> None:
         isinstance(state_timeout, (int, float)) and state_timeout > 0
     ):
         raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
+
+
+def _maintenance_close(code: int) -> Message:
+    return {"type": "websocket.close", "code": code, "reason": "maintenance"}
 
 
 def _name_of(app: object) -> str:

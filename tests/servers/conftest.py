@@ -62,11 +62,17 @@ class Cell:
         return f"{self.server}-{self.framework.name}"
 
 
+#: Marks a parameter that only the full matrix runs.
+matrix_only = pytest.mark.matrix
+
 CELLS = [
-    Cell(server, framework)
-    for server in SERVERS.values()
-    for framework in FRAMEWORKS.values()
-    if framework.trio or not server.trio
+    pytest.param(cell, id=str(cell), marks=() if cell.in_default_run else matrix_only)
+    for cell in (
+        Cell(server, framework)
+        for server in SERVERS.values()
+        for framework in FRAMEWORKS.values()
+        if framework.trio or not server.trio
+    )
 ]
 
 
@@ -74,9 +80,13 @@ def full_matrix() -> bool:
     return os.environ.get(MATRIX_VAR) == "full"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"matrix: runs only with {MATRIX_VAR}=full")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests here that start servers slow; outside the full matrix, deselect the
-    cells it alone runs."""
+    ones it alone runs."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
@@ -85,8 +95,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         if {"serve", "served"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        cell = getattr(item, "callspec", None) and item.callspec.params.get("cell")
-        if isinstance(cell, Cell) and not cell.in_default_run and not full_matrix():
+        if item.get_closest_marker("matrix") and not full_matrix():
             dropped.append(item)
         else:
             kept.append(item)
@@ -115,7 +124,9 @@ class Served:
         return self.lifespan_log.read_text(encoding="utf-8").split()
 
 
-def _serve(folder: Path, server: Server, target: str, env: dict[str, str] | None = None) -> Served:
+def serve_in(
+    folder: Path, server: Server, target: str, env: dict[str, str] | None = None
+) -> Served:
     state_file = folder / "maintenance"
     lifespan_log = folder / "lifespan.log"
     backend = f"file://{state_file}?check_interval=0"
@@ -145,7 +156,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def make(server: Server, target: str, env: dict[str, str] | None = None) -> Served:
-        served = _serve(tmp_path, server, target, env)
+        served = serve_in(tmp_path, server, target, env)
         started.append(served)
         return served
 
@@ -154,7 +165,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
         served.running.stop()
 
 
-@pytest.fixture(scope="module", params=CELLS, ids=str)
+@pytest.fixture(scope="module", params=CELLS)
 def cell(request: pytest.FixtureRequest) -> Cell:
     """A server and a framework; the tests asking for it run once per pair."""
     return request.param  # type: ignore[no-any-return]
@@ -164,6 +175,6 @@ def cell(request: pytest.FixtureRequest) -> Cell:
 def served(cell: Cell, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The cell's app served by the cell's server, shared by the tests of a module."""
     folder = tmp_path_factory.mktemp(str(cell))
-    served = _serve(folder, cell.server, cell.framework.target)
+    served = serve_in(folder, cell.server, cell.framework.target)
     yield served
     served.running.stop()

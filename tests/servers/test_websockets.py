@@ -1,0 +1,96 @@
+"""A WebSocket refused for maintenance is closed with 1013, or 4013 where the server
+refuses 1013 (daphne), and the server logs no error for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from fastapi_maintenance import MaintenanceModeMiddleware
+
+from ._processes import HOST, SERVERS, Server
+from .conftest import FRAMEWORKS, Served, matrix_only, serve_in
+
+#: The close code and reason each server's clients see for a WebSocket refused for
+#: maintenance; daphne refuses 1013 and sends no close reasons at all.
+CLOSE_FRAMES = {name: (1013, "maintenance") for name in SERVERS} | {"daphne": (4013, "")}
+DEFAULT_SERVERS = {"uvicorn", "daphne"}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(server, id=name, marks=() if name in DEFAULT_SERVERS else matrix_only)
+        for name, server in SERVERS.items()
+    ],
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    server: Server = request.param
+    served = serve_in(tmp_path_factory.mktemp(f"ws-{server}"), server, FRAMEWORKS["fastapi"].target)
+    yield served
+    served.running.stop()
+
+
+def closing_frame(served: Served) -> tuple[int, str]:
+    """Connect to ``/ws``; the code and reason of the close that ends the connection."""
+    url = f"ws://{HOST}:{served.running.port}/ws"
+    with connect(url, open_timeout=5) as websocket, pytest.raises(ConnectionClosed) as closed:
+        while True:
+            websocket.recv(timeout=5)
+    assert closed.value.rcvd is not None, "the server closed without a close frame"
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_websocket_is_served_when_maintenance_is_off(served: Served) -> None:
+    served.set_maintenance(False)
+    with connect(f"ws://{HOST}:{served.running.port}/ws", open_timeout=5) as websocket:
+        assert websocket.recv(timeout=5) == "hello"
+
+
+def test_refused_websocket_gets_the_maintenance_close_code_the_server_allows(
+    served: Served,
+) -> None:
+    served.set_maintenance(True)
+
+    assert closing_frame(served) == CLOSE_FRAMES[served.running.server.name]
+
+
+def test_refused_websocket_leaves_no_traceback_in_the_server_log(served: Served) -> None:
+    served.set_maintenance(True)
+
+    closing_frame(served)
+    closing_frame(served)
+
+    assert "Traceback" not in served.running.output()
+
+
+@pytest.mark.anyio
+async def test_server_refusing_both_close_codes_is_logged_once_and_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("a refused WebSocket reached the app")
+
+    app = MaintenanceModeMiddleware(unreachable, enable_maintenance=True)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def strict_send(message: Message) -> None:
+        if message["type"] == "websocket.close" and message["code"] != 1000:
+            raise ValueError(f"invalid close code {message['code']}")
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
+    for _ in range(2):
+        await app(scope, receive, strict_send)
+
+    assert sent == [{"type": "websocket.accept"}] * 2
+    assert len([r for r in caplog.records if "refused to close a WebSocket" in r.message]) == 1
