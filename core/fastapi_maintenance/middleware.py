@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -140,7 +141,7 @@ class MaintenanceModeMiddleware:
                     return receive
         try:
             if websocket:
-                await self._refuse_websocket(receive, send)
+                await self._refuse_websocket(scope, receive, send)
             else:
                 response = await self._response(Request(scope, receive))
                 await response(scope, receive, send)
@@ -176,33 +177,40 @@ class MaintenanceModeMiddleware:
                 )
         return maintenance_response(request, self.retry_after)
 
-    async def _refuse_websocket(self, receive: Receive, send: Send) -> None:
-        """Accept, then close with 1013; with 4013 if the server refuses to send 1013."""
+    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Accept, then close with 1013; with 4013 if the server refuses to send 1013.
+
+        On trio, where the server offers it, the handshake is answered with the maintenance
+        response instead: a close started by the app races the server's own reply to the
+        client's close, and hypercorn's trio worker dies of it (``BusyResourceError``).
+        """
         message = await receive()
         if message["type"] != "websocket.connect":
             return
-        await send({"type": "websocket.accept"})
-        try:
-            await send(_maintenance_close(WS_TRY_AGAIN_LATER))
+        if "websocket.http.response" in scope.get("extensions", {}) and _on_trio():
+            http_scope = {**scope, "type": "http", "method": "GET"}
+            response = await self._response(Request(http_scope, receive))
+            await response(http_scope, receive, _as_denial(send))
             return
-        except (OSError, ClientDisconnect):
-            raise
-        except Exception as refused:
-            cause = refused
-        try:
-            await send(_maintenance_close(WS_TRY_AGAIN_LATER_PRIVATE))
-        except (OSError, ClientDisconnect):
-            raise
-        except Exception as exc:
-            self._problems.report(
-                "websocket-close",
-                "the server refused to close a WebSocket with code %d (%r) and with %d (%r); "
-                "refused WebSockets are left to the server to close",
-                WS_TRY_AGAIN_LATER,
-                cause,
-                WS_TRY_AGAIN_LATER_PRIVATE,
-                exc,
-            )
+        await send({"type": "websocket.accept"})
+        refusals: list[Exception] = []
+        for code in (WS_TRY_AGAIN_LATER, WS_TRY_AGAIN_LATER_PRIVATE):
+            try:
+                await send(_maintenance_close(code))
+                return
+            except (OSError, ClientDisconnect):
+                raise
+            except Exception as exc:
+                refusals.append(exc)
+        self._problems.report(
+            "websocket-close",
+            "the server refused to close a WebSocket with code %d (%r) and with %d (%r); "
+            "refused WebSockets are left to the server to close",
+            WS_TRY_AGAIN_LATER,
+            refusals[0],
+            WS_TRY_AGAIN_LATER_PRIVATE,
+            refusals[1],
+        )
 
     # state ---------------------------------------------------------------------------
 
@@ -370,6 +378,30 @@ def _check_options(retry_after: object, state_timeout: object) -> None:
         isinstance(state_timeout, (int, float)) and state_timeout > 0
     ):
         raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
+
+
+def _on_trio() -> bool:
+    """Whether this code runs in a trio event loop (trio is never imported for the check)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _as_denial(send: Send) -> Send:
+    """A ``send`` that turns an HTTP response into a WebSocket denial response."""
+
+    async def send_denial(message: Message) -> None:
+        kind = message["type"]
+        await send(
+            {**message, "type": f"websocket.{kind}"} if kind.startswith("http.") else message
+        )
+
+    return send_denial
 
 
 def _maintenance_close(code: int) -> Message:

@@ -7,7 +7,7 @@ uvicorn); ``SERVERS_MATRIX=full`` (what ``nox -s servers`` sets) runs every pair
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +80,6 @@ def full_matrix() -> bool:
     return os.environ.get(MATRIX_VAR) == "full"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"matrix: runs only with {MATRIX_VAR}=full")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests here that start servers slow; outside the full matrix, deselect the
     ones it alone runs."""
@@ -124,22 +120,17 @@ class Served:
         return self.lifespan_log.read_text(encoding="utf-8").split()
 
 
-def serve_in(
-    folder: Path, server: Server, target: str, env: dict[str, str] | None = None
-) -> Served:
+def serve_in(folder: Path, server: Server, target: str) -> Served:
+    """Serve ``target`` with a state file in ``folder``, read on every request; wait until
+    it answers. The caller stops it."""
+    folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "maintenance"
     lifespan_log = folder / "lifespan.log"
-    backend = f"file://{state_file}?check_interval=0"
-    running = start(
-        server,
-        target,
-        {
-            "FASTAPI_MAINTENANCE_BACKEND": backend,
-            LIFESPAN_LOG_VAR: str(lifespan_log),
-            **(env or {}),
-        },
-        folder / "server.log",
-    )
+    env = {
+        "FASTAPI_MAINTENANCE_BACKEND": f"file://{state_file}?check_interval=0",
+        LIFESPAN_LOG_VAR: str(lifespan_log),
+    }
+    running = start(server, target, env, folder / "server.log")
     served = Served(running, state_file, lifespan_log)
     try:
         if not running.wait_ready():
@@ -150,13 +141,16 @@ def serve_in(
     return served
 
 
+Serve = Callable[[Server, str], Served]
+
+
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
-    """``serve(server, target, env=None)``: a ready server, stopped after the test."""
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """``serve(server, target)``: a ready server, stopped after the test."""
     started: list[Served] = []
 
-    def make(server: Server, target: str, env: dict[str, str] | None = None) -> Served:
-        served = serve_in(tmp_path, server, target, env)
+    def make(server: Server, target: str) -> Served:
+        served = serve_in(tmp_path / f"{server}-{len(started)}", server, target)
         started.append(served)
         return served
 
@@ -178,3 +172,15 @@ def served(cell: Cell, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     served = serve_in(folder, cell.server, cell.framework.target)
     yield served
     served.running.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test shows the log of the server it talked to."""
+    report = yield
+    served = getattr(item, "funcargs", {}).get("served")
+    if report.failed and call.when == "call" and isinstance(served, Served):
+        report.sections.append((f"{served.running.server} log", served.running.output()))
+    return report

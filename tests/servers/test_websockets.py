@@ -1,5 +1,5 @@
 """A WebSocket refused for maintenance is closed with 1013, or 4013 where the server
-refuses 1013 (daphne), and the server logs no error for it."""
+refuses 1013 (daphne), or denied with the 503 on trio; the server logs no error for it."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ from collections.abc import Iterator
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance.responses import DEFAULT_RETRY_AFTER
 
 from ._processes import HOST, SERVERS, Server
 from .conftest import FRAMEWORKS, Served, matrix_only, serve_in
 
-#: The close code and reason each server's clients see for a WebSocket refused for
-#: maintenance; daphne refuses 1013 and sends no close reasons at all.
-CLOSE_FRAMES = {name: (1013, "maintenance") for name in SERVERS} | {"daphne": (4013, "")}
-DEFAULT_SERVERS = {"uvicorn", "daphne"}
+#: What each server's clients see for a WebSocket refused for maintenance: a close code and
+#: reason (daphne refuses 1013 and sends no reasons at all), or on trio an HTTP denial.
+REFUSALS = (
+    {name: ("closed", 1013, "maintenance") for name in SERVERS}
+    | {"daphne": ("closed", 4013, "")}
+    | {"hypercorn-trio": ("denied", 503, str(DEFAULT_RETRY_AFTER))}
+)
+DEFAULT_SERVERS = {"uvicorn", "daphne", "hypercorn-trio"}
 
 
 @pytest.fixture(
@@ -37,14 +42,18 @@ def served(
     served.running.stop()
 
 
-def closing_frame(served: Served) -> tuple[int, str]:
-    """Connect to ``/ws``; the code and reason of the close that ends the connection."""
+def refusal(served: Served) -> tuple[str, int, str | None]:
+    """Connect to ``/ws``: ``("closed", code, reason)`` of the close that ends the
+    connection, or ``("denied", status, Retry-After)`` of a handshake answered over HTTP."""
     url = f"ws://{HOST}:{served.running.port}/ws"
-    with connect(url, open_timeout=5) as websocket, pytest.raises(ConnectionClosed) as closed:
-        while True:
-            websocket.recv(timeout=5)
+    try:
+        with connect(url, open_timeout=5) as websocket, pytest.raises(ConnectionClosed) as closed:
+            while True:
+                websocket.recv(timeout=5)
+    except InvalidStatus as denied:
+        return "denied", denied.response.status_code, denied.response.headers.get("Retry-After")
     assert closed.value.rcvd is not None, "the server closed without a close frame"
-    return closed.value.rcvd.code, closed.value.rcvd.reason
+    return "closed", closed.value.rcvd.code, closed.value.rcvd.reason
 
 
 def test_websocket_is_served_when_maintenance_is_off(served: Served) -> None:
@@ -53,19 +62,19 @@ def test_websocket_is_served_when_maintenance_is_off(served: Served) -> None:
         assert websocket.recv(timeout=5) == "hello"
 
 
-def test_refused_websocket_gets_the_maintenance_close_code_the_server_allows(
+def test_refused_websocket_gets_the_maintenance_refusal_the_server_allows(
     served: Served,
 ) -> None:
     served.set_maintenance(True)
 
-    assert closing_frame(served) == CLOSE_FRAMES[served.running.server.name]
+    assert refusal(served) == REFUSALS[served.running.server.name]
 
 
 def test_refused_websocket_leaves_no_traceback_in_the_server_log(served: Served) -> None:
     served.set_maintenance(True)
 
-    closing_frame(served)
-    closing_frame(served)
+    refusal(served)
+    refusal(served)
 
     assert "Traceback" not in served.running.output()
 

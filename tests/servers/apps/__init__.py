@@ -2,7 +2,7 @@
 ``tests.servers.apps.<module>:app``.
 
 Every app has the same surface: ``GET /`` answers ``{"started": <lifespan startup ran>}``,
-``GET /health`` stays up during maintenance, ``/ws`` greets and closes (where the framework
-has WebSockets). The backend comes from ``FASTAPI_MAINTENANCE_BACKEND``; lifespan events
+``GET /health`` stays up during maintenance; the FastAPI app's ``/ws`` greets and waits for
+the client to close. The backend comes from ``FASTAPI_MAINTENANCE_BACKEND``; lifespan events
 are appended to the file named by ``LIFESPAN_LOG_VAR``.
 """

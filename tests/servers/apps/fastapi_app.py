@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, WebSocket
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 
@@ -36,6 +37,9 @@ async def health() -> dict[str, str]:
 
 @app.websocket("/ws")
 async def greet(websocket: WebSocket) -> None:
+    """Greet, then wait for the client to close."""
     await websocket.accept()
     await websocket.send_text("hello")
-    await websocket.close()
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()

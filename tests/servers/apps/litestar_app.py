@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, WebSocket, get, websocket
+from litestar import Litestar, get
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 
@@ -19,15 +19,8 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@websocket("/ws")
-async def greet(socket: WebSocket) -> None:
-    await socket.accept()
-    await socket.send_text("hello")
-    await socket.close()
-
-
 litestar_app = Litestar(
-    route_handlers=[index, health, greet],
+    route_handlers=[index, health],
     on_startup=[lambda: _events.record("startup")],
     on_shutdown=[lambda: _events.record("shutdown")],
 )

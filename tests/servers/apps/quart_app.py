@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Quart, websocket
+from quart import Quart
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 
@@ -32,10 +32,3 @@ async def index() -> dict[str, bool]:
 @app.get("/health")
 async def health() -> dict[str, str]:
     return {"status": "ok"}
-
-
-@app.websocket("/ws")
-async def greet() -> None:
-    await websocket.accept()
-    await websocket.send("hello")
-    await websocket.close(1000)

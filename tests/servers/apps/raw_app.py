@@ -22,12 +22,7 @@ async def bare(scope: Scope, receive: Receive, send: Send) -> None:
                 _events.record("shutdown")
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-    elif scope["type"] == "websocket":
-        await receive()
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.send", "text": "hello"})
-        await send({"type": "websocket.close", "code": 1000})
-    else:
+    elif scope["type"] == "http":
         routes = {"/": {"started": _events.started}, "/health": {"status": "ok"}}
         found = scope["path"] in routes
         body = json.dumps(routes[scope["path"]] if found else {"detail": "Not Found"}).encode()

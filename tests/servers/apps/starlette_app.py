@@ -9,8 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.routing import Route
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
 
@@ -33,14 +32,8 @@ async def health(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def greet(websocket: WebSocket) -> None:
-    await websocket.accept()
-    await websocket.send_text("hello")
-    await websocket.close()
-
-
 app = Starlette(
-    routes=[Route("/", index), Route("/health", health), WebSocketRoute("/ws", greet)],
+    routes=[Route("/", index), Route("/health", health)],
     middleware=[Middleware(MaintenanceModeMiddleware)],
     lifespan=lifespan,
 )
