@@ -20,6 +20,8 @@ from .apps._events import LIFESPAN_LOG_VAR
 
 HERE = Path(__file__).parent
 MATRIX_VAR = "SERVERS_MATRIX"
+#: A free port can be taken by another process before the server binds it: try another.
+PORT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -130,15 +132,19 @@ def serve_in(folder: Path, server: Server, target: str) -> Served:
         "FASTAPI_MAINTENANCE_BACKEND": f"file://{state_file}?check_interval=0",
         LIFESPAN_LOG_VAR: str(lifespan_log),
     }
-    running = start(server, target, env, folder / "server.log")
-    served = Served(running, state_file, lifespan_log)
-    try:
-        if not running.wait_ready():
-            raise RuntimeError(f"{server} exited before it served:\n{running.output()}")
-    except BaseException:
+    for _ in range(PORT_ATTEMPTS):
+        running = start(server, target, env, folder / "server.log")
+        try:
+            ready = running.wait_ready()
+        except BaseException:
+            running.stop()
+            raise
+        if ready:
+            return Served(running, state_file, lifespan_log)
         running.stop()
-        raise
-    return served
+        if "address already in use" not in running.output().lower():
+            break
+    raise RuntimeError(f"{server} exited before it served:\n{running.output()}")
 
 
 Serve = Callable[[Server, str], Served]
