@@ -103,3 +103,53 @@ async def test_server_refusing_both_close_codes_is_logged_once_and_not_raised(
 
     assert sent == [{"type": "websocket.accept"}] * 2
     assert len([r for r in caplog.records if "refused to close a WebSocket" in r.message]) == 1
+
+
+async def refused_in_process(extensions: dict[str, object]) -> list[Message]:
+    """The messages the middleware sends to refuse a WebSocket, in this event loop."""
+
+    async def unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("a refused WebSocket reached the app")
+
+    app = MaintenanceModeMiddleware(unreachable, enable_maintenance=True)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "extensions": extensions}
+    await app(scope, receive, send)
+    return sent
+
+
+DENIAL = {"websocket.http.response": {}}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_on_trio_the_handshake_is_answered_with_the_503(anyio_backend: str) -> None:
+    start, *_ = await refused_in_process(DENIAL)
+
+    assert start["type"] == "websocket.http.response.start"
+    assert start["status"] == 503
+    assert (b"retry-after", str(DEFAULT_RETRY_AFTER).encode()) in start["headers"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_on_trio_without_denial_responses_the_websocket_is_closed(
+    anyio_backend: str,
+) -> None:
+    sent = await refused_in_process({})
+
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
+
+
+@pytest.mark.anyio
+async def test_on_asyncio_the_websocket_is_closed_even_with_denial_responses() -> None:
+    sent = await refused_in_process(DENIAL)
+
+    assert sent[-1] == {"type": "websocket.close", "code": 1013, "reason": "maintenance"}
