@@ -1,4 +1,5 @@
-"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``, ``bench``."""
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``, ``servers``,
+``bench``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,26 @@ nox.options.reuse_existing_virtualenvs = True
 
 # The core with its CLI and test tools, plus every first-party plugin distribution.
 INSTALL = ["-e", ".[test,cli]", "-e", "plugins/redis[test]"]
+#: The same, plus the servers and frameworks tests/servers runs the middleware under.
+INSTALL_SERVERS = ["-e", ".[test,cli,servers]", "-e", "plugins/redis[test]"]
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite, including the Redis and multi-process tests."""
-    session.install(*INSTALL)
+    """The whole test suite, including the Redis and multi-process tests.
+
+    Every server runs once with FastAPI and every framework once under uvicorn; the
+    ``servers`` session runs every pair.
+    """
+    session.install(*INSTALL_SERVERS)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def servers(session: nox.Session) -> None:
+    """Every framework under every server, in real processes (``tests/servers``)."""
+    session.install(*INSTALL_SERVERS)
+    session.run("pytest", "tests/servers", *session.posargs, env={"SERVERS_MATRIX": "full"})
 
 
 @nox.session

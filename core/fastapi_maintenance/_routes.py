@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from starlette.routing import BaseRoute, Host, Match, Mount, Route, WebSocketRoute, compile_path
+from starlette.routing import (
+    BaseRoute,
+    Host,
+    Match,
+    Mount,
+    Route,
+    Router,
+    WebSocketRoute,
+    compile_path,
+)
 from starlette.staticfiles import StaticFiles
 
 from .decorators import forced_state, marks_given_to
@@ -208,10 +217,23 @@ class _Builder:
         return _Level(nodes)
 
     def children(self, app: Any, prefix: str) -> _Level | None:
-        routes = getattr(app, "routes", None)
-        if isinstance(routes, (list, tuple)):
-            return self.level(routes, app, prefix)
+        routes = starlette_routes(app)
+        return None if routes is None else self.level(routes, app, prefix)
+
+
+def starlette_routes(app: Any) -> Sequence[BaseRoute] | None:
+    """The route list of a Starlette app or router; ``None`` for any other app.
+
+    Another framework's ``routes`` (Litestar's, say) cannot be read: taking it would give
+    an empty table in which every request looks like a 404, and would pass.
+    """
+    router = app if isinstance(app, Router) else getattr(app, "router", None)
+    routes = getattr(app, "routes", None)
+    if not isinstance(router, Router) or not isinstance(routes, (list, tuple)):
         return None
+    if not all(isinstance(route, BaseRoute) for route in routes):
+        return None
+    return routes
 
 
 def _fallback_routes(app: Any) -> list[Any]:

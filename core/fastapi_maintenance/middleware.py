@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +28,7 @@ from ._routes import (
     own_root_path,
     report_unmarked_registrations,
     route_path,
+    starlette_routes,
 )
 from ._state import default_backend, remember_app_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
@@ -40,6 +42,8 @@ ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
+#: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
+WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
 
 
@@ -144,7 +148,7 @@ class MaintenanceModeMiddleware:
                     return receive
         try:
             if websocket:
-                await self._refuse_websocket(receive, send)
+                await self._refuse_websocket(scope, receive, send)
             else:
                 response = await self._response(Request(scope, receive))
                 await response(scope, receive, send)
@@ -180,12 +184,40 @@ class MaintenanceModeMiddleware:
                 )
         return maintenance_response(request, self.retry_after)
 
-    async def _refuse_websocket(self, receive: Receive, send: Send) -> None:
+    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Accept, then close with 1013; with 4013 if the server refuses to send 1013.
+
+        On trio, where the server offers it, the handshake is answered with the maintenance
+        response instead: a close started by the app races the server's own reply to the
+        client's close, and hypercorn's trio worker dies of it (``BusyResourceError``).
+        """
         message = await receive()
         if message["type"] != "websocket.connect":
             return
+        if "websocket.http.response" in scope.get("extensions", {}) and _on_trio():
+            http_scope = {**scope, "type": "http", "method": "GET"}
+            response = await self._response(Request(http_scope, receive))
+            await response(http_scope, receive, _as_denial(send))
+            return
         await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": WS_TRY_AGAIN_LATER, "reason": "maintenance"})
+        refusals: list[Exception] = []
+        for code in (WS_TRY_AGAIN_LATER, WS_TRY_AGAIN_LATER_PRIVATE):
+            try:
+                await send(_maintenance_close(code))
+                return
+            except (OSError, ClientDisconnect):
+                raise
+            except Exception as exc:
+                refusals.append(exc)
+        self._problems.report(
+            "websocket-close",
+            "the server refused to close a WebSocket with code %d (%r) and with %d (%r); "
+            "refused WebSockets are left to the server to close",
+            WS_TRY_AGAIN_LATER,
+            refusals[0],
+            WS_TRY_AGAIN_LATER_PRIVATE,
+            refusals[1],
+        )
 
     # state ---------------------------------------------------------------------------
 
@@ -244,11 +276,19 @@ class MaintenanceModeMiddleware:
         # add_middleware, on the routes of the app that added it.
         wraps_app = isinstance(getattr(self.app, "routes", None), list)
         app = self.app if wraps_app else scope.get("app") or self.app
-        routes = getattr(app, "routes", None)
-        table = RouteTable(routes if isinstance(routes, list) else None, docs_paths_of(app), app)
-        table.root_path = own_root_path(app)
-        if isinstance(routes, list):
+        routes = starlette_routes(app)
+        if routes is None:
+            # Built once: a table without routes never goes stale.
+            logger.warning(
+                "%s has no Starlette route table: during maintenance every path counts as a "
+                "route (404 and 405 become 503) and force_maintenance_mode_on/off have no "
+                "effect; keep routes up with exempt_handler",
+                _name_of(app),
+            )
+        else:
             report_unmarked_registrations(routes, app)
+        table = RouteTable(routes, docs_paths_of(app), app)
+        table.root_path = own_root_path(app)
         self._table = table
         return table
 
@@ -351,6 +391,39 @@ def _check_options(retry_after: object, state_timeout: object) -> None:
         isinstance(state_timeout, (int, float)) and state_timeout > 0
     ):
         raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
+
+
+def _on_trio() -> bool:
+    """Whether this code runs in a trio event loop (trio is never imported for the check)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _as_denial(send: Send) -> Send:
+    """A ``send`` that turns an HTTP response into a WebSocket denial response."""
+
+    async def send_denial(message: Message) -> None:
+        kind = message["type"]
+        await send(
+            {**message, "type": f"websocket.{kind}"} if kind.startswith("http.") else message
+        )
+
+    return send_denial
+
+
+def _maintenance_close(code: int) -> Message:
+    return {"type": "websocket.close", "code": code, "reason": "maintenance"}
+
+
+def _name_of(app: object) -> str:
+    name = getattr(app, "__qualname__", None) or type(app).__qualname__
+    return f"the app {name!r}"
 
 
 async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
