@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import types
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import anyio
@@ -16,8 +18,9 @@ from starlette.websockets import WebSocket
 
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
-from ._errors import MaintenanceError
+from ._errors import BackendUnavailableError, MaintenanceError
 from ._logonce import Problems
+from ._redact import redact
 from ._routes import Outcome, RouteTable, docs_paths_of, host_of, route_path
 from ._state import default_backend, state
 from .responses import DEFAULT_RETRY_AFTER, maintenance_response
@@ -26,6 +29,7 @@ logger = logging.getLogger("fastapi_maintenance")
 
 ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
 ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
+_Steps = Generator[Any, Any, Any]
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
@@ -68,15 +72,17 @@ class MaintenanceModeMiddleware:
             state.middleware = self.backend
         self._table: RouteTable | None = None
         self._last_known: bool | None = None
+        #: ``id()`` of the backends whose last read failed, to log their recovery once.
+        self._unreadable: set[int] = set()
         self._problems = Problems()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "lifespan":
-            await self._lifespan(scope, receive, send)
-            return
         if kind != "http" and kind != "websocket":
-            await self.app(scope, receive, send)
+            if kind == "lifespan":
+                await self._lifespan(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         table = self._table
         if table is None or table.is_stale():
@@ -181,23 +187,27 @@ class MaintenanceModeMiddleware:
 
         On failure the last known state is used, and the outage is logged once.
         """
-        key = f"state:{id(backend)}"
         try:
             value = bool(await _within(backend.get_value(), self.state_timeout))
         except Exception as exc:
             assumed = bool(self._last_known)
             cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
+            self._unreadable.add(id(backend))
             self._problems.report(
-                key,
+                f"state:{id(backend)}",
                 "cannot read maintenance state from %s (%s); assuming %s until it answers",
                 backend.describe(),
                 cause,
                 "on" if assumed else "off",
             )
             return assumed
-        if self._problems.pending(key):
+        # Checked on every read, so the common case is an empty set, not a formatted key.
+        if self._unreadable and id(backend) in self._unreadable:
+            self._unreadable.discard(id(backend))
             self._problems.resolved(
-                key, "maintenance state from %s is readable again", backend.describe()
+                f"state:{id(backend)}",
+                "maintenance state from %s is readable again",
+                backend.describe(),
             )
         self._last_known = value
         return value
@@ -238,8 +248,10 @@ class MaintenanceModeMiddleware:
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Start the backend before the app starts and close it after the app stopped.
 
-        A default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
-        installed driver) fails the startup, so the server refuses to run.
+        A backend that cannot run fails the startup, so the server refuses to serve: a
+        default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
+        installed driver), or a ``start()`` raising anything but ``BackendUnavailableError``.
+        A store that is only unreachable is logged and the app starts.
         """
         first = await receive()
         started: BaseStateBackend | None = None
@@ -247,9 +259,12 @@ class MaintenanceModeMiddleware:
             try:
                 started = self.backend or default_backend()
             except Exception as exc:
-                await send({"type": "lifespan.startup.failed", "message": f"{exc}"})
+                await send({"type": "lifespan.startup.failed", "message": redact(str(exc))})
                 return
-            await self._call_backend(started, "start")
+            failure = await self._start(started)
+            if failure is not None:
+                await send({"type": "lifespan.startup.failed", "message": failure})
+                return
         pending: list[Message] = [first]
 
         async def replay_then_receive() -> Message:
@@ -267,12 +282,34 @@ class MaintenanceModeMiddleware:
 
         await self.app(scope, replay_then_receive, close_and_send)
 
+    async def _start(self, backend: BaseStateBackend) -> str | None:
+        """Start the backend; why the app must not start, or ``None`` if it may."""
+        try:
+            await backend.start()
+        except BackendUnavailableError as exc:
+            logger.error(
+                "maintenance backend %s: start() failed: %s; the application starts, and "
+                "requests use the last known state until the backend answers",
+                redact(backend.describe()),
+                redact(str(exc)),
+            )
+        except Exception as exc:
+            await self._call_backend(backend, "aclose")
+            cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return (
+                f"maintenance backend {redact(backend.describe())} cannot run: start() raised "
+                f"{redact(cause)}"
+            )
+        return None
+
     async def _call_backend(self, backend: BaseStateBackend, method: str) -> None:
-        """Start or close the backend; a failure is logged, never allowed to stop the app."""
+        """Close (or start) the backend; a failure is logged, never allowed to stop the app."""
         try:
             await getattr(backend, method)()
         except Exception:
-            logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
+            logger.exception(
+                "maintenance backend %s %s() failed", redact(backend.describe()), method
+            )
 
 
 class _Off(BaseStateBackend):
@@ -343,6 +380,98 @@ async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
 
 
 async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
-    """Await ``awaitable``, raising ``TimeoutError`` after ``seconds`` (asyncio or trio)."""
-    with anyio.fail_after(seconds):
-        return await awaitable
+    """Await ``awaitable``, raising ``TimeoutError`` after ``seconds`` (asyncio or trio).
+
+    A read that answers without suspending (a driver keeping its state in memory) is never
+    timed: arming and disarming a timer would cost it several times the read itself. The
+    timer starts when the read first suspends.
+    """
+    steps = awaitable.__await__()
+    if asyncio._get_running_loop() is None:
+        return await _within_scope(steps, seconds)
+    try:
+        suspended = steps.send(None)
+    except StopIteration as done:
+        return done.value
+    return await _resume_within(steps, suspended, seconds)
+
+
+async def _resume_within(steps: _Steps, suspended: Any, seconds: float) -> Any:
+    """Finish an asyncio read that suspended, cancelling it after ``seconds``.
+
+    Like ``asyncio.timeout``, but armed after the read started: a timer, not a scope, so
+    cancel scopes the read itself opened stay properly nested.
+    """
+    task = asyncio.current_task()
+    if task is None:  # pragma: no cover - awaited outside any task
+        raise RuntimeError("maintenance state read outside an asyncio task")
+    cancelling = _cancelling(task)
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        value = await _resume(steps, suspended)
+    except asyncio.CancelledError:
+        if expired and _uncancel(task) <= cancelling:
+            raise TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
+    if expired:  # the read caught its cancellation and answered anyway
+        _uncancel(task)
+    return value
+
+
+async def _within_scope(steps: _Steps, seconds: float) -> Any:
+    """Await a read under trio (or another anyio backend): in a cancel scope that is opened
+    before the read starts, so it encloses the read's own scopes, and given a deadline only
+    when the read suspends."""
+    with anyio.CancelScope() as scope:
+        try:
+            suspended = steps.send(None)
+        except StopIteration as done:
+            return done.value
+        scope.deadline = anyio.current_time() + seconds
+        return await _resume(steps, suspended)
+    raise TimeoutError
+
+
+@types.coroutine
+def _resume(steps: _Steps, suspended: Any) -> Generator[Any, Any, Any]:
+    """Go on with a read stepped once by hand, which yielded ``suspended`` to the event loop.
+
+    What the event loop sends or throws in is passed on to the read, as ``await`` would.
+    """
+    while True:
+        try:
+            sent = yield suspended
+        except GeneratorExit:
+            steps.close()
+            raise
+        except BaseException as exc:  # a cancellation, or anything else thrown in
+            try:
+                suspended = steps.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                suspended = steps.send(sent)
+            except StopIteration as done:
+                return done.value
+
+
+def _cancelling(task: asyncio.Task[Any]) -> int:
+    """Pending cancellation requests of ``task`` (Python 3.11+; 0 before)."""
+    counter = getattr(task, "cancelling", None)
+    return counter() if counter is not None else 0
+
+
+def _uncancel(task: asyncio.Task[Any]) -> int:
+    """Withdraw one cancellation request; what is left (Python 3.11+; 0 before)."""
+    withdraw = getattr(task, "uncancel", None)
+    return withdraw() if withdraw is not None else 0
