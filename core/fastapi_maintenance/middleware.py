@@ -7,7 +7,7 @@ import inspect
 import logging
 import types
 from collections import deque
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import anyio
@@ -29,7 +29,8 @@ logger = logging.getLogger("fastapi_maintenance")
 
 ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
 ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
-_Steps = Generator[Any, Any, Any]
+#: A read being stepped by hand: a coroutine, or what an awaitable's ``__await__`` gives.
+_Steps = Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
@@ -188,7 +189,20 @@ class MaintenanceModeMiddleware:
         On failure the last known state is used, and the outage is logged once.
         """
         try:
-            value = bool(await _within(backend.get_value(), self.state_timeout))
+            read = backend.get_value()
+            # Stepped once by hand: a read that answers without suspending (a driver keeping
+            # its state in memory) is never timed; arming a timer would cost several times
+            # the read. One that suspends is timed from there.
+            steps = read if type(read) is types.CoroutineType else read.__await__()
+            if asyncio._get_running_loop() is None:
+                value = bool(await _within_scope(steps, self.state_timeout))
+            else:
+                try:
+                    suspended = steps.send(None)
+                except StopIteration as done:
+                    value = bool(done.value)
+                else:
+                    value = bool(await _resume_within(steps, suspended, self.state_timeout))
         except Exception as exc:
             assumed = bool(self._last_known)
             cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
@@ -379,25 +393,8 @@ async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
     return result
 
 
-async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
-    """Await ``awaitable``, raising ``TimeoutError`` after ``seconds`` (asyncio or trio).
-
-    A read that answers without suspending (a driver keeping its state in memory) is never
-    timed: arming and disarming a timer would cost it several times the read itself. The
-    timer starts when the read first suspends.
-    """
-    steps = awaitable.__await__()
-    if asyncio._get_running_loop() is None:
-        return await _within_scope(steps, seconds)
-    try:
-        suspended = steps.send(None)
-    except StopIteration as done:
-        return done.value
-    return await _resume_within(steps, suspended, seconds)
-
-
 async def _resume_within(steps: _Steps, suspended: Any, seconds: float) -> Any:
-    """Finish an asyncio read that suspended, cancelling it after ``seconds``.
+    """Finish an asyncio read that suspended, raising ``TimeoutError`` after ``seconds``.
 
     Like ``asyncio.timeout``, but armed after the read started: a timer, not a scope, so
     cancel scopes the read itself opened stay properly nested.
