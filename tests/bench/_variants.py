@@ -185,8 +185,6 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
         Check(f"env off: overhead at {paths:,} distinct paths / at one path",
               (f"env-off-p{paths}", "bare-p1"), (f"bare-p{paths}", "env-off-p1"),
               OVERHEAD_LIMIT),
-        _ratio(f"env off, {paths:,} paths, a route forced on beside them: overhead <= 5%",
-               f"env-off-p{paths}-forced", f"bare-p{paths}-forced", CUSTOM_LIMIT),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
