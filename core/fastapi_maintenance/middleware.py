@@ -31,6 +31,9 @@ ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
 ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
 #: A read being stepped by hand: a coroutine, or what an awaitable's ``__await__`` gives.
 _Steps = Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
+_COROUTINE = types.CoroutineType
+#: The running asyncio loop, ``None`` under trio; a C function, cheap on every read.
+_running_loop = asyncio._get_running_loop
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
@@ -193,8 +196,8 @@ class MaintenanceModeMiddleware:
             # Stepped once by hand: a read that answers without suspending (a driver keeping
             # its state in memory) is never timed; arming a timer would cost several times
             # the read. One that suspends is timed from there.
-            steps = read if type(read) is types.CoroutineType else read.__await__()
-            if asyncio._get_running_loop() is None:
+            steps = read if type(read) is _COROUTINE else read.__await__()
+            if _running_loop() is None:
                 value = bool(await _within_scope(steps, self.state_timeout))
             else:
                 try:
@@ -412,16 +415,17 @@ async def _resume_within(steps: _Steps, suspended: Any, seconds: float) -> Any:
 
     timer = asyncio.get_running_loop().call_later(seconds, expire)
     try:
-        value = await _resume(steps, suspended)
+        return await _resume(steps, suspended)
     except asyncio.CancelledError:
-        if expired and _uncancel(task) <= cancelling:
-            raise TimeoutError from None
+        if expired:
+            expired = False
+            if _uncancel(task) <= cancelling:
+                raise TimeoutError from None
         raise
     finally:
         timer.cancel()
-    if expired:  # the read caught its cancellation and answered anyway
-        _uncancel(task)
-    return value
+        if expired:  # the read turned its cancellation into an answer or another error
+            _uncancel(task)
 
 
 async def _within_scope(steps: _Steps, seconds: float) -> Any:

@@ -222,13 +222,18 @@ async def test_a_request_cancelled_during_a_read_stays_cancelled(logged: Any) ->
 
 
 class _Stubborn(BaseStateBackend):
-    """A read that catches its cancellation and answers anyway."""
+    """A read that catches its cancellation and answers anyway, or raises an error of its own."""
+
+    def __init__(self, answers: bool) -> None:
+        self.answers = answers
 
     async def get_value(self) -> bool:
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
-            return False
+            if self.answers:
+                return False
+            raise ConnectionError("read interrupted") from None
         return True
 
     async def set_value(self, value: bool) -> None:
@@ -236,7 +241,10 @@ class _Stubborn(BaseStateBackend):
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="Task.cancelling() is new in Python 3.11")
-async def test_a_read_that_ignores_its_timeout_leaves_the_request_uncancelled() -> None:
+@pytest.mark.parametrize("answers", [True, False], ids=["answers", "raises"])
+async def test_a_read_that_ignores_its_timeout_leaves_the_request_uncancelled(
+    answers: bool,
+) -> None:
     pending: list[int] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -245,7 +253,7 @@ async def test_a_read_that_ignores_its_timeout_leaves_the_request_uncancelled() 
         pending.append(task.cancelling())
         await _ok(scope, receive, send)
 
-    middleware = MaintenanceModeMiddleware(app, backend=_Stubborn(), state_timeout=0.01)
+    middleware = MaintenanceModeMiddleware(app, backend=_Stubborn(answers), state_timeout=0.01)
     with anyio.fail_after(5):
         assert await _answer(middleware) == 200
     assert pending == [0]
