@@ -38,7 +38,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench", description="Per-request cost of the maintenance middleware."
     )
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (< 1 min)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (1-2 min)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
     parser.add_argument(
         "--repeats", type=int, help="in-process samples per variant (21; 7 with --quick)"
