@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import sys
+import types
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import anyio
@@ -17,9 +19,10 @@ from starlette.websockets import WebSocket
 
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
-from ._errors import MaintenanceError
+from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
+from ._redact import redact
 from ._routes import (
     Outcome,
     RouteTable,
@@ -39,6 +42,11 @@ logger = logging.getLogger("fastapi_maintenance")
 
 ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
 ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
+#: A read being stepped by hand: a coroutine, or what an awaitable's ``__await__`` gives.
+_Steps = Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
+_COROUTINE = types.CoroutineType
+#: The running asyncio loop, ``None`` under trio; a C function, cheap on every read.
+_running_loop = asyncio._get_running_loop
 
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
@@ -84,15 +92,17 @@ class MaintenanceModeMiddleware:
             remember_app_backend(self.backend)
         self._table: RouteTable | None = None
         self._last_known: bool | None = None
+        #: ``id()`` of the backends whose last read failed, to log their recovery once.
+        self._unreadable: set[int] = set()
         self._problems = Problems()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "lifespan":
-            await self._lifespan(scope, receive, send)
-            return
         if kind != "http" and kind != "websocket":
-            await self.app(scope, receive, send)
+            if kind == "lifespan":
+                await self._lifespan(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         table = self._table
         if table is None or table.is_stale():
@@ -226,23 +236,40 @@ class MaintenanceModeMiddleware:
 
         On failure the last known state is used, and the outage is logged once.
         """
-        key = f"state:{id(backend)}"
         try:
-            value = bool(await _within(backend.get_value(), self.state_timeout))
+            read = backend.get_value()
+            # Stepped once by hand: a read that answers without suspending (a driver keeping
+            # its state in memory) is never timed; arming a timer would cost several times
+            # the read. One that suspends is timed from there.
+            steps = read if type(read) is _COROUTINE else read.__await__()
+            if _running_loop() is None:
+                value = bool(await _within_scope(steps, self.state_timeout))
+            else:
+                try:
+                    suspended = steps.send(None)
+                except StopIteration as done:
+                    value = bool(done.value)
+                else:
+                    value = bool(await _resume_within(steps, suspended, self.state_timeout))
         except Exception as exc:
             assumed = bool(self._last_known)
             cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
+            self._unreadable.add(id(backend))
             self._problems.report(
-                key,
+                f"state:{id(backend)}",
                 "cannot read maintenance state from %s (%s); assuming %s until it answers",
                 backend.describe(),
                 cause,
                 "on" if assumed else "off",
             )
             return assumed
-        if self._problems.pending(key):
+        # Checked on every read, so the common case is an empty set, not a formatted key.
+        if self._unreadable and id(backend) in self._unreadable:
+            self._unreadable.discard(id(backend))
             self._problems.resolved(
-                key, "maintenance state from %s is readable again", backend.describe()
+                f"state:{id(backend)}",
+                "maintenance state from %s is readable again",
+                backend.describe(),
             )
         self._last_known = value
         return value
@@ -297,8 +324,10 @@ class MaintenanceModeMiddleware:
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Start the backend before the app starts and close it after the app stopped.
 
-        A default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
-        installed driver) fails the startup, so the server refuses to run.
+        A backend that cannot run fails the startup, so the server refuses to serve: a
+        default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
+        installed driver), or a ``start()`` raising anything but ``BackendUnavailableError``.
+        A store that is only unreachable is logged and the app starts.
         """
         first = await receive()
         started: BaseStateBackend | None = None
@@ -306,9 +335,12 @@ class MaintenanceModeMiddleware:
             try:
                 started = self.backend or default_backend()
             except Exception as exc:
-                await send({"type": "lifespan.startup.failed", "message": f"{exc}"})
+                await send({"type": "lifespan.startup.failed", "message": redact(str(exc))})
                 return
-            await self._call_backend(started, "start")
+            failure = await self._start(started)
+            if failure is not None:
+                await send({"type": "lifespan.startup.failed", "message": failure})
+                return
         pending: list[Message] = [first]
 
         async def replay_then_receive() -> Message:
@@ -326,12 +358,34 @@ class MaintenanceModeMiddleware:
 
         await self.app(scope, replay_then_receive, close_and_send)
 
+    async def _start(self, backend: BaseStateBackend) -> str | None:
+        """Start the backend; why the app must not start, or ``None`` if it may."""
+        try:
+            await backend.start()
+        except BackendUnavailableError as exc:
+            logger.error(
+                "maintenance backend %s: start() failed: %s; the application starts, and "
+                "requests use the last known state until the backend answers",
+                redact(backend.describe()),
+                redact(str(exc)),
+            )
+        except Exception as exc:
+            await self._call_backend(backend, "aclose")
+            cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return (
+                f"maintenance backend {redact(backend.describe())} cannot run: start() raised "
+                f"{redact(cause)}"
+            )
+        return None
+
     async def _call_backend(self, backend: BaseStateBackend, method: str) -> None:
-        """Start or close the backend; a failure is logged, never allowed to stop the app."""
+        """Close (or start) the backend; a failure is logged, never allowed to stop the app."""
         try:
             await getattr(backend, method)()
         except Exception:
-            logger.exception("maintenance backend %s %s() failed", backend.describe(), method)
+            logger.exception(
+                "maintenance backend %s %s() failed", redact(backend.describe()), method
+            )
 
 
 class _Off(BaseStateBackend):
@@ -434,7 +488,83 @@ async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
     return result
 
 
-async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
-    """Await ``awaitable``, raising ``TimeoutError`` after ``seconds`` (asyncio or trio)."""
-    with anyio.fail_after(seconds):
-        return await awaitable
+async def _resume_within(steps: _Steps, suspended: Any, seconds: float) -> Any:
+    """Finish an asyncio read that suspended, raising ``TimeoutError`` after ``seconds``.
+
+    Like ``asyncio.timeout``, but armed after the read started: a timer, not a scope, so
+    cancel scopes the read itself opened stay properly nested.
+    """
+    task = asyncio.current_task()
+    if task is None:  # pragma: no cover - awaited outside any task
+        raise RuntimeError("maintenance state read outside an asyncio task")
+    cancelling = _cancelling(task)
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        return await _resume(steps, suspended)
+    except asyncio.CancelledError:
+        if expired:
+            expired = False
+            if _uncancel(task) <= cancelling:
+                raise TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
+        if expired:  # the read turned its cancellation into an answer or another error
+            _uncancel(task)
+
+
+async def _within_scope(steps: _Steps, seconds: float) -> Any:
+    """Await a read under trio (or another anyio backend): in a cancel scope that is opened
+    before the read starts, so it encloses the read's own scopes, and given a deadline only
+    when the read suspends."""
+    with anyio.CancelScope() as scope:
+        try:
+            suspended = steps.send(None)
+        except StopIteration as done:
+            return done.value
+        scope.deadline = anyio.current_time() + seconds
+        return await _resume(steps, suspended)
+    raise TimeoutError
+
+
+@types.coroutine
+def _resume(steps: _Steps, suspended: Any) -> Generator[Any, Any, Any]:
+    """Go on with a read stepped once by hand, which yielded ``suspended`` to the event loop.
+
+    What the event loop sends or throws in is passed on to the read, as ``await`` would.
+    """
+    while True:
+        try:
+            sent = yield suspended
+        except GeneratorExit:
+            steps.close()
+            raise
+        except BaseException as exc:  # a cancellation, or anything else thrown in
+            try:
+                suspended = steps.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                suspended = steps.send(sent)
+            except StopIteration as done:
+                return done.value
+
+
+def _cancelling(task: asyncio.Task[Any]) -> int:
+    """Pending cancellation requests of ``task`` (Python 3.11+; 0 before)."""
+    counter = getattr(task, "cancelling", None)
+    return counter() if counter is not None else 0
+
+
+def _uncancel(task: asyncio.Task[Any]) -> int:
+    """Withdraw one cancellation request; what is left (Python 3.11+; 0 before)."""
+    withdraw = getattr(task, "uncancel", None)
+    return withdraw() if withdraw is not None else 0

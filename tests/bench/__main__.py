@@ -38,7 +38,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench", description="Per-request cost of the maintenance middleware."
     )
-    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (< 1 min)")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter samples (1-2 min)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON report path")
     parser.add_argument(
         "--repeats", type=int, help="in-process samples per variant (21; 7 with --quick)"
@@ -51,6 +51,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--processes", type=int, help="worker processes per group of variants (3; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["cpu", "wall"],
+        default="cpu",
+        help="in-process samples by the thread's CPU time (default) or by wall time",
     )
     parser.add_argument("--skip-http", action="store_true", help="skip the uvicorn benchmark")
     parser.add_argument("--http-rounds", type=int, help="HTTP samples per variant (5; 2 quick)")
@@ -104,12 +110,12 @@ def _in_process(args: argparse.Namespace, stores: list[type[Store]]) -> dict[str
     variants = inprocess_variants(stores)
     size = f"{args.requests} requests" if args.requests else f"~{args.sample_ms:g} ms"
     print(
-        f"\nIn-process: {len(variants)} variants x {args.repeats} samples of {size}, "
-        f"in rotating order, {args.processes} process(es) per group",
+        f"\nIn-process: {len(variants)} variants x {args.repeats} samples of {size} "
+        f"({args.clock} time), in rotating order, {args.processes} process(es) per group",
         flush=True,
     )
     measured = measure_in_workers(
-        variants, args.repeats, args.sample_ms, args.requests, args.processes
+        variants, args.repeats, args.sample_ms, args.requests, args.processes, args.clock
     )
     rows = cost_rows(measured)
     checks = verdicts(inprocess_checks(stores), measured)

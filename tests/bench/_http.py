@@ -23,7 +23,7 @@ from typing import IO
 from . import ROOT
 from ._apps import TARGET_PATH
 from ._console import progress
-from ._server import SPEC_VAR
+from ._server import REFERENCE_SPEC, SPEC_VAR
 from ._stores import Store
 from ._variants import Variant
 
@@ -97,10 +97,10 @@ def _launch(variant: Variant, cpu: int | None) -> _Server:
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     try:
-        spec = ""
+        spec = REFERENCE_SPEC if variant.reference else ""
         if store is not None:
             asyncio.run(store.switch(variant.on))
-            spec = str(store.spec())
+            spec = store.server_spec()
         process = subprocess.Popen(
             command, cwd=ROOT, env=_environment(spec), stdout=log, stderr=subprocess.STDOUT
         )

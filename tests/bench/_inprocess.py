@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Scope
 
-from ._apps import ITEM_PATH, TARGET_PATH, build_app
+from ._apps import ITEM_PATH, TARGET_PATH, build_app, build_minimal_app
 from ._console import progress
 from ._stores import Store
 from ._variants import Variant
@@ -104,13 +104,18 @@ class _Subject:
     _next_item: int = 0
 
     def batch(self, count: int) -> list[Scope]:
-        """Fresh scopes for ``count`` requests: the same path, or paths never used before."""
-        if not self.variant.fresh_paths:
-            template = _scope(TARGET_PATH)
-            return [dict(template) for _ in range(count)]
-        start, self._next_item = self._next_item, self._next_item + count
+        """Fresh scopes for ``count`` requests: the same path, paths never used before, or
+        the next ones of ``variant.paths`` distinct paths taken in turn."""
         prefix = ITEM_PATH.split("{")[0]
-        return [_scope(f"{prefix}{number}") for number in range(start, start + count)]
+        if self.variant.fresh_paths:
+            start, self._next_item = self._next_item, self._next_item + count
+            return [_scope(f"{prefix}{number}") for number in range(start, start + count)]
+        if self.variant.paths:
+            start, cycle = self._next_item, self.variant.paths
+            self._next_item = (start + count) % cycle
+            return [_scope(f"{prefix}{(start + n) % cycle}") for n in range(count)]
+        template = _scope(TARGET_PATH)
+        return [dict(template) for _ in range(count)]
 
     async def check(self) -> None:
         """One request answered as this variant must answer, before anything is timed."""
@@ -126,12 +131,15 @@ class _Subject:
                 f"{self.variant.label}: expected {self.variant.expected_status}, got {status}"
             )
 
-    async def time(self, count: int) -> float:
-        """Mean ns per request over ``count`` requests, retaken if the CPU was taken away.
+    async def time(self, count: int, clock: str = "cpu") -> float:
+        """Mean ns per request over ``count`` requests, by the thread's CPU time or wall time.
 
-        Wall time is what is reported; the thread's CPU time only tells whether another
-        process ran in our place, which on a shared machine is most of the noise.
+        CPU time does not count the moments another process ran in our place, which on a
+        shared machine is most of the noise. Wall time counts them, so a wall-time sample
+        that lost the CPU for a while is taken again, and the least disturbed one is kept.
         """
+        if clock == "cpu":
+            return (await self._run(count))[1] / count
         best = (0, 0)
         for attempt in range(_ATTEMPTS):
             wall, cpu = await self._run(count)
@@ -166,9 +174,17 @@ def _subject(variant: Variant) -> _Subject:
     """The variant's app and store, not started yet."""
     store = variant.store() if variant.store is not None else None
     spec = store.spec() if store is not None else None
-    app = build_app(
-        variant.routes, spec, forced_route=variant.forced_route, pinned_off=variant.pinned_off
-    )
+    app: ASGIApp
+    if variant.minimal:
+        app = build_minimal_app(spec, reference=variant.reference)
+    else:
+        app = build_app(
+            variant.routes,
+            spec,
+            forced_route=variant.forced_route,
+            pinned_off=variant.pinned_off,
+            reference=variant.reference,
+        )
     return _Subject(variant, app, _Lifespan(app), store)
 
 
@@ -178,6 +194,10 @@ async def _start(subject: _Subject) -> None:
     # Startup builds the middleware stack and starts the driver, as a server would.
     await subject.lifespan.start()
     await subject.check()
+    # Distinct paths taken in turn: every one of them is seen once before anything is timed,
+    # so that what is measured is the steady state, with every cache as full as it gets.
+    for scope in subject.batch(subject.variant.paths):
+        await subject.app(scope, _receive, _drop)
 
 
 async def _close(subject: _Subject) -> None:
@@ -204,6 +224,7 @@ async def _measure(
     sample_ns: float,
     fixed_requests: int | None,
     label: str,
+    clock: str,
 ) -> InProcessResult:
     subjects: list[_Subject] = []
     try:
@@ -213,15 +234,15 @@ async def _measure(
         # Apps and drivers live through the whole run: keep them out of every collection.
         gc.freeze()
         for subject in subjects:
-            probe = await subject.time(_PROBE_REQUESTS)
+            probe = await subject.time(_PROBE_REQUESTS, clock)
             subject.requests = fixed_requests or max(_MIN_REQUESTS, round(sample_ns / probe))
-            await subject.time(subject.requests)  # warm-up, not kept
+            await subject.time(subject.requests, clock)  # warm-up, not kept
             subject.retakes = 0
         for round_number in range(repeats):
             progress(f"{label}: round {round_number + 1}/{repeats}")
             shift = round_number % len(subjects)
             for subject in subjects[shift:] + subjects[:shift]:
-                subject.samples.append(await subject.time(subject.requests))
+                subject.samples.append(await subject.time(subject.requests, clock))
     finally:
         gc.unfreeze()
         for subject in subjects:
@@ -240,8 +261,10 @@ def measure_in_process(
     sample_ms: float,
     fixed_requests: int | None = None,
     label: str = "in-process",
+    clock: str = "cpu",
 ) -> InProcessResult:
-    """Sample every variant ``repeats`` times in rotating order, each sample ~``sample_ms`` long."""
-    result = asyncio.run(_measure(variants, repeats, sample_ms * 1e6, fixed_requests, label))
+    """Sample every variant ``repeats`` times in rotating order, each sample ~``sample_ms`` long
+    by ``clock`` (``"cpu"``: the thread's CPU time; ``"wall"``)."""
+    result = asyncio.run(_measure(variants, repeats, sample_ms * 1e6, fixed_requests, label, clock))
     progress("")
     return result

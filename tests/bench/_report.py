@@ -9,7 +9,7 @@ from typing import Any
 
 from ._http import HttpResult
 from ._inprocess import InProcessResult
-from ._stats import median, paired_ratio, spread
+from ._stats import median, paired_difference, paired_ratio, spread
 from ._variants import Check
 
 Row = dict[str, Any]
@@ -72,15 +72,22 @@ def verdicts(checks: Sequence[Check], result: InProcessResult) -> list[Row]:
         keys = (*check.over, *check.under)
         if not all(key in samples for key in keys):
             continue
-        value = paired_ratio(samples, check.over, check.under)
+        # Samples are ns per request; a difference is reported in µs.
+        if check.unit == "µs":
+
+            def compare(found: Mapping[str, Sequence[float]], check: Check = check) -> float:
+                return paired_difference(found, check.over, check.under) / 1000
+
+        else:
+
+            def compare(found: Mapping[str, Sequence[float]], check: Check = check) -> float:
+                return paired_ratio(found, check.over, check.under)
+
+        value = compare(samples)
         processes = len(result.requests[keys[0]])
         size = len(samples[keys[0]]) // processes
         by_process = [
-            paired_ratio(
-                {key: samples[key][n * size : (n + 1) * size] for key in keys},
-                check.over,
-                check.under,
-            )
+            compare({key: samples[key][n * size : (n + 1) * size] for key in keys})
             for n in range(processes)
         ]
         found.append(
@@ -88,6 +95,7 @@ def verdicts(checks: Sequence[Check], result: InProcessResult) -> list[Row]:
                 "target": check.label,
                 "value": value,
                 "limit": check.limit,
+                "unit": check.unit,
                 "verdict": "PASS" if value <= check.limit else "MISS",
                 "by_process": by_process,
             }
@@ -130,7 +138,11 @@ def format_verdicts(rows: Sequence[Row]) -> str:
     width = max((len(r["target"]) for r in rows), default=0)
     lines = []
     for r in rows:
-        line = f"{r['verdict']}  {r['target']:<{width}}  {r['value']:.3f} (limit {r['limit']:.2f}"
+        unit = " µs" if r["unit"] == "µs" else ""
+        line = (
+            f"{r['verdict']}  {r['target']:<{width}}  {r['value']:.3f}{unit} "
+            f"(limit {r['limit']:.2f}{unit}"
+        )
         if len(r["by_process"]) > 1:
             line += f"; per process {min(r['by_process']):.3f}-{max(r['by_process']):.3f}"
         lines.append(line + ")")

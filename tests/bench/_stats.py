@@ -33,3 +33,15 @@ def paired_ratio(
         for r in range(rounds)
     ]
     return statistics.median(ratios)
+
+
+def paired_difference(
+    samples: Mapping[str, Sequence[float]], over: Sequence[str], under: Sequence[str]
+) -> float:
+    """Median over rounds of sum(over) - sum(under), each round using its own samples."""
+    rounds = min(len(samples[key]) for key in (*over, *under))
+    differences = [
+        sum(samples[key][r] for key in over) - sum(samples[key][r] for key in under)
+        for r in range(rounds)
+    ]
+    return statistics.median(differences)

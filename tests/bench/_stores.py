@@ -14,13 +14,15 @@ import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from fastapi_maintenance import BaseStateBackend, MaintenanceError
 from fastapi_maintenance.backends import available_backends, create_backend, get_backend_class
 
-REDIS_HOST = "127.0.0.1"
-REDIS_PORT = 6379
-REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+#: The Redis server the benchmark uses: ``$REDIS_URL`` if set, as for the tests.
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+REDIS_HOST = urlsplit(REDIS_URL).hostname or "127.0.0.1"
+REDIS_PORT = urlsplit(REDIS_URL).port or 6379
 
 
 def _unique(prefix: str) -> str:
@@ -37,6 +39,10 @@ class Store(ABC):
     @abstractmethod
     def spec(self) -> BaseStateBackend | str:
         """The middleware's ``backend`` argument: a URL, or an instance for in-process use."""
+
+    def server_spec(self) -> str:
+        """What names this store to a benchmark server in another process."""
+        return str(self.spec())
 
     async def switch(self, on: bool) -> None:
         """Store ``on`` through the driver itself, as an operator would."""
@@ -98,7 +104,7 @@ class RedisStore(Store):
     def close(self) -> None:
         import redis
 
-        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_timeout=2)
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
         try:
             client.delete(self.key, f"{self.key}:version")
         finally:
@@ -125,8 +131,9 @@ class MemoryStore(Store):
         return f"memory://{self.name}"
 
 
-class _AwaitOnlyBackend(BaseStateBackend):
-    """A two-method driver as written for 0.0.5: no ``cached_value``, so every request awaits."""
+class TwoMethodBackend(BaseStateBackend):
+    """A driver as the docs teach one and as 0.0.5 had them: ``get_value`` and ``set_value``
+    only, the state in memory, nothing awaited (so no ``cached_value``)."""
 
     def __init__(self) -> None:
         self.value = False
@@ -138,15 +145,19 @@ class _AwaitOnlyBackend(BaseStateBackend):
         self.value = value
 
 
-class AwaitOnlyStore(Store):
-    driver = "custom (await)"
-    by_url = False
+class TwoMethodStore(Store):
+    """In-process, its own instance; a server builds one of its own, off."""
+
+    driver = "two-method"
 
     def __init__(self) -> None:
-        self.backend = _AwaitOnlyBackend()
+        self.backend = TwoMethodBackend()
 
     def spec(self) -> BaseStateBackend:
         return self.backend
+
+    def server_spec(self) -> str:
+        return "bench:two-method"
 
 
 #: Drivers this suite knows how to give a private store, with a check of what they need.

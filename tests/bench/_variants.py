@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ._stores import AwaitOnlyStore, EnvStore, Store
+from ._apps import FORCED_ITEM_PATH, FORCED_PATH
+from ._stores import EnvStore, Store, TwoMethodStore
 
 #: Route counts compared for growth of the middleware's cost.
 FEW_ROUTES = 10
 MANY_ROUTES = 1000
+#: Distinct paths taken in turn, as many as the route-resolution cache holds.
+DISTINCT_PATHS = 4096
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,16 @@ class Variant:
     routes: int = 1
     #: Every request asks for a path never asked before (a parametrised route).
     fresh_paths: bool = False
-    #: The app also has a route forced into maintenance.
-    forced_route: bool = False
+    #: Requests take ``/items/0`` ... ``/items/{paths - 1}`` in turn; 0 for ``/target`` only.
+    paths: int = 0
+    #: The path of a route forced into maintenance that the app also has, if any.
+    forced_route: str | None = None
     #: The middleware runs with ``enable_maintenance=False``: its own cost, without a driver.
     pinned_off: bool = False
+    #: The app runs behind the hand-written reference middleware instead.
+    reference: bool = False
+    #: A one-response pure ASGI app instead of the FastAPI app: the wrapper's cost alone.
+    minimal: bool = False
     #: The variant this one's ratio is taken against, ``None`` for a baseline.
     baseline: str | None = "bare"
     #: Variants compared with each other share a group, and are measured in one process.
@@ -37,7 +46,8 @@ class Variant:
 
 @dataclass(frozen=True)
 class Check:
-    """A target: the product of ``over`` divided by the product of ``under`` is at most ``limit``.
+    """A target: the product of ``over`` divided by the product of ``under`` is at most ``limit``
+    (``unit="µs"``: the sum of ``over`` less the sum of ``under``, in µs per request).
 
     Taken per round, from samples measured side by side, then the median over rounds.
     """
@@ -46,10 +56,16 @@ class Check:
     over: tuple[str, ...]
     under: tuple[str, ...]
     limit: float
+    unit: str = "ratio"
 
 
 BARE = Variant("bare", "bare app", baseline=None)
+REFERENCE = Variant("reference", "reference middleware (module-level bool)", reference=True)
 OVERHEAD_LIMIT = 1.03
+#: What a custom driver, or a request among many distinct paths, may cost over the bare app.
+CUSTOM_LIMIT = 1.05
+#: How far a built-in driver may be from the reference middleware, in µs per request.
+REFERENCE_GAP_US = 1.0
 
 
 def _driver_variants(store: type[Store]) -> list[Variant]:
@@ -63,11 +79,46 @@ def _driver_variants(store: type[Store]) -> list[Variant]:
 
 def _forced_variants() -> list[Variant]:
     return [
-        Variant("bare-forced", "bare app with a forced route", forced_route=True, baseline=None,
-                group="forced"),
-        Variant("env-off-forced", "env off, app with a forced route", EnvStore, forced_route=True,
-                baseline="bare-forced", group="forced"),
+        Variant("bare-forced", "bare app with a forced route", forced_route=FORCED_PATH,
+                baseline=None, group="forced"),
+        Variant("env-off-forced", "env off, app with a forced route", EnvStore,
+                forced_route=FORCED_PATH, baseline="bare-forced", group="forced"),
     ]  # fmt: skip
+
+
+def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
+    """The bare minimal app, behind the reference, and behind the middleware with each driver
+    (maintenance off): differences of a fraction of a µs stand out of a ~1 µs request."""
+    bare = "min-bare"
+    variants = [
+        Variant(bare, "minimal ASGI app", baseline=None),
+        Variant("min-reference", "minimal app, reference middleware", reference=True,
+                baseline=bare),
+        *(Variant(f"min-{s.driver}-off", f"minimal app, {s.driver} off", s, baseline=bare)
+          for s in stores),
+    ]  # fmt: skip
+    return [replace(v, group="minimal", minimal=True) for v in variants]
+
+
+def _path_variants(paths: int) -> list[Variant]:
+    """``/items/{id}``: one path repeated, ``paths`` distinct ones, and the same with a route
+    forced on beside it (so that every request is looked up)."""
+    bare_one, bare_many, bare_forced = "bare-p1", f"bare-p{paths}", f"bare-p{paths}-forced"
+    variants = [
+        Variant(bare_one, "bare app, /items/0 repeated", routes=2, paths=1, baseline=None),
+        Variant("env-off-p1", "env off, /items/0 repeated", EnvStore, routes=2, paths=1,
+                baseline=bare_one),
+        Variant(bare_many, f"bare app, {paths:,} distinct /items paths", routes=2, paths=paths,
+                baseline=None),
+        Variant(f"env-off-p{paths}", f"env off, {paths:,} distinct /items paths", EnvStore,
+                routes=2, paths=paths, baseline=bare_many),
+        Variant(bare_forced, f"bare app, {paths:,} paths, {FORCED_ITEM_PATH} forced on",
+                routes=2, paths=paths, forced_route=FORCED_ITEM_PATH, baseline=None),
+        Variant(f"env-off-p{paths}-forced", f"env off, {paths:,} paths, {FORCED_ITEM_PATH} "
+                "forced on", EnvStore, routes=2, paths=paths, forced_route=FORCED_ITEM_PATH,
+                baseline=bare_forced),
+    ]  # fmt: skip
+    return [replace(v, group="paths") for v in variants]
 
 
 def _route_variants(routes: int) -> list[Variant]:
@@ -88,12 +139,24 @@ def _route_variants(routes: int) -> list[Variant]:
 
 
 def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
-    """Bare app, middleware alone, each driver off and on, a forced route, and route counts."""
-    found = [BARE, Variant("pinned-off", "enable_maintenance=False (no driver)", pinned_off=True)]
-    measured: list[type[Store]] = [*stores, AwaitOnlyStore]
+    """Bare app, the reference middleware, the middleware alone, each driver off and on, a
+    forced route, distinct paths, and route counts."""
+    found = [
+        BARE,
+        REFERENCE,
+        Variant("pinned-off", "enable_maintenance=False (no driver)", pinned_off=True),
+    ]
+    measured: list[type[Store]] = [*stores, TwoMethodStore]
     for store in measured:
         found += _driver_variants(store)
-    return found + _forced_variants() + _route_variants(FEW_ROUTES) + _route_variants(MANY_ROUTES)
+    return [
+        *found,
+        *_minimal_variants(measured),
+        *_forced_variants(),
+        *_path_variants(DISTINCT_PATHS),
+        *_route_variants(FEW_ROUTES),
+        *_route_variants(MANY_ROUTES),
+    ]
 
 
 def _ratio(label: str, over: str, under: str, limit: float) -> Check:
@@ -101,13 +164,27 @@ def _ratio(label: str, over: str, under: str, limit: float) -> Check:
 
 
 def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
-    """The targets: off costs at most 3%, the 503 is no slower, route count does not matter."""
-    few, many = FEW_ROUTES, MANY_ROUTES
+    """The targets: off costs at most 3% (a two-method driver, or many distinct paths, 5%)
+    and within 1 µs of the reference middleware; the 503 is no slower; route count and
+    distinct paths do not matter."""
+    few, many, paths = FEW_ROUTES, MANY_ROUTES, DISTINCT_PATHS
     drivers = [store.driver for store in stores]
+    two = TwoMethodStore.driver
     return [
         *(_ratio(f"{d} off: overhead <= 3%", f"{d}-off", "bare", OVERHEAD_LIMIT) for d in drivers),
+        _ratio(f"{two} off: overhead <= 5%", f"{two}-off", "bare", CUSTOM_LIMIT),
+        *(Check(f"{d} off: within {REFERENCE_GAP_US:g} µs of the reference", (f"{d}-off",),
+                ("reference",), REFERENCE_GAP_US, "µs") for d in drivers),
+        *(Check(f"{d} off, minimal app: within {REFERENCE_GAP_US:g} µs of the reference",
+                (f"min-{d}-off",), ("min-reference",), REFERENCE_GAP_US, "µs")
+          for d in drivers),
         _ratio("env off, forced route: overhead <= 3%", "env-off-forced", "bare-forced",
                OVERHEAD_LIMIT),
+        _ratio(f"env off, {paths:,} distinct paths: overhead <= 5%", f"env-off-p{paths}",
+               f"bare-p{paths}", CUSTOM_LIMIT),
+        Check(f"env off: overhead at {paths:,} distinct paths / at one path",
+              (f"env-off-p{paths}", "bare-p1"), (f"bare-p{paths}", "env-off-p1"),
+              OVERHEAD_LIMIT),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
@@ -125,9 +202,12 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
 
 
 def http_variants(stores: list[type[Store]]) -> list[Variant]:
-    """Over HTTP: the bare app, every driver that a server process can reach by URL, and a 503."""
-    found = [BARE]
+    """Over HTTP: the bare app, the reference middleware, every driver that a server process
+    can reach by URL and the two-method driver, maintenance off, and a 503."""
+    found = [BARE, REFERENCE]
     found += [
-        Variant(f"{s.driver}-off", f"{s.driver}, maintenance off", s) for s in stores if s.by_url
+        Variant(f"{s.driver}-off", f"{s.driver}, maintenance off", s)
+        for s in [*stores, TwoMethodStore]
+        if s.by_url
     ]
     return [*found, Variant("env-on", "env, maintenance on (503)", EnvStore, on=True)]

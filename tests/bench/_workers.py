@@ -38,11 +38,12 @@ class _Measured(TypedDict):
 
 
 def _worker(
-    keys: list[str], repeats: int, sample_ms: float, requests: int | None, label: str
+    keys: list[str], repeats: int, sample_ms: float, requests: int | None, label: str, clock: str
 ) -> dict[str, _Measured]:
     command = [
         sys.executable, "-m", "tests.bench._workers", "--keys", ",".join(keys),
         "--repeats", str(repeats), "--sample-ms", str(sample_ms), "--label", label,
+        "--clock", clock,
     ]  # fmt: skip
     if requests:
         command += ["--requests", str(requests)]
@@ -59,6 +60,7 @@ def measure_in_workers(
     sample_ms: float,
     requests: int | None,
     processes: int,
+    clock: str = "cpu",
 ) -> InProcessResult:
     """About ``repeats`` rounds per variant, split over ``processes`` workers per group."""
     per_process = math.ceil(repeats / processes)
@@ -67,7 +69,7 @@ def measure_in_workers(
         for number in range(processes):
             label = f"{group}, process {number + 1}/{processes}"
             keys = [v.key for v in members]
-            for key, found in _worker(keys, per_process, sample_ms, requests, label).items():
+            for key, found in _worker(keys, per_process, sample_ms, requests, label, clock).items():
                 result.samples.setdefault(key, []).extend(found["samples"])
                 result.requests.setdefault(key, []).extend(found["requests"])
                 result.retakes[key] = result.retakes.get(key, 0) + found["retakes"]
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--sample-ms", type=float, required=True)
     parser.add_argument("--requests", type=int)
     parser.add_argument("--label", default="in-process")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     keys = args.keys.split(",")
@@ -90,7 +93,12 @@ def main() -> None:
     if missing:
         parser.error(f"unknown or unavailable variants: {', '.join(missing)}")
     result = measure_in_process(
-        [known[key] for key in keys], args.repeats, args.sample_ms, args.requests, args.label
+        [known[key] for key in keys],
+        args.repeats,
+        args.sample_ms,
+        args.requests,
+        args.label,
+        args.clock,
     )
     measured = {
         key: _Measured(

@@ -13,7 +13,11 @@ from fastapi import BackgroundTasks, Depends, FastAPI, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fastapi_maintenance import MaintenanceModeMiddleware, get_maintenance_mode
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    MaintenanceModeMiddleware,
+    get_maintenance_mode,
+)
 
 from .support import MemoryBackend, RawCall, lifespan_of, shop_app, websocket_session
 
@@ -140,7 +144,7 @@ async def test_backend_that_fails_to_start_does_not_stop_the_app(
 ) -> None:
     class Unreachable(MemoryBackend):
         async def start(self) -> None:
-            raise ConnectionError("no route to store")
+            raise BackendUnavailableError("no route to store")
 
     app = shop_app(backend=Unreachable())
     async with lifespan_of(app) as started:

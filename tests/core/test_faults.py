@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -12,9 +14,13 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from fastapi_maintenance import BaseStateBackend, MaintenanceModeMiddleware
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    BaseStateBackend,
+    MaintenanceModeMiddleware,
+)
 
-from .support import DETAIL, FlakyBackend, RawCall, served, shop_app
+from .support import DETAIL, FlakyBackend, MemoryBackend, RawCall, lifespan_of, served, shop_app
 
 pytestmark = pytest.mark.anyio
 
@@ -128,6 +134,131 @@ async def test_hanging_driver_is_given_up_after_state_timeout(
     assert logged("timed out")
 
 
+BOTH_LOOPS = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+
+
+class _SlowStore(BaseStateBackend):
+    """A driver that reads over a network: each read suspends for ``delay`` seconds.
+
+    With ``own_timeout`` the read bounds itself too, in a cancel scope of its own.
+    """
+
+    def __init__(self, value: bool, delay: float = 0, own_timeout: float | None = None) -> None:
+        self.value = value
+        self.delay = delay
+        self.own_timeout = own_timeout
+
+    async def get_value(self) -> bool:
+        value = self.value
+        if self.own_timeout is None:
+            await anyio.sleep(self.delay)
+        else:
+            with anyio.fail_after(self.own_timeout):
+                await anyio.sleep(self.delay)
+        return value
+
+    async def set_value(self, value: bool) -> None:
+        self.value = value
+
+
+async def _answer(app: Any) -> int | None:
+    """The status ``app`` answers a plain GET with, under whichever event loop runs."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/items", "root_path": "", "headers": []}
+    await app(scope, receive, send)
+    return int(sent[0]["status"]) if sent else None
+
+
+async def _ok(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@BOTH_LOOPS
+async def test_a_read_that_suspends_answers_within_state_timeout() -> None:
+    store = _SlowStore(True, delay=0.01)
+    app = MaintenanceModeMiddleware(_ok, backend=store, state_timeout=5)
+    assert await _answer(app) == 503
+    store.value = False
+    assert await _answer(app) == 200
+
+
+@BOTH_LOOPS
+async def test_a_read_suspending_longer_than_state_timeout_times_out(logged: Any) -> None:
+    store = _SlowStore(True)
+    app = MaintenanceModeMiddleware(_ok, backend=store, state_timeout=0.05)
+    assert await _answer(app) == 503
+    store.value, store.delay = False, 30
+    with anyio.fail_after(5):
+        assert await _answer(app) == 503  # the last known state
+    assert len(logged("timed out")) == 1
+
+
+@BOTH_LOOPS
+async def test_a_read_in_a_cancel_scope_of_its_own_is_timed_out_cleanly(logged: Any) -> None:
+    store = _SlowStore(True, own_timeout=30)
+    app = MaintenanceModeMiddleware(_ok, backend=store, state_timeout=0.05)
+    assert await _answer(app) == 503
+    store.value, store.delay = False, 20
+    with anyio.fail_after(5):
+        assert await _answer(app) == 503
+    assert len(logged("(timed out)")) == 1
+
+
+@BOTH_LOOPS
+async def test_a_request_cancelled_during_a_read_stays_cancelled(logged: Any) -> None:
+    app = MaintenanceModeMiddleware(_ok, backend=_SlowStore(True, delay=30), state_timeout=5)
+    with anyio.move_on_after(0.05) as scope:
+        await _answer(app)
+    assert scope.cancelled_caught
+    assert logged("cannot read maintenance state") == []
+
+
+class _Stubborn(BaseStateBackend):
+    """A read that catches its cancellation and answers anyway, or raises an error of its own."""
+
+    def __init__(self, answers: bool) -> None:
+        self.answers = answers
+
+    async def get_value(self) -> bool:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            if self.answers:
+                return False
+            raise ConnectionError("read interrupted") from None
+        return True
+
+    async def set_value(self, value: bool) -> None:
+        raise NotImplementedError
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Task.cancelling() is new in Python 3.11")
+@pytest.mark.parametrize("answers", [True, False], ids=["answers", "raises"])
+async def test_a_read_that_ignores_its_timeout_leaves_the_request_uncancelled(
+    answers: bool,
+) -> None:
+    pending: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        pending.append(task.cancelling())
+        await _ok(scope, receive, send)
+
+    middleware = MaintenanceModeMiddleware(app, backend=_Stubborn(answers), state_timeout=0.01)
+    with anyio.fail_after(5):
+        assert await _answer(middleware) == 200
+    assert pending == [0]
+
+
 class _CacheThatRaises(BaseStateBackend):
     """Breaks the contract: ``cached_value`` must never raise."""
 
@@ -158,6 +289,70 @@ async def test_unbuildable_default_backend_without_lifespan_counts_as_off(
     for _ in range(3):
         assert (await client.get("/items")).status_code == 200
     assert len(logged("no-such-driver")) == 1
+
+
+# startup ------------------------------------------------------------------------------
+
+SPEC = "redis://app:s3cret@cache:6379/0"
+
+
+class _StartFails(MemoryBackend):
+    """A backend whose ``start()`` raises ``error``, described by a URL with a password."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    async def start(self) -> None:
+        await super().start()
+        raise self.error
+
+    def describe(self) -> str:
+        return SPEC
+
+
+def _app_with_lifespan(backend: BaseStateBackend, events: list[str]) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        events.append("app started")
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
+    return app
+
+
+async def test_a_store_unreachable_at_startup_is_logged_once_and_the_app_starts(
+    logged: Any,
+) -> None:
+    events: list[str] = []
+    backend = _StartFails(BackendUnavailableError("connection refused"))
+    async with lifespan_of(_app_with_lifespan(backend, events)) as started:
+        assert started["type"] == "lifespan.startup.complete"
+    assert events == ["app started"]
+    assert len(logged("connection refused")) == 1
+    assert logged("s3cret") == []
+
+
+@pytest.mark.parametrize(
+    "error", [RuntimeError("no running event loop"), ConnectionError("refused"), KeyError("db")]
+)
+async def test_a_backend_that_cannot_run_fails_the_startup(error: Exception) -> None:
+    events: list[str] = []
+    backend = _StartFails(error)
+    async with lifespan_of(_app_with_lifespan(backend, events)) as started:
+        assert started["type"] == "lifespan.startup.failed"
+    assert events == []
+    assert backend.calls == ["start", "aclose"]
+
+
+async def test_a_failed_startup_names_the_backend_and_the_cause() -> None:
+    backend = _StartFails(RuntimeError("no running event loop"))
+    async with lifespan_of(shop_app(backend=backend)) as started:
+        message = started["message"]
+    assert "redis://app:***@cache:6379/0" in message
+    assert "RuntimeError: no running event loop" in message
+    assert "s3cret" not in message
 
 
 # clients ------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""What a request costs: no route lookup while nothing can block it, one table per route set."""
+"""What a request costs: no route lookup while nothing can block it, one table per route set,
+and no timer around a state read that answers at once."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import pytest
 from fastapi import FastAPI
 
 from fastapi_maintenance import (
+    BaseStateBackend,
     MaintenanceModeMiddleware,
     force_maintenance_mode_off,
     force_maintenance_mode_on,
@@ -142,3 +147,62 @@ async def test_route_table_is_rebuilt_only_when_routes_change(
     for _ in range(5):
         assert (await client.get("/late")).status_code == 503
     assert len(builds) == 2
+
+
+# state reads ------------------------------------------------------------------------
+
+BOTH_LOOPS = pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+
+
+class _DeadlineSeen(BaseStateBackend):
+    """A two-method driver that notes the deadline its read starts under."""
+
+    def __init__(self, value: bool, suspends: bool) -> None:
+        self.value = value
+        self.suspends = suspends
+        self.deadlines: list[float] = []
+
+    async def get_value(self) -> bool:
+        self.deadlines.append(anyio.current_effective_deadline())
+        if self.suspends:
+            await anyio.lowlevel.checkpoint()
+        return self.value
+
+    async def set_value(self, value: bool) -> None:
+        self.value = value
+
+
+async def _answer(app: Any) -> int:
+    """The status ``app`` answers a plain GET with, under whichever event loop runs."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/items", "root_path": "", "headers": []}
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+async def _ok(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+@BOTH_LOOPS
+async def test_a_read_that_answers_without_suspending_runs_under_no_timer() -> None:
+    backend = _DeadlineSeen(True, suspends=False)
+    app = MaintenanceModeMiddleware(_ok, backend=backend, state_timeout=1e-9)
+    assert await _answer(app) == 503
+    assert backend.deadlines == [math.inf]
+
+
+@BOTH_LOOPS
+async def test_a_read_runs_under_no_timer_until_it_suspends() -> None:
+    backend = _DeadlineSeen(True, suspends=True)
+    app = MaintenanceModeMiddleware(_ok, backend=backend, state_timeout=30)
+    assert await _answer(app) == 503
+    assert backend.deadlines[0] == math.inf
