@@ -341,6 +341,9 @@ class MaintenanceModeMiddleware:
             if failure is not None:
                 await send({"type": "lifespan.startup.failed", "message": failure})
                 return
+            # Read the routes now: a misplaced force decorator is reported at startup, and
+            # the first request does not pay for the table.
+            self._build_table(scope)
         pending: list[Message] = [first]
 
         async def replay_then_receive() -> Message:

@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 from fastapi_maintenance import BaseStateBackend, MaintenanceError
 from fastapi_maintenance.backends import available_backends, create_backend, get_backend_class
 
+from ..redis_settings import KEY_PREFIX, redis_url
+
 #: The Redis server the benchmark uses: ``$REDIS_URL`` if set, as for the tests.
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+REDIS_URL = redis_url()
 REDIS_HOST = urlsplit(REDIS_URL).hostname or "127.0.0.1"
 REDIS_PORT = urlsplit(REDIS_URL).port or 6379
 
@@ -96,7 +98,7 @@ class RedisStore(Store):
     driver = "redis"
 
     def __init__(self) -> None:
-        self.key = _unique("fastapi-maintenance-bench:")
+        self.key = _unique(f"{KEY_PREFIX}bench:")
 
     def spec(self) -> str:
         return f"{REDIS_URL}?key={self.key}"

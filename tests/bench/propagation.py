@@ -30,6 +30,8 @@ from typing import Any
 
 from fastapi_maintenance_redis import RedisBackend
 
+from ..redis_settings import KEY_PREFIX, redis_url
+
 #: p99 of write → seen by every subscriber, in milliseconds.
 TARGET_P99_MS = 100.0
 DEFAULT_OUTPUT = Path(tempfile.gettempdir()) / "fastapi-maintenance-propagation.json"
@@ -47,7 +49,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        default=redis_url(),
         help="Redis server to use ($REDIS_URL if set)",
     )
     parser.add_argument("--subscribers", type=int, default=4, help="subscriber processes")
@@ -232,7 +234,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its summary, write it as JSON, and return it."""
     args = _arguments(argv)
     logging.basicConfig(level=logging.WARNING)
-    key = f"fastapi-maintenance-bench:propagation:{uuid.uuid4().hex}"
+    key = f"{KEY_PREFIX}bench:propagation:{uuid.uuid4().hex}"
     context = multiprocessing.get_context("spawn")
     reports = context.Queue()
     stop = context.Event()

@@ -19,6 +19,8 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 
+from .support import lifespan_of
+
 pytestmark = pytest.mark.anyio
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -81,6 +83,21 @@ async def test_forced_on_registration_does_not_close_another_route_of_the_same_f
 
 
 # the force decorator above the route decorator ----------------------------------------
+
+
+async def test_force_decorator_above_the_route_decorator_is_reported_at_startup(
+    logged: Callable[[str], list[str]],
+) -> None:
+    app = _app(enable_maintenance=True)
+
+    @force_maintenance_mode_off
+    @app.get("/health")
+    async def health() -> str:
+        return "ok"
+
+    async with lifespan_of(app) as started:
+        assert started["type"] == "lifespan.startup.complete"
+        assert logged("force_maintenance_mode_off was applied to")
 
 
 @HEALTH
