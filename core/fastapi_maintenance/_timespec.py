@@ -7,15 +7,20 @@ The command line and the admin page read them; both refuse what does not parse w
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 #: What a duration may look like, for error messages and help texts.
 DURATION_FORMS = "a number of days, hours, minutes and seconds such as 90s, 30m, 2h, 1h30m or 1d"
 #: What a point in time may look like.
-TIME_FORMS = (
-    "an ISO 8601 date and time such as 2026-12-01T03:00Z, 2026-12-01 03:00+01:00, or "
-    "2026-12-01T03:00 (no offset: the local time of this machine)"
-)
+TIME_FORMS = "an ISO 8601 date and time such as 2026-12-01T03:00Z, 2026-12-01 03:00+01:00, or "
+
+
+def time_forms(naive: tzinfo | None = None) -> str:
+    """What a point in time may look like, saying how a time without an offset is read."""
+    zone = "the local time of this machine" if naive is None else str(naive)
+    return f"{TIME_FORMS}2026-12-01T03:00 (no offset: {zone})"
+
+
 #: The longest duration accepted: beyond it a window is a typo, and datetimes overflow.
 MAX_DURATION = timedelta(days=3650)
 
@@ -57,8 +62,9 @@ def format_duration(span: timedelta) -> str:
     return "".join(parts)
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 date and time, in UTC; without an offset it is this machine's local time.
+def parse_time(text: str, *, naive: tzinfo | None = None) -> datetime:
+    """An ISO 8601 date and time, in UTC; without an offset it is in ``naive``, by default
+    this machine's local time.
 
     ``Z`` stands for UTC. Raises ``ValueError`` saying what is accepted.
     """
@@ -68,12 +74,14 @@ def parse_time(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(compact)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date and time; expected {TIME_FORMS}") from None
+        raise ValueError(f"{text!r} is not a date and time; expected {time_forms(naive)}") from None
+    if parsed.tzinfo is None and naive is not None:
+        parsed = parsed.replace(tzinfo=naive)
     try:
         # ``astimezone`` reads a naive datetime as local time.
         return parsed.astimezone(timezone.utc)
     except (OverflowError, ValueError, OSError):
-        raise ValueError(f"{text!r} is out of range; expected {TIME_FORMS}") from None
+        raise ValueError(f"{text!r} is out of range; expected {time_forms(naive)}") from None
 
 
 def format_time(moment: datetime) -> str:

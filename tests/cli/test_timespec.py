@@ -102,3 +102,8 @@ def test_any_text_either_parses_as_a_time_or_is_refused_with_the_accepted_forms(
         assert TIME_FORMS in str(exc)
     else:
         assert moment.tzinfo is timezone.utc
+
+
+def test_a_time_without_an_offset_can_be_read_in_a_given_zone() -> None:
+    moment = parse_time("2026-12-01T03:00", naive=timezone(timedelta(hours=1)))
+    assert moment == datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
