@@ -3,6 +3,8 @@ while maintenance is on."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -224,3 +226,14 @@ def test_the_request_and_response_models_are_in_the_openapi_schema() -> None:
         "$ref": "#/components/schemas/MaintenanceStateOut"
     }
     assert "SwitchOn" in str(on["requestBody"])
+
+
+def test_the_package_exports_admin_router_and_loads_it_only_when_asked() -> None:
+    code = (
+        "import sys, fastapi_maintenance as fm\n"
+        "assert 'admin_router' in fm.__all__\n"
+        "assert 'fastapi_maintenance.admin' not in sys.modules\n"
+        "from fastapi_maintenance import admin_router\n"
+        "assert admin_router.__module__ == 'fastapi_maintenance.admin'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
