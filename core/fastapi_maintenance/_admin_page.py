@@ -77,7 +77,9 @@ def render(
         if state.ends_at is not None:
             bounds.append(f"until {_time(state.ends_at)}")
         rows.append(("Window", " ".join(bounds)))
-    if state.is_active(now) and state.ends_at is not None:
+    if state.is_scheduled(now) and state.starts_at is not None:
+        rows.append(("Starts in", format_duration(state.starts_at - now)))
+    elif state.is_active(now) and state.ends_at is not None:
         rows.append(("Time left", format_duration(state.ends_at - now)))
     if state.updated_by is not None or state.updated_at is not None:
         parts = []

@@ -108,3 +108,15 @@ async def test_switch_off_from_the_page_clears_the_state(
     await client.post(PAGE, headers=AUTH, data={"csrf_token": token, "action": "on"})
     await client.post(PAGE, headers=AUTH, data={"csrf_token": token, "action": "off"})
     assert backend.state.on is False
+
+
+async def test_a_scheduled_window_shows_when_it_starts(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    token = await form_token(client)
+    form = {"csrf_token": token, "action": "on", "starts_at": "2099-01-01T00:00Z"}
+    await client.post(PAGE, headers=AUTH, data=form)
+    page = (await client.get(PAGE, headers=AUTH)).text
+    assert 'class="scheduled">SCHEDULED</strong>' in page
+    assert "<dt>Starts in</dt><dd>" in page
+    assert 'from <time datetime="2099-01-01T00:00:00+00:00">' in page
