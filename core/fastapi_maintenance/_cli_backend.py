@@ -120,6 +120,8 @@ class DriverRow:
     source: str
     supports_url: bool | None
     read_only: bool | None
+    #: Whether the driver stores the whole state (message, window, read-only, who and when).
+    stores_details: bool | None
     error: str | None
 
 
@@ -127,17 +129,25 @@ def driver_rows() -> list[DriverRow]:
     """Every discovered driver; a driver that fails to load says why instead of hiding the rest."""
     rows = []
     for info in backends.backend_info():
-        url = read_only = None
+        url = read_only = details = None
         error = info.error
         if error is None:
             try:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
+                details = bool(cls.stores_details)
             except Exception as exc:
                 error = describe_error(exc)
         rows.append(
             DriverRow(
-                info.name, info.distribution, info.version, info.source, url, read_only, error
+                info.name,
+                info.distribution,
+                info.version,
+                info.source,
+                url,
+                read_only,
+                details,
+                error,
             )
         )
     return rows
