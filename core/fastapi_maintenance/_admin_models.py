@@ -69,9 +69,9 @@ class SwitchOn(BaseModel):
     def _duration_parses(cls, value: float | str | None) -> float | str | None:
         if isinstance(value, str):
             parse_duration(value)
-        elif value is not None and not 0 < value <= MAX_DURATION.total_seconds():
+        elif value is not None and not 1 <= value <= MAX_DURATION.total_seconds():
             raise ValueError(
-                f"duration must be more than 0 and at most {MAX_DURATION.total_seconds():.0f} "
+                f"duration must be at least 1 and at most {MAX_DURATION.total_seconds():.0f} "
                 f"seconds; or {DURATION_FORMS}"
             )
         return value

@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from fastapi_maintenance import (
     BackendUnavailableError,
@@ -18,6 +21,7 @@ from fastapi_maintenance import (
     MaintenanceState,
     admin_router,
 )
+from fastapi_maintenance._admin_models import SwitchOn
 from tests.conftest import asgi_client
 
 from .support import AUTH, DetailsMemoryBackend, OnOffMemoryBackend, shop_app
@@ -135,7 +139,7 @@ async def test_put_sets_the_whole_state_and_off_takes_no_details(
     [
         ({"duration": "1h", "ends_at": "2099-01-01T00:00:00Z"}, "give either duration or ends_at"),
         ({"duration": "half an hour"}, "90s, 30m, 2h, 1h30m or 1d"),
-        ({"duration": 0}, "duration must be more than 0"),
+        ({"duration": 0}, "duration must be at least 1"),
         ({"ends_at": "2099-01-01T00:00:00"}, "timezone"),
         ({"ends_at": "2000-01-01T00:00:00Z"}, "has already passed"),
         ({"message": "x" * 501}, "at most 500 characters"),
@@ -237,3 +241,14 @@ def test_the_package_exports_admin_router_and_loads_it_only_when_asked() -> None
         "assert admin_router.__module__ == 'fastapi_maintenance.admin'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@given(st.one_of(st.text(), st.floats(allow_nan=True), st.integers()))
+def test_any_duration_is_either_accepted_or_refused_with_a_message(duration: object) -> None:
+    try:
+        wanted = SwitchOn.model_validate({"duration": duration})
+    except ValidationError as exc:
+        assert exc.errors()[0]["msg"]
+    else:
+        span = wanted.span()
+        assert span is not None and span > timedelta(0)
