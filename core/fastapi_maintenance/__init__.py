@@ -1,5 +1,7 @@
 """Maintenance mode for FastAPI and ASGI apps, with state drivers found through plugins."""
 
+from typing import TYPE_CHECKING, Any
+
 from ._api import configure_backend, get_maintenance_mode, set_maintenance_mode
 from ._backend import BaseStateBackend
 from ._errors import (
@@ -20,6 +22,9 @@ from .hookspecs import hookimpl
 from .middleware import MaintenanceModeMiddleware
 from .responses import maintenance_response
 
+if TYPE_CHECKING:
+    from .admin import admin_router
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "MaintenanceModeMiddleware",
     "MaintenanceState",
     "UnsupportedStateError",
+    "admin_router",
     "configure_backend",
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",
@@ -45,3 +51,12 @@ __all__ = [
     "reset_state",
     "set_maintenance_mode",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The admin router imports FastAPI's routing and pydantic: only for apps that use it.
+    if name == "admin_router":
+        from .admin import admin_router
+
+        return admin_router
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

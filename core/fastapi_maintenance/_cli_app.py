@@ -8,8 +8,10 @@ line itself is wrong; ``status --exit-code`` exits 3 when maintenance is on.
 from __future__ import annotations
 
 import asyncio
+import getpass
+import socket
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -35,7 +37,11 @@ from ._cli_output import (
     show_warning,
     state_json,
 )
+from ._model import MAX_MESSAGE_LENGTH, MaintenanceState, window
 from ._redact import redact as redact_spec
+from ._timespec import parse_duration, parse_time
+
+_T = TypeVar("_T")
 
 #: ``status --exit-code`` exit code when maintenance mode is on (0 means off).
 EXIT_ON = 3
@@ -164,8 +170,8 @@ def _run(
     file_path: str | None,
     option: list[str] | None,
     timeout: float,
-    action: Callable[[BaseStateBackend], Awaitable[bool]],
-) -> tuple[bool, str]:
+    action: Callable[[BaseStateBackend], Awaitable[MaintenanceState]],
+) -> tuple[MaintenanceState, str]:
     """Build the backend, run ``action`` on it; any failure ends the command with exit 1."""
     flags = {"var_name": var_name, "file_path": file_path}
     try:
@@ -195,14 +201,14 @@ def status(
     json: JsonArg = False,
     exit_code: Annotated[
         bool,
-        typer.Option("--exit-code", help="Exit 3 when maintenance mode is on, 0 when off."),
+        typer.Option("--exit-code", help="Exit 3 when maintenance mode is active now, 0 when not."),
     ] = False,
 ) -> None:
-    """📊 Show whether maintenance mode is on.
+    """📊 Show whether maintenance mode is on, with its message, mode, window, who and when.
 
     Exit code 0: the state was read, on or off. 1: it could not be read. 2: bad command line.
 
-    With --exit-code: 0 off, 3 on.
+    With --exit-code: 0 not active now (off, scheduled or ended), 3 active now.
 
     [bold]Examples[/]
 
@@ -212,18 +218,18 @@ def status(
 
     $ fastapi-maintenance status --backend file --file-path /tmp/maintenance.txt
 
-    $ fastapi-maintenance status --backend redis://127.0.0.1:6379/0
+    $ fastapi-maintenance status --backend redis://127.0.0.1:6379/0 --json
     """
-    value, where = _run(backend, var_name, file_path, option, timeout, read_state)
+    current, where = _run(backend, var_name, file_path, option, timeout, read_state)
     if json:
-        show_json(state_json(value, where))
+        show_json(state_json(current, where))
     else:
-        show_state(value, where)
-    raise typer.Exit(EXIT_ON if value and exit_code else 0)
+        show_state(current, where)
+    raise typer.Exit(EXIT_ON if exit_code and current.is_active() else 0)
 
 
 def _switch(
-    value: bool,
+    new: MaintenanceState,
     backend: str | None,
     var_name: str | None,
     file_path: str | None,
@@ -231,11 +237,116 @@ def _switch(
     timeout: float,
     json: bool,
 ) -> None:
-    now, where = _run(backend, var_name, file_path, option, timeout, switcher(value))
+    now, where = _run(backend, var_name, file_path, option, timeout, switcher(new))
     if json:
         show_json(state_json(now, where))
     else:
         show_state(now, where, changed=True)
+
+
+def _parsed(text: str | None, parse: Callable[[str], _T], hint: str) -> _T | None:
+    """``parse(text)``, or a usage error (exit 2) saying what ``hint`` accepts."""
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+
+
+MessageArg = Annotated[
+    str | None,
+    typer.Option(
+        "--message",
+        "-m",
+        metavar="TEXT",
+        help=f"What users are told, in the 503 JSON and page (at most {MAX_MESSAGE_LENGTH} "
+        "characters).",
+        show_default=False,
+    ),
+]
+ForArg = Annotated[
+    str | None,
+    typer.Option(
+        "--for",
+        metavar="DURATION",
+        help="End after this long (90s, 30m, 2h, 1h30m, 1d), counted from --start if given, "
+        "else from now.",
+        show_default=False,
+    ),
+]
+UntilArg = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="WHEN",
+        help="End at this time: ISO 8601 (2026-12-01T03:00Z); without an offset, the local "
+        "time of this machine.",
+        show_default=False,
+    ),
+]
+StartArg = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        metavar="WHEN",
+        help="Start at this time instead of now (ISO 8601, as --until): a scheduled window.",
+        show_default=False,
+    ),
+]
+ReadOnlyArg = Annotated[
+    bool,
+    typer.Option("--read-only", help="Let reads (GET, HEAD, OPTIONS) pass; block writes."),
+]
+ByArg = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who switches it, kept with the state (default: user@host running the command).",
+        show_default=False,
+    ),
+]
+
+
+def operator() -> str:
+    """``user@host`` of whoever runs the command, for ``--by``'s default."""
+    host = socket.gethostname()
+    try:
+        return f"{getpass.getuser()}@{host}"
+    except Exception:  # no user name in the environment nor the password database
+        return host
+
+
+def _state_on(
+    message: str | None,
+    for_: str | None,
+    until: str | None,
+    start: str | None,
+    read_only: bool,
+    by: str | None,
+) -> MaintenanceState:
+    """The state ``on`` writes, checked before any backend is built (exit 2 when wrong)."""
+    if for_ is not None and until is not None:
+        raise typer.BadParameter(
+            "give either --for (a duration) or --until (an end time), not both",
+            param_hint="'--for' / '--until'",
+        )
+    duration = _parsed(for_, parse_duration, "'--for'")
+    ends_at = _parsed(until, parse_time, "'--until'")
+    starts_at = _parsed(start, parse_time, "'--start'")
+    try:
+        starts_at, ends_at = window(starts_at=starts_at, ends_at=ends_at, duration=duration)
+        return MaintenanceState(
+            on=True,
+            read_only=read_only,
+            message=message,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            updated_by=operator() if by is None else by,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command(cls=_SingleUseCommand)
@@ -246,12 +357,26 @@ def on(
     option: OptionArg = None,
     timeout: TimeoutArg = 10.0,
     json: JsonArg = False,
+    message: MessageArg = None,
+    for_: ForArg = None,
+    until: UntilArg = None,
+    start: StartArg = None,
+    read_only: ReadOnlyArg = False,
+    by: ByArg = None,
 ) -> None:
     """🔴 Switch maintenance mode on (writable backends only; env is read-only).
 
+    A message, a window or read-only mode need a driver that stores them (file, redis):
+    `fastapi-maintenance backends` lists what each driver stores.
+
     $ fastapi-maintenance on --backend file:///var/run/app/maintenance
+
+    $ fastapi-maintenance on --for 30m --message "Database upgrade, back at 03:00 UTC"
+
+    $ fastapi-maintenance on --start 2026-12-01T02:00Z --until 2026-12-01T03:00Z --read-only
     """
-    _switch(True, backend, var_name, file_path, option, timeout, json)
+    new = _state_on(message, for_, until, start, read_only, by)
+    _switch(new, backend, var_name, file_path, option, timeout, json)
 
 
 @app.command(cls=_SingleUseCommand)
@@ -262,12 +387,14 @@ def off(
     option: OptionArg = None,
     timeout: TimeoutArg = 10.0,
     json: JsonArg = False,
+    by: ByArg = None,
 ) -> None:
-    """🟢 Switch maintenance mode off (writable backends only; env is read-only).
+    """🟢 Switch maintenance mode off, clearing its message and window (writable backends only).
 
     $ fastapi-maintenance off --backend file:///var/run/app/maintenance
     """
-    _switch(False, backend, var_name, file_path, option, timeout, json)
+    new = MaintenanceState(on=False, updated_by=operator() if by is None else by)
+    _switch(new, backend, var_name, file_path, option, timeout, json)
 
 
 @app.command("backends", cls=_SingleUseCommand)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from . import backends
-from ._api import set_maintenance_mode
+from ._api import set_maintenance_state
 from ._backend import BaseStateBackend
 from ._cli_options import FLAGS
 from ._errors import BackendUnavailableError, MaintenanceError
+from ._model import MaintenanceState
 from ._specs import find_driver
 from ._state import default_backend, default_spec, state
 
@@ -78,27 +79,31 @@ async def use_backend(
             logger.warning("closing %s failed: %s", backend.describe(), describe_error(exc))
 
 
-async def read_state(backend: BaseStateBackend) -> bool:
+async def read_state(backend: BaseStateBackend) -> MaintenanceState:
     """The state in the store, read once; a store that cannot be read raises, never guesses."""
-    return await backend.get_value()
+    return await backend.get_state()
 
 
-def switcher(value: bool) -> Callable[[BaseStateBackend], Awaitable[bool]]:
-    """An action writing ``value`` and returning the state read back after the write."""
+def switcher(new: MaintenanceState) -> Callable[[BaseStateBackend], Awaitable[MaintenanceState]]:
+    """An action writing ``new`` and returning the state read back after the write.
 
-    async def switch(backend: BaseStateBackend) -> bool:
+    A driver that cannot keep what ``new`` says (a message, a window or read-only on a driver
+    storing only on and off) refuses it before anything is written.
+    """
+
+    async def switch(backend: BaseStateBackend) -> MaintenanceState:
         if backend.read_only:
             raise ReadOnlyBackendError(
-                f"cannot switch maintenance mode {'on' if value else 'off'} through "
+                f"cannot switch maintenance mode {'on' if new.on else 'off'} through "
                 f"{backend.describe()}: that driver is read-only. Set the value where it reads "
                 "it (for env, the environment variable) before the application starts, "
                 "or use a writable backend (`fastapi-maintenance backends` lists them)"
             )
-        await set_maintenance_mode(value, backend)
-        now = await backend.get_value()
-        if now != value:
+        await set_maintenance_state(new, backend)
+        now = await backend.get_state()
+        if now.on != new.on:
             raise BackendUnavailableError(
-                f"{backend.describe()} still reads {'on' if now else 'off'} after the write"
+                f"{backend.describe()} still reads {'on' if now.on else 'off'} after the write"
             )
         return now
 
@@ -115,6 +120,8 @@ class DriverRow:
     source: str
     supports_url: bool | None
     read_only: bool | None
+    #: Whether the driver stores the whole state (message, window, read-only, who and when).
+    stores_details: bool | None
     error: str | None
 
 
@@ -122,17 +129,25 @@ def driver_rows() -> list[DriverRow]:
     """Every discovered driver; a driver that fails to load says why instead of hiding the rest."""
     rows = []
     for info in backends.backend_info():
-        url = read_only = None
+        url = read_only = details = None
         error = info.error
         if error is None:
             try:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
+                details = bool(cls.stores_details)
             except Exception as exc:
                 error = describe_error(exc)
         rows.append(
             DriverRow(
-                info.name, info.distribution, info.version, info.source, url, read_only, error
+                info.name,
+                info.distribution,
+                info.version,
+                info.source,
+                url,
+                read_only,
+                details,
+                error,
             )
         )
     return rows

@@ -9,13 +9,16 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from datetime import datetime, timezone
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ._cli_backend import DriverRow
+from ._model import MaintenanceState
 from ._redact import redact
+from ._timespec import format_duration, format_time
 
 #: Characters that would act on the terminal instead of being shown: C0/C1 controls (escape
 #: sequences, carriage returns, new lines) and the marks that reorder text (bidi controls).
@@ -42,16 +45,56 @@ def _icon(console: Console, emoji: str) -> str:
     return f"{emoji} " if console.encoding.lower().replace("-", "").startswith("utf") else ""
 
 
-def show_state(value: bool, where: str, *, changed: bool = False) -> None:
-    """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it."""
+def show_state(state: MaintenanceState, where: str, *, changed: bool = False) -> None:
+    """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it, then the details.
+
+    A plain on/off state prints that one line; a message, a window, read-only and who
+    switched it when follow on lines of their own, times in UTC.
+    """
     console = _console()
-    word, style, emoji = ("ON", "bold red", "🔴") if value else ("OFF", "bold green", "🟢")
+    now = datetime.now(timezone.utc)
+    if state.is_active(now):
+        word, style, emoji = "ON", "bold red", "🔴"
+    elif state.is_scheduled(now):
+        word, style, emoji = "SCHEDULED", "bold yellow", "🟡"
+    else:
+        word, style, emoji = "OFF", "bold green", "🟢"
     verb = "is now" if changed else "is"
     console.print(
         Text.assemble(
             _icon(console, emoji), f"Maintenance mode {verb} ", (word, style), f" ({inert(where)})"
         )
     )
+    for label, value in state_details(state, now):
+        console.print(Text.assemble("  ", (f"{label}:", "bold"), " ", inert(value)))
+
+
+def state_details(state: MaintenanceState, now: datetime) -> list[tuple[str, str]]:
+    """The lines under the headline: ``("Message", "Back at 03:00")``, ``("Time left", "1h")``..."""
+    lines: list[tuple[str, str]] = []
+    if state.message is not None:
+        lines.append(("Message", state.message))
+    if state.on and state.has_details:
+        mode = "read-only (reads pass, writes get 503)" if state.read_only else "full"
+        lines.append(("Mode", mode))
+    if state.starts_at is not None or state.ends_at is not None:
+        bounds = []
+        if state.starts_at is not None:
+            bounds.append(f"from {format_time(state.starts_at)}")
+        if state.ends_at is not None:
+            bounds.append(f"until {format_time(state.ends_at)}")
+        lines.append(("Window", " ".join(bounds)))
+    if state.is_scheduled(now) and state.starts_at is not None:
+        lines.append(("Starts in", format_duration(state.starts_at - now)))
+    elif state.is_active(now) and state.ends_at is not None:
+        lines.append(("Time left", format_duration(state.ends_at - now)))
+    elif state.is_expired(now):
+        lines.append(("Time left", "none: the window has ended, so maintenance is off"))
+    if state.updated_by is not None or state.updated_at is not None:
+        who = f"by {state.updated_by}" if state.updated_by is not None else ""
+        when = f"at {format_time(state.updated_at)}" if state.updated_at is not None else ""
+        lines.append(("Updated", " ".join(part for part in (who, when) if part)))
+    return lines
 
 
 def _say(emoji: str, label: str, style: str, message: str) -> None:
@@ -103,8 +146,10 @@ def show_json(data: object) -> None:
     print(json.dumps(data))
 
 
-def state_json(value: bool, where: str) -> dict[str, object]:
-    return {"maintenance": value, "backend": redact(where)}
+def state_json(state: MaintenanceState, where: str) -> dict[str, object]:
+    """``maintenance`` (active now) and ``backend`` as 0.0.5 printed them, then every field of
+    :class:`MaintenanceState` under its own name, datetimes in ISO 8601 with their offset."""
+    return {"maintenance": state.is_active(), "backend": redact(where), **state.to_dict()}
 
 
 def _yes_no(flag: bool | None, yes: str, no: str) -> Text:
@@ -121,6 +166,7 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
     table.add_column("version")
     table.add_column("URL")
     table.add_column("access")
+    table.add_column("stores")
     table.add_column("status", overflow="fold")
     for row in rows:
         status = Text(f"error: {inert(row.error)}", "red") if row.error else Text("ok", "green")
@@ -130,6 +176,7 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
             Text(inert(row.version or "-")),
             _yes_no(row.supports_url, "yes", "no"),
             _yes_no(row.read_only, "read-only", "writable"),
+            _yes_no(row.stores_details, "whole state", "on/off"),
             status,
         )
     _console().print(table)

@@ -92,3 +92,26 @@ def redis_plugin() -> None:
     """The Redis driver distribution is installed."""
     if importlib.util.find_spec("fastapi_maintenance_redis") is None:
         missing("the fastapi-maintenance-redis distribution is not installed")
+
+
+#: The checkout, so that a new process can import the test drivers in ``tests.cli``.
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def state_drivers(tmp_path: Path) -> dict[str, str]:
+    """The environment under which the installed command finds the ``details`` driver (the
+    whole state in a file) and the ``onoff`` driver (on/off only, as in 0.0.5)."""
+    site = tmp_path / "drivers-site"
+    info = site / "fm_state_drivers-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fm-state-drivers\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[fastapi_maintenance.backends]\n"
+        "details = tests.cli.state_drivers:DetailsFileBackend\n"
+        "onoff = tests.cli.state_drivers:OnOffFileBackend\n",
+        encoding="utf-8",
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,16 @@ def test_check_exits_1_naming_the_broken_plugin(invoke: Invoke) -> None:
 
 def test_check_exits_0_when_every_driver_loads(invoke: Invoke) -> None:
     assert invoke("backends", "--check").exit_code == 0
+
+
+def test_backends_shows_which_drivers_store_the_whole_state(
+    invoke: Invoke, state_drivers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder in reversed(state_drivers["PYTHONPATH"].split(os.pathsep)):
+        monkeypatch.syspath_prepend(folder)
+    result = invoke("backends", "--json")
+    rows = _by_name(result.stdout)
+    assert (rows["details"]["stores_details"], rows["onoff"]["stores_details"]) == (True, False)
+    lines = invoke("backends").stdout.splitlines()
+    assert "whole state" in next(line for line in lines if " details " in line)
+    assert "on/off" in next(line for line in lines if " onoff " in line)

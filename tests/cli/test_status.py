@@ -117,4 +117,14 @@ def test_status_json_gives_the_state_and_the_backend(invoke: Invoke, state_file:
     state_file.write_text("1")
     result = invoke("status", "--json", "--backend", state_file.as_uri())
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"maintenance": True, "backend": f"file: {state_file}"}
+    assert json.loads(result.stdout) == {
+        "maintenance": True,
+        "backend": f"file: {state_file}",
+        "on": True,
+        "read_only": False,
+        "message": None,
+        "starts_at": None,
+        "ends_at": None,
+        "updated_by": None,
+        "updated_at": None,
+    }

@@ -1,0 +1,103 @@
+"""The request and response bodies of the admin router, as they appear in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
+from ._timespec import DURATION_FORMS, MAX_DURATION, parse_duration
+
+
+class MaintenanceStateOut(BaseModel):
+    """The whole maintenance state, and whether it is active now."""
+
+    active: bool = Field(description="Whether maintenance blocks requests now.")
+    scheduled: bool = Field(description="On, with a window that has not started yet.")
+    on: bool
+    read_only: bool = Field(description="Reads (GET, HEAD, OPTIONS) pass; other methods get 503.")
+    message: str | None = Field(description="What users are told.")
+    starts_at: datetime | None
+    ends_at: datetime | None
+    updated_by: str | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, state: MaintenanceState) -> MaintenanceStateOut:
+        now = datetime.now(timezone.utc)
+        return cls(
+            active=state.is_active(now),
+            scheduled=state.is_scheduled(now),
+            on=state.on,
+            read_only=state.read_only,
+            message=state.message,
+            starts_at=state.starts_at,
+            ends_at=state.ends_at,
+            updated_by=state.updated_by,
+            updated_at=state.updated_at,
+        )
+
+
+class SwitchOn(BaseModel):
+    """Switch maintenance on now, or for a window; every field is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str | None = Field(
+        default=None,
+        max_length=MAX_MESSAGE_LENGTH,
+        description="What users are told, in the 503 JSON and page.",
+        examples=["Database upgrade, back at 03:00 UTC"],
+    )
+    duration: float | str | None = Field(
+        default=None,
+        description=f"How long it lasts: seconds, or {DURATION_FORMS}; counted from "
+        "starts_at when given, else from now. Not with ends_at.",
+        examples=["30m", 1800],
+    )
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="When it starts (ISO 8601 with an offset); default now."
+    )
+    ends_at: AwareDatetime | None = Field(
+        default=None, description="When it ends (ISO 8601 with an offset). Not with duration."
+    )
+    read_only: bool = Field(default=False, description="Let reads pass; block writes.")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration_parses(cls, value: float | str | None) -> float | str | None:
+        if isinstance(value, str):
+            parse_duration(value)
+        elif value is not None and not 1 <= value <= MAX_DURATION.total_seconds():
+            raise ValueError(
+                f"duration must be at least 1 and at most {MAX_DURATION.total_seconds():.0f} "
+                f"seconds; or {DURATION_FORMS}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_end(self) -> SwitchOn:
+        if self.duration is not None and self.ends_at is not None:
+            raise ValueError("give either duration or ends_at, not both")
+        return self
+
+    def span(self) -> timedelta | None:
+        """``duration`` as a ``timedelta``, ``None`` when not given."""
+        if self.duration is None:
+            return None
+        if isinstance(self.duration, str):
+            return parse_duration(self.duration)
+        return timedelta(seconds=self.duration)
+
+
+class Schedule(SwitchOn):
+    """Switch maintenance on for a window that starts later (or now) and turns off by itself."""
+
+    starts_at: AwareDatetime = Field(description="When it starts (ISO 8601 with an offset).")
+
+
+class StateIn(SwitchOn):
+    """The whole state: on with its details, or off (which takes no details)."""
+
+    on: bool

@@ -1,0 +1,192 @@
+"""``admin_router()``: read and switch the maintenance state over HTTP, behind your auth.
+
+The router's routes are forced off, so they stay reachable while maintenance is on. Every
+write is a ``POST`` or a ``PUT``. Building it without an auth dependency raises, unless the
+caller opts out with an argument that says it is unsafe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, params
+
+from ._admin_models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
+from ._admin_page import page_routes
+from ._api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
+from ._errors import BackendUnavailableError, InvalidStateError, UnsupportedStateError
+from .decorators import force_maintenance_mode_off
+
+__all__ = ["DEFAULT_UPDATED_BY", "admin_router"]
+
+#: Who a change is signed by when the router is given no ``updated_by`` dependency.
+DEFAULT_UPDATED_BY = "admin"
+
+_NO_AUTH = (
+    "admin_router() lets whoever reaches it take the whole application down: give it the "
+    "dependency that authenticates your operators, e.g. "
+    "admin_router(dependencies=[Depends(require_admin)]), or, for a router reachable only "
+    "by trusted callers, pass allow_unauthenticated_i_know_this_is_unsafe=True"
+)
+
+
+@asynccontextmanager
+async def answering_errors() -> AsyncIterator[None]:
+    """Turn the state functions' errors into HTTP answers with their message.
+
+    Input the state cannot take: 422. A state the backend cannot store (a message on a
+    driver storing only on and off): 409, since the same request succeeds on another
+    backend. A store that cannot be reached or read: 503.
+    """
+    try:
+        yield
+    except UnsupportedStateError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except (BackendUnavailableError, InvalidStateError) as exc:
+        raise HTTPException(
+            503, f"the maintenance state could not be read or written: {exc}"
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def _json_writes_only(request: Request) -> None:
+    """Refuse a write that is not JSON: an HTML form on another site can post form data or
+    text with the browser's cookies, but not JSON without a CORS preflight."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(
+            415,
+            "send writes with Content-Type: application/json (other types are refused so "
+            "that a form on another site cannot make them)",
+        )
+
+
+def admin_router(
+    *,
+    dependencies: Sequence[params.Depends] | None = None,
+    backend: BackendSpec | None = None,
+    updated_by: Callable[..., Any] | None = None,
+    prefix: str = "/maintenance",
+    tags: list[str] | None = None,
+    page: bool = True,
+    allow_unauthenticated_i_know_this_is_unsafe: bool = False,
+) -> APIRouter:
+    """An ``APIRouter`` to read and switch maintenance mode, for ``app.include_router()``.
+
+    ``dependencies`` guard every route; at least one is required (your authentication),
+    unless ``allow_unauthenticated_i_know_this_is_unsafe`` is true. ``backend`` is an
+    instance, a driver name or a URL; by default the one the state functions use.
+    ``updated_by`` is a dependency returning who makes a change (the same function as the
+    auth dependency may serve: FastAPI runs it once per request); without it, changes are
+    signed ``"admin"``. ``page`` adds a small HTML page with a form at ``{prefix}/page``.
+
+    Routes: ``GET {prefix}`` the state; ``POST {prefix}/on``, ``POST {prefix}/off``,
+    ``POST {prefix}/schedule``, ``PUT {prefix}`` (the whole state) switch it and answer
+    the state read back.
+    """
+    guards = list(dependencies or [])
+    if not guards and not allow_unauthenticated_i_know_this_is_unsafe:
+        raise ValueError(_NO_AUTH)
+    check_spec(backend)
+    signer = _signer(updated_by)
+    router = APIRouter(prefix=prefix, tags=list(tags or ["maintenance"]), dependencies=guards)
+    writes: list[params.Depends] = [Depends(_json_writes_only)]
+
+    async def read() -> MaintenanceStateOut:
+        async with answering_errors():
+            return MaintenanceStateOut.of(await get_maintenance_state(backend))
+
+    async def switch_on(body: SwitchOn | None, by: str) -> MaintenanceStateOut:
+        wanted = body or SwitchOn()
+        async with answering_errors():
+            await set_maintenance_mode(
+                True,
+                backend,
+                message=wanted.message,
+                starts_at=wanted.starts_at,
+                ends_at=wanted.ends_at,
+                duration=wanted.span(),
+                read_only=wanted.read_only,
+                updated_by=by,
+            )
+        return await read()
+
+    async def switch_off(by: str) -> MaintenanceStateOut:
+        async with answering_errors():
+            await set_maintenance_mode(False, backend, updated_by=by)
+        return await read()
+
+    @router.get("", response_model=MaintenanceStateOut, summary="Read the maintenance state")
+    @force_maintenance_mode_off
+    async def get_state() -> MaintenanceStateOut:
+        return await read()
+
+    @router.post(
+        "/on", response_model=MaintenanceStateOut, dependencies=writes, summary="Switch it on"
+    )
+    @force_maintenance_mode_off
+    async def post_on(
+        body: SwitchOn | None = None, by: str = Depends(signer)
+    ) -> MaintenanceStateOut:
+        return await switch_on(body, by)
+
+    @router.post(
+        "/off", response_model=MaintenanceStateOut, dependencies=writes, summary="Switch it off"
+    )
+    @force_maintenance_mode_off
+    async def post_off(by: str = Depends(signer)) -> MaintenanceStateOut:
+        return await switch_off(by)
+
+    @router.post(
+        "/schedule",
+        response_model=MaintenanceStateOut,
+        dependencies=writes,
+        summary="Schedule a window",
+    )
+    @force_maintenance_mode_off
+    async def post_schedule(body: Schedule, by: str = Depends(signer)) -> MaintenanceStateOut:
+        return await switch_on(body, by)
+
+    @router.put(
+        "", response_model=MaintenanceStateOut, dependencies=writes, summary="Set the whole state"
+    )
+    @force_maintenance_mode_off
+    async def put_state(body: StateIn, by: str = Depends(signer)) -> MaintenanceStateOut:
+        if body.on:
+            return await switch_on(body, by)
+        given = body.model_dump(exclude={"on"}, exclude_defaults=True)
+        if given:
+            raise HTTPException(
+                422,
+                f"{', '.join(sorted(given))} only go with on: true; switching off clears them",
+            )
+        return await switch_off(by)
+
+    if page:
+        page_routes(router, backend, signer, switch_on, switch_off)
+    return router
+
+
+def _signer(updated_by: Callable[..., Any] | None) -> Callable[..., Any]:
+    """The dependency giving who signs a change: ``updated_by``'s answer, else ``"admin"``."""
+    if updated_by is None:
+
+        def default() -> str:
+            return DEFAULT_UPDATED_BY
+
+        return default
+
+    async def signed(by: Any = Depends(updated_by)) -> str:  # noqa: B008
+        if by is None:
+            return DEFAULT_UPDATED_BY
+        if not isinstance(by, str):
+            raise TypeError(
+                f"admin_router(updated_by=...) must return a name (str) or None, "
+                f"got {type(by).__name__}"
+            )
+        return by
+
+    return signed

@@ -1,0 +1,143 @@
+"""The admin page in a real headless Chromium, JavaScript off: an operator logs in, reads the
+state, switches it with the form, and sees what went wrong when the input is refused."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from fastapi import Cookie, Depends, FastAPI, HTTPException
+from fastapi.responses import RedirectResponse
+
+from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
+
+from .support import DetailsMemoryBackend
+from .webdriver import Browser, browser_binaries, headless_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SESSION = "operator-session-0123456789abcdef"
+PAGE = "/admin/maintenance/page"
+
+
+def require_session(session: str | None = Cookie(default=None)) -> str:
+    """A cookie session, as a browser-facing admin often has: the case the form token is for."""
+    if session != SESSION:
+        raise HTTPException(401, "log in first")
+    return "alice"
+
+
+def operator_app(backend: DetailsMemoryBackend) -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
+    router = admin_router(
+        backend=backend, dependencies=[Depends(require_session)], updated_by=require_session
+    )
+    app.include_router(router, prefix="/admin")
+
+    @app.get("/login")
+    async def login() -> RedirectResponse:
+        response = RedirectResponse(PAGE, status_code=303)
+        response.set_cookie("session", SESSION, httponly=True, samesite="lax")
+        return response
+
+    return app
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium with JavaScript off; skipped without one, a failure in CI."""
+    found = browser_binaries()
+    if found is None:
+        reason = "chromium and chromium-driver are not installed"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set)")
+        pytest.skip(reason)
+    with headless_chromium(*found, javascript=False) as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def backend() -> DetailsMemoryBackend:
+    return DetailsMemoryBackend()
+
+
+@pytest.fixture
+def site(backend: DetailsMemoryBackend, browser: Browser) -> Iterator[str]:
+    """The operator's app, served, with the browser logged in to it."""
+    with serving(operator_app(backend)) as base:
+        browser.open(f"{base}/login")
+        yield base
+
+
+def test_the_page_shows_the_state_after_logging_in(browser: Browser, site: str) -> None:
+    assert browser.url == f"{site}{PAGE}"
+    assert browser.title == "Maintenance mode: OFF"
+    assert browser.text("#state") == "OFF"
+
+
+def test_the_form_switches_maintenance_on_with_a_message_and_an_end(
+    browser: Browser, site: str, backend: DetailsMemoryBackend
+) -> None:
+    browser.type("input[name=message]", "Database upgrade, back at 03:00 UTC")
+    browser.type("input[name=duration]", "30m")
+    browser.submit("#switch-on")
+    assert browser.url == f"{site}{PAGE}"
+    assert browser.text("#state") == "ON"
+    details = browser.text("#details")
+    assert "Database upgrade, back at 03:00 UTC" in details
+    assert "by alice" in details
+    assert backend.state.ends_at is not None
+    shown = browser.attribute("#details time", "datetime")
+    assert shown == backend.state.ends_at.replace(microsecond=0).isoformat()
+    assert backend.state.message == "Database upgrade, back at 03:00 UTC"
+
+
+def test_read_only_and_switch_off_from_the_form(
+    browser: Browser, site: str, backend: DetailsMemoryBackend
+) -> None:
+    browser.click("input[name=read_only]")
+    browser.submit("#switch-on")
+    assert "read-only" in browser.text("#details")
+    assert backend.state.read_only is True
+    browser.submit("#switch-off")
+    assert browser.text("#state") == "OFF"
+    assert backend.state.on is False
+
+
+def test_a_refused_input_is_explained_and_what_was_typed_is_kept(
+    browser: Browser, site: str, backend: DetailsMemoryBackend
+) -> None:
+    browser.type("input[name=message]", "Back soon")
+    browser.type("input[name=duration]", "half an hour")
+    browser.submit("#switch-on")
+    assert "expected a number of days, hours, minutes and seconds" in browser.text("#error")
+    assert browser.attribute("input[name=message]", "value") == "Back soon"
+    assert backend.writes == 0

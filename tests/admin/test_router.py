@@ -1,0 +1,254 @@
+"""``admin_router()``: read and switch the state over HTTP, behind the app's auth, reachable
+while maintenance is on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    BaseStateBackend,
+    MaintenanceState,
+    admin_router,
+)
+from fastapi_maintenance._admin_models import SwitchOn
+from tests.conftest import asgi_client
+
+from .support import AUTH, DetailsMemoryBackend, OnOffMemoryBackend, shop_app
+
+pytestmark = pytest.mark.anyio
+
+STATE = "/admin/maintenance"
+MESSAGE = "Database upgrade, back at 03:00 UTC"
+
+
+def later(**delta: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat()
+
+
+def test_building_it_without_an_auth_dependency_raises_naming_the_opt_out() -> None:
+    with pytest.raises(ValueError, match="allow_unauthenticated_i_know_this_is_unsafe=True"):
+        admin_router()
+
+
+async def test_the_unsafe_opt_out_builds_a_router_anyone_can_use() -> None:
+    backend = DetailsMemoryBackend()
+    app = FastAPI()
+    app.include_router(
+        admin_router(backend=backend, allow_unauthenticated_i_know_this_is_unsafe=True)
+    )
+    async with asgi_client(app) as client:
+        response = await client.post("/maintenance/on", json={})
+    assert response.status_code == 200
+    assert response.json()["updated_by"] == "admin"
+
+
+async def test_every_route_answers_401_without_the_operators_token(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    assert (await client.get(STATE)).status_code == 401
+    assert (await client.post(f"{STATE}/on", json={})).status_code == 401
+    assert (await client.get(f"{STATE}/page")).status_code == 401
+    assert backend.writes == 0
+
+
+async def test_get_answers_the_whole_state(client: httpx.AsyncClient) -> None:
+    response = await client.get(STATE, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json() == {
+        "active": False,
+        "scheduled": False,
+        "on": False,
+        "read_only": False,
+        "message": None,
+        "starts_at": None,
+        "ends_at": None,
+        "updated_by": None,
+        "updated_at": None,
+    }
+
+
+async def test_on_with_a_message_for_30m_blocks_the_app_but_not_the_router(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        f"{STATE}/on", headers=AUTH, json={"message": MESSAGE, "duration": "30m"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["active"], body["message"], body["updated_by"]) == (True, MESSAGE, "alice")
+    left = datetime.fromisoformat(body["ends_at"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
+    assert (await client.get("/items")).status_code == 503
+    assert (await client.get(STATE, headers=AUTH)).json()["active"] is True
+    assert (await client.get(f"{STATE}/page", headers=AUTH)).status_code == 200
+
+
+async def test_off_clears_the_message_and_window_and_reopens_the_app(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post(f"{STATE}/on", headers=AUTH, json={"message": MESSAGE, "duration": 600})
+    response = await client.post(f"{STATE}/off", headers=AUTH, json={})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["on"], body["message"], body["ends_at"]) == (False, None, None)
+    assert (await client.get("/items")).status_code == 200
+
+
+async def test_schedule_sets_a_window_that_has_not_started(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"{STATE}/schedule",
+        headers=AUTH,
+        json={"starts_at": later(hours=1), "duration": "1h30m", "read_only": True},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["scheduled"], body["active"], body["read_only"]) == (True, False, True)
+    assert (await client.get("/items")).status_code == 200
+
+
+async def test_schedule_needs_a_start(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"{STATE}/schedule", headers=AUTH, json={"duration": "1h"})
+    assert response.status_code == 422
+
+
+async def test_put_sets_the_whole_state_and_off_takes_no_details(
+    client: httpx.AsyncClient,
+) -> None:
+    on = await client.put(STATE, headers=AUTH, json={"on": True, "ends_at": later(hours=2)})
+    assert on.json()["active"] is True
+    refused = await client.put(STATE, headers=AUTH, json={"on": False, "message": MESSAGE})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "message only go with on: true; switching off clears them"
+    off = await client.put(STATE, headers=AUTH, json={"on": False})
+    assert off.json()["on"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"duration": "1h", "ends_at": "2099-01-01T00:00:00Z"}, "give either duration or ends_at"),
+        ({"duration": "half an hour"}, "90s, 30m, 2h, 1h30m or 1d"),
+        ({"duration": 0}, "duration must be at least 1"),
+        ({"ends_at": "2099-01-01T00:00:00"}, "timezone"),
+        ({"ends_at": "2000-01-01T00:00:00Z"}, "has already passed"),
+        ({"message": "x" * 501}, "at most 500 characters"),
+        ({"colour": "red"}, "Extra inputs are not permitted"),
+    ],
+    ids=["duration and end", "bad duration", "zero", "naive", "past", "long", "unknown field"],
+)
+async def test_invalid_input_answers_422_with_what_is_wrong_and_writes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, body: dict[str, object], says: str
+) -> None:
+    response = await client.post(f"{STATE}/on", headers=AUTH, json=body)
+    assert response.status_code == 422
+    assert says in response.text
+    assert backend.writes == 0
+
+
+async def test_a_driver_storing_only_on_and_off_answers_409_and_plain_on_still_works() -> None:
+    backend = OnOffMemoryBackend()
+    async with asgi_client(shop_app(backend)) as client:
+        refused = await client.post(f"{STATE}/on", headers=AUTH, json={"message": MESSAGE})
+        assert refused.status_code == 409
+        assert "stores only on and off" in refused.json()["detail"]
+        assert backend.value is False
+        plain = await client.post(f"{STATE}/on", headers=AUTH, json={})
+        assert plain.json()["active"] is True
+
+
+class DownBackend(BaseStateBackend):
+    """A store that cannot be reached."""
+
+    stores_details = True
+
+    async def get_value(self) -> bool:
+        raise BackendUnavailableError("cache.internal:6379 is down")
+
+    async def set_value(self, value: bool) -> None:
+        raise BackendUnavailableError("cache.internal:6379 is down")
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        raise BackendUnavailableError("cache.internal:6379 is down")
+
+
+async def test_an_unreachable_store_answers_503_with_the_cause() -> None:
+    async with asgi_client(shop_app(DownBackend())) as client:
+        read = await client.get(STATE, headers=AUTH)
+        write = await client.post(f"{STATE}/on", headers=AUTH, json={})
+    assert (read.status_code, write.status_code) == (503, 503)
+    assert "cache.internal:6379 is down" in write.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"data": {"x": "1"}},
+        {"content": b"{}"},
+        {"content": b"{}", "headers": {"content-type": "text/plain"}},
+    ],
+    ids=["form", "no content type", "text"],
+)
+async def test_a_write_that_is_not_json_is_refused_so_a_cross_site_form_cannot_make_it(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, sent: dict[str, Any]
+) -> None:
+    headers = {**AUTH, **sent.pop("headers", {})}
+    response = await client.post(f"{STATE}/on", headers=headers, **sent)
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["detail"]
+    assert backend.writes == 0
+
+
+async def test_writes_are_never_get(client: httpx.AsyncClient) -> None:
+    for path in ("/on", "/off", "/schedule"):
+        assert (await client.get(f"{STATE}{path}", headers=AUTH)).status_code == 405
+
+
+async def test_without_updated_by_changes_are_signed_admin() -> None:
+    backend = DetailsMemoryBackend()
+    async with asgi_client(shop_app(backend, updated_by=None)) as client:
+        await client.post(f"{STATE}/on", headers=AUTH, json={})
+    assert backend.state.updated_by == "admin"
+
+
+def test_the_request_and_response_models_are_in_the_openapi_schema() -> None:
+    schema = shop_app(DetailsMemoryBackend()).openapi()
+    models = schema["components"]["schemas"]
+    assert {"MaintenanceStateOut", "SwitchOn", "Schedule", "StateIn"} <= set(models)
+    on = schema["paths"][f"{STATE}/on"]["post"]
+    assert on["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/MaintenanceStateOut"
+    }
+    assert "SwitchOn" in str(on["requestBody"])
+
+
+def test_the_package_exports_admin_router_and_loads_it_only_when_asked() -> None:
+    code = (
+        "import sys, fastapi_maintenance as fm\n"
+        "assert 'admin_router' in fm.__all__\n"
+        "assert 'fastapi_maintenance.admin' not in sys.modules\n"
+        "from fastapi_maintenance import admin_router\n"
+        "assert admin_router.__module__ == 'fastapi_maintenance.admin'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@given(st.one_of(st.text(), st.floats(allow_nan=True), st.integers()))
+def test_any_duration_is_either_accepted_or_refused_with_a_message(duration: object) -> None:
+    try:
+        wanted = SwitchOn.model_validate({"duration": duration})
+    except ValidationError as exc:
+        assert exc.errors()[0]["msg"]
+    else:
+        span = wanted.span()
+        assert span is not None and span > timedelta(0)
