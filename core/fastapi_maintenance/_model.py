@@ -168,7 +168,11 @@ class MaintenanceState:
             if raw is not None:
                 if not isinstance(raw, str):
                     raise TypeError(f"{name} must be an ISO 8601 string, got {type(raw).__name__}")
-                values[name] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                try:
+                    values[name] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                except ValueError:
+                    # Never the text itself: it comes from a store.
+                    raise ValueError(f"{name} is not an ISO 8601 datetime") from None
         return cls(**values)
 
     def to_text(self) -> str:
@@ -195,7 +199,7 @@ class MaintenanceState:
                 raise ValueError(f"not a maintenance state; expected {_ACCEPTED_TEXT}") from None
         try:
             document = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
             raise ValueError(f"not valid JSON; expected {_ACCEPTED_TEXT}") from None
         if not isinstance(document, dict) or document.get(FORMAT_KEY) != FORMAT_VERSION:
             raise ValueError(

@@ -143,6 +143,18 @@ def test_text_that_is_no_state_is_refused_without_quoting_it(text: str) -> None:
     assert "expected" in str(refused.value)
 
 
+def test_a_document_with_a_bad_datetime_is_refused_without_quoting_it() -> None:
+    text = '{"fastapi_maintenance": 1, "on": true, "ends_at": "secret-token-42"}'
+    with pytest.raises(ValueError, match="ends_at is not an ISO 8601 datetime") as refused:
+        MaintenanceState.from_text(text)
+    assert "secret-token-42" not in str(refused.value)
+
+
+def test_deeply_nested_json_is_refused_as_a_value_error() -> None:
+    with pytest.raises(ValueError, match="not valid JSON"):
+        MaintenanceState.from_text('{"a":' + "[" * 4000)
+
+
 def test_text_over_the_size_limit_is_refused_never_cut() -> None:
     with pytest.raises(ValueError, match=f"more than {MAX_TEXT_BYTES} bytes"):
         MaintenanceState.from_text("1" + " " * MAX_TEXT_BYTES)
