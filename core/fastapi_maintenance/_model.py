@@ -27,7 +27,8 @@ FORMAT_KEY = "fastapi_maintenance"
 FORMAT_VERSION = 1
 
 _TIME_FIELDS = ("starts_at", "ends_at", "updated_at")
-_ACCEPTED_TEXT = (
+#: What a store may hold, for messages refusing anything else.
+ACCEPTED_TEXT = (
     f"{', '.join(sorted(TRUTHY))} (on), {', '.join(sorted(FALSY))} or nothing (off), "
     f'or a JSON document {{"{FORMAT_KEY}": {FORMAT_VERSION}, "on": ...}}'
 )
@@ -190,21 +191,21 @@ class MaintenanceState:
         store may point at a file that was never meant to be shown).
         """
         if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-            raise ValueError(f"more than {MAX_TEXT_BYTES} bytes; expected {_ACCEPTED_TEXT}")
+            raise ValueError(f"more than {MAX_TEXT_BYTES} bytes; expected {ACCEPTED_TEXT}")
         stripped = text.strip()
         if not stripped.startswith("{"):
             try:
                 return ON if parse_bool(stripped) else OFF
             except ValueError:
-                raise ValueError(f"not a maintenance state; expected {_ACCEPTED_TEXT}") from None
+                raise ValueError(f"not a maintenance state; expected {ACCEPTED_TEXT}") from None
         try:
             document = json.loads(stripped)
         except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
-            raise ValueError(f"not valid JSON; expected {_ACCEPTED_TEXT}") from None
+            raise ValueError(f"not valid JSON; expected {ACCEPTED_TEXT}") from None
         if not isinstance(document, dict) or document.get(FORMAT_KEY) != FORMAT_VERSION:
             raise ValueError(
                 f"a JSON document without {FORMAT_KEY!r}: {FORMAT_VERSION}; "
-                f"expected {_ACCEPTED_TEXT}"
+                f"expected {ACCEPTED_TEXT}"
             )
         try:
             return cls.from_dict(document)
