@@ -53,6 +53,11 @@ def _text(name: str, value: object, limit: int) -> str | None:
         raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
     if len(value) > limit:
         raise ValueError(f"{name} is {len(value)} characters long; at most {limit} are accepted")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # No store could keep it: a lone surrogate, as broken decoding leaves behind.
+        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 

@@ -74,6 +74,11 @@ def test_an_end_not_after_the_start_is_refused() -> None:
         MaintenanceState(on=True, starts_at=NOON, ends_at=NOON)
 
 
+def test_a_message_no_store_could_keep_is_refused() -> None:
+    with pytest.raises(ValueError, match="not valid Unicode text"):
+        MaintenanceState(on=True, message="back soon \ud800")
+
+
 def test_a_message_over_the_limit_is_refused() -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_MESSAGE_LENGTH}"):
         MaintenanceState(on=True, message="x" * (MAX_MESSAGE_LENGTH + 1))
