@@ -105,6 +105,11 @@ def switcher(value: bool) -> Callable[[BaseStateBackend], Awaitable[bool]]:
     return switch
 
 
+#: What ``backends`` says a driver stores.
+ON_OFF = "on/off"
+FULL_STATE = "full state"
+
+
 @dataclass(frozen=True)
 class DriverRow:
     """One line of ``fastapi-maintenance backends``."""
@@ -115,6 +120,9 @@ class DriverRow:
     source: str
     supports_url: bool | None
     read_only: bool | None
+    #: What the driver keeps: ``"on/off"``, or ``"full state"`` (message, window, read-only,
+    #: who and when) for drivers with ``stores_details``.
+    stores: str | None
     error: str | None
 
 
@@ -123,16 +131,25 @@ def driver_rows() -> list[DriverRow]:
     rows = []
     for info in backends.backend_info():
         url = read_only = None
+        stores: str | None = None
         error = info.error
         if error is None:
             try:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
+                stores = FULL_STATE if cls.stores_details else ON_OFF
             except Exception as exc:
                 error = describe_error(exc)
         rows.append(
             DriverRow(
-                info.name, info.distribution, info.version, info.source, url, read_only, error
+                info.name,
+                info.distribution,
+                info.version,
+                info.source,
+                url,
+                read_only,
+                stores,
+                error,
             )
         )
     return rows

@@ -121,6 +121,7 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
     table.add_column("version")
     table.add_column("URL")
     table.add_column("access")
+    table.add_column("stores")
     table.add_column("status", overflow="fold")
     for row in rows:
         status = Text(f"error: {inert(row.error)}", "red") if row.error else Text("ok", "green")
@@ -130,6 +131,7 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
             Text(inert(row.version or "-")),
             _yes_no(row.supports_url, "yes", "no"),
             _yes_no(row.read_only, "read-only", "writable"),
+            Text(row.stores) if row.stores else Text("?", style="dim"),
             status,
         )
     _console().print(table)
