@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio
 
 from fastapi_maintenance import InvalidStateError, MaintenanceState
-from fastapi_maintenance_redis import MAX_STATE_BYTES, RedisBackend, _store
+from fastapi_maintenance_redis import EXPIRY_MARGIN, MAX_STATE_BYTES, RedisBackend, _store
 
 from ._support import wait_until
 from .conftest import MakeBackend
@@ -135,7 +135,7 @@ async def test_a_state_with_an_end_expires_the_key_after_the_end_and_a_margin(
     state = detailed()
     await make_backend().set_state(state)
     assert state.ends_at is not None
-    expected = (state.ends_at.timestamp() + _store.EXPIRY_MARGIN - time.time()) * 1000
+    expected = (state.ends_at.timestamp() + EXPIRY_MARGIN - time.time()) * 1000
     assert abs(await raw.pttl(redis_key) - expected) < 5_000
 
 

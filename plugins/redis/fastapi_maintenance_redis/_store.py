@@ -6,7 +6,8 @@ document with the message, the window, read-only and who switched it when. ``key
 holds the version of the last write: the Redis server clock in microseconds, and always
 above the previous version. A write sets both and publishes ``"<version> <1 or 0>"`` in one
 Lua script; a state with an end also gives the key a TTL of that end plus
-:data:`EXPIRY_MARGIN`, so an expired window clears the store. A message is only a hint that
+:data:`EXPIRY_MARGIN`, so an expired window clears the store (where the user may run
+``PEXPIREAT``; else the key simply keeps no TTL). A message is only a hint that
 the key changed: the state and its version are always read from the key.
 """
 
@@ -52,9 +53,10 @@ local version = math.max(tonumber(now[1]) * 1000000 + tonumber(now[2]),
                          (tonumber(redis.call('GET', KEYS[2])) or 0) + 1)
 version = string.format('%.0f', version)
 redis.call('SET', KEYS[1], ARGV[1])
-if ARGV[4] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end
 redis.call('SET', KEYS[2], version)
 redis.call('PUBLISH', ARGV[2], version .. ' ' .. ARGV[3])
+-- Last, and allowed to fail (a user without PEXPIREAT): the state is written either way.
+if ARGV[4] ~= '' then redis.pcall('PEXPIREAT', KEYS[1], ARGV[4]) end
 return version
 """
 
