@@ -27,7 +27,8 @@ FORMAT_KEY = "fastapi_maintenance"
 FORMAT_VERSION = 1
 
 _TIME_FIELDS = ("starts_at", "ends_at", "updated_at")
-_ACCEPTED_TEXT = (
+#: What a store may hold, for messages refusing anything else.
+ACCEPTED_TEXT = (
     f"{', '.join(sorted(TRUTHY))} (on), {', '.join(sorted(FALSY))} or nothing (off), "
     f'or a JSON document {{"{FORMAT_KEY}": {FORMAT_VERSION}, "on": ...}}'
 )
@@ -52,6 +53,11 @@ def _text(name: str, value: object, limit: int) -> str | None:
         raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
     if len(value) > limit:
         raise ValueError(f"{name} is {len(value)} characters long; at most {limit} are accepted")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # No store could keep it: a lone surrogate, as broken decoding leaves behind.
+        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 
@@ -168,7 +174,11 @@ class MaintenanceState:
             if raw is not None:
                 if not isinstance(raw, str):
                     raise TypeError(f"{name} must be an ISO 8601 string, got {type(raw).__name__}")
-                values[name] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                try:
+                    values[name] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                except ValueError:
+                    # Never the text itself: it comes from a store.
+                    raise ValueError(f"{name} is not an ISO 8601 datetime") from None
         return cls(**values)
 
     def to_text(self) -> str:
@@ -186,21 +196,21 @@ class MaintenanceState:
         store may point at a file that was never meant to be shown).
         """
         if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-            raise ValueError(f"more than {MAX_TEXT_BYTES} bytes; expected {_ACCEPTED_TEXT}")
+            raise ValueError(f"more than {MAX_TEXT_BYTES} bytes; expected {ACCEPTED_TEXT}")
         stripped = text.strip()
         if not stripped.startswith("{"):
             try:
                 return ON if parse_bool(stripped) else OFF
             except ValueError:
-                raise ValueError(f"not a maintenance state; expected {_ACCEPTED_TEXT}") from None
+                raise ValueError(f"not a maintenance state; expected {ACCEPTED_TEXT}") from None
         try:
             document = json.loads(stripped)
-        except ValueError:
-            raise ValueError(f"not valid JSON; expected {_ACCEPTED_TEXT}") from None
+        except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
+            raise ValueError(f"not valid JSON; expected {ACCEPTED_TEXT}") from None
         if not isinstance(document, dict) or document.get(FORMAT_KEY) != FORMAT_VERSION:
             raise ValueError(
                 f"a JSON document without {FORMAT_KEY!r}: {FORMAT_VERSION}; "
-                f"expected {_ACCEPTED_TEXT}"
+                f"expected {ACCEPTED_TEXT}"
             )
         try:
             return cls.from_dict(document)

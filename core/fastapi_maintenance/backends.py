@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._backend import BaseStateBackend
+from ._model import MAX_TEXT_BYTES
 from ._plugins import PLUGIN_ENTRY_POINT_GROUP
 from ._redact import redact as redact_spec
 from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
@@ -29,6 +30,7 @@ MAINTENANCE_MODE_ENV_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
 __all__ = [
     "ENTRY_POINT_GROUP",
     "MAINTENANCE_MODE_ENV_VAR_NAME",
+    "MAX_TEXT_BYTES",
     "PLUGIN_ENTRY_POINT_GROUP",
     "BackendInfo",
     "BackendNameConflictWarning",

@@ -29,6 +29,18 @@ def test_backends_tells_read_only_and_url_support_apart(invoke: Invoke) -> None:
     assert (rows["file"]["read_only"], rows["file"]["supports_url"]) == (False, True)
 
 
+def test_backends_tells_what_each_driver_stores(invoke: Invoke) -> None:
+    rows = _by_name(invoke("backends", "--json").stdout)
+    assert rows["file"]["stores_details"] is True
+    assert rows["env"]["stores_details"] is False
+
+
+def test_backends_table_shows_what_each_driver_stores(invoke: Invoke) -> None:
+    lines = invoke("backends").stdout.splitlines()
+    assert "whole state" in next(line for line in lines if " file " in line)
+    assert "on/off" in next(line for line in lines if " env " in line)
+
+
 def test_backends_table_shows_each_driver_on_its_line(invoke: Invoke) -> None:
     lines = invoke("backends").stdout.splitlines()
     env_line = next(line for line in lines if " env " in line)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_maintenance import MaintenanceState
+
 from .conftest import Invoke
 
 
@@ -24,7 +26,7 @@ def test_an_empty_backend_follows_the_backend_variable(
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", state_file.as_uri())
     result = invoke("on", "--backend", "")
     assert result.exit_code == 0
-    assert state_file.read_text() == "1"
+    assert MaintenanceState.from_text(state_file.read_text()).on is True
 
 
 def test_var_name_next_to_the_file_driver_is_ignored_with_a_warning(
@@ -53,7 +55,7 @@ def test_a_location_flag_next_to_a_url_is_ignored_with_a_warning(
 ) -> None:
     result = invoke("on", "--backend", state_file.as_uri(), flag, "/elsewhere")
     assert result.exit_code == 0
-    assert state_file.read_text() == "1"
+    assert MaintenanceState.from_text(state_file.read_text()).on is True
     assert result.stderr == f"⚠️ Warning: {flag} is ignored: the URL names the location itself\n"
 
 

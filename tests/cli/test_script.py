@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from fastapi_maintenance import __version__
+from fastapi_maintenance import MaintenanceState, __version__
 from fastapi_maintenance.cli import version_callback
 
 from .conftest import RunScript
@@ -43,7 +43,7 @@ def test_the_backend_variable_picks_the_default_backend(
 ) -> None:
     env = {"FASTAPI_MAINTENANCE_BACKEND": state_file.as_uri()}
     assert run_script("on", env=env).returncode == 0
-    assert state_file.read_text() == "1"
+    assert MaintenanceState.from_text(state_file.read_text()).on is True
 
 
 def test_an_error_is_one_line_on_stderr_without_traceback(run_script: RunScript) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fastapi_maintenance import MaintenanceState
 from fastapi_maintenance.backends import register_backend
 
 from .conftest import Invoke
@@ -18,7 +19,7 @@ def test_on_writes_the_state_file_and_prints_the_new_state(
     result = invoke("on", "--backend", "file", "--file-path", str(state_file))
     assert result.exit_code == 0
     assert f"Maintenance mode is now ON (file: {state_file})" in result.stdout
-    assert state_file.read_text() == "1"
+    assert MaintenanceState.from_text(state_file.read_text()).on is True
 
 
 def test_off_after_on_leaves_maintenance_off(invoke: Invoke, state_file: Path) -> None:

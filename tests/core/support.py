@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import uvicorn
 from fastapi import FastAPI, WebSocket
 
 from fastapi_maintenance import (
     BaseStateBackend,
     MaintenanceModeMiddleware,
+    MaintenanceState,
     force_maintenance_mode_off,
     force_maintenance_mode_on,
 )
@@ -209,3 +211,8 @@ async def served(app: Any) -> AsyncIterator[int]:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
         sock.close()
+
+
+async def state_in(path: Any) -> MaintenanceState:
+    """The state a state file holds, whichever form it was written in."""
+    return MaintenanceState.from_text(await anyio.Path(path).read_text())

@@ -19,7 +19,7 @@ from fastapi_maintenance import (
 )
 from fastapi_maintenance.backends import LocalFileBackend, register_backend
 
-from .support import DETAIL, MemoryBackend, shop_app
+from .support import DETAIL, MemoryBackend, shop_app, state_in
 
 pytestmark = pytest.mark.anyio
 
@@ -143,7 +143,7 @@ async def test_middleware_backend_becomes_the_default_once_the_app_started(
     client = client_for(shop_app(backend=LocalFileBackend(state_file, check_interval=0)))
     await client.get("/items")
     await set_maintenance_mode(True)
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
     assert await get_maintenance_mode() is True
     assert (await client.get("/items")).status_code == 503
 

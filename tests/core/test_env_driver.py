@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance import BackendConfigError, InvalidStateError
+from fastapi_maintenance import BackendConfigError, InvalidStateError, MaintenanceState
 from fastapi_maintenance.backends import EnvVarBackend, create_backend
 from fastapi_maintenance.drivers import env as env_driver
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.anyio
 VAR = "FASTAPI_MAINTENANCE_TEST_STATE"
 TRUTHY = ["1", "yes", "y", "true", "t", "on"]
 FALSY = ["0", "no", "n", "false", "f", "off"]
+READ_ONLY = ["read-only", "readonly", "read_only"]
 # The whitespace str.strip() removes, as shells and .env files leave it around values.
 BLANKS = st.text(alphabet=" \t\r\n\x0b\x0c", max_size=3)
 
@@ -69,6 +70,31 @@ def test_empty_or_blank_means_off(value: str) -> None:
         assert backend.cached_value() is False
 
 
+@given(spelled(READ_ONLY))
+def test_read_only_spellings_mean_on_in_read_only_mode(value: str) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_state() == MaintenanceState(on=True, read_only=True)
+        assert backend.cached_value() is True
+
+
+async def test_one_shot_read_of_read_only_gives_the_read_only_state() -> None:
+    with env_var(" Read-Only\n") as backend:
+        assert await backend.get_state() == MaintenanceState(on=True, read_only=True)
+        assert await backend.get_value() is True
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("0", False), ("", False)])
+async def test_plain_words_give_plain_states(value: str, expected: bool) -> None:
+    with env_var(value) as backend:
+        assert backend.cached_state() == MaintenanceState(on=expected)
+        assert await backend.get_state() == MaintenanceState(on=expected)
+
+
+def test_cached_state_is_the_same_object_while_the_variable_is_unchanged() -> None:
+    with env_var("readonly") as backend:
+        assert len({id(backend.cached_state()) for _ in range(10)}) == 1
+
+
 def test_missing_variable_means_off() -> None:
     with env_var(None) as backend:
         assert backend.cached_value() is False
@@ -81,7 +107,7 @@ async def test_get_value_reads_the_variable_now() -> None:
         assert await backend.get_value() is True
 
 
-@given(st.lists(st.sampled_from([None, "1", "0", "on", "maybe", ""]), max_size=8))
+@given(st.lists(st.sampled_from([None, "1", "0", "on", "maybe", "", "read-only"]), max_size=8))
 def test_one_backend_follows_every_change_of_the_variable(values: list[str | None]) -> None:
     with env_var(None) as backend:
         for value in values:
@@ -89,7 +115,8 @@ def test_one_backend_follows_every_change_of_the_variable(values: list[str | Non
                 os.environ.pop(VAR, None)
             else:
                 os.environ[VAR] = value
-            assert backend.cached_value() is (value in ("1", "on"))
+            assert backend.cached_value() is (value in ("1", "on", "read-only"))
+            assert backend.cached_state().read_only is (value == "read-only")
 
 
 def test_variable_is_read_where_os_environ_keeps_no_dict(
@@ -106,7 +133,7 @@ def test_variable_is_read_where_os_environ_keeps_no_dict(
 ENV_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
 
 
-@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, ""}))
+@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, *READ_ONLY, ""}))
 def test_garbage_counts_as_off(value: str) -> None:
     with env_var(value) as backend:
         assert backend.cached_value() is False
@@ -121,6 +148,13 @@ def test_garbage_is_logged_once_as_a_warning(logged: Any) -> None:
     assert "5 characters; expected one of 1, on," in warnings[0]
 
 
+def test_garbage_warning_lists_the_read_only_words(logged: Any) -> None:
+    with env_var("maybe") as backend:
+        backend.cached_state()
+    (warning,) = logged(f"environment variable {VAR} holds no valid state")
+    assert "read-only, read_only, readonly (on, read-only)" in warning
+
+
 def test_garbage_is_never_shown_in_the_warning(caplog: pytest.LogCaptureFixture) -> None:
     with env_var("s3cret-token") as backend:
         backend.cached_value()
@@ -128,7 +162,7 @@ def test_garbage_is_never_shown_in_the_warning(caplog: pytest.LogCaptureFixture)
     assert "s3cret" not in caplog.text
 
 
-@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, ""}))
+@given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, *READ_ONLY, ""}))
 async def test_one_shot_read_of_garbage_raises_invalid_state(value: str) -> None:
     with env_var(value) as backend, pytest.raises(InvalidStateError) as raised:
         await backend.get_value()

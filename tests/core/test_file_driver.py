@@ -13,13 +13,20 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
-from fastapi_maintenance import BackendConfigError, BackendUnavailableError, InvalidStateError
+from fastapi_maintenance import (
+    BackendConfigError,
+    BackendUnavailableError,
+    InvalidStateError,
+    MaintenanceState,
+)
+from fastapi_maintenance._model import MAX_TEXT_BYTES
 from fastapi_maintenance.backends import LocalFileBackend, create_backend
 
 from .support import shop_app
@@ -53,7 +60,7 @@ BLOCKED_AFTER = 5.0
 #: What a state file may hold that is not a state, each refused whole.
 GARBAGE = pytest.mark.parametrize(
     "content",
-    [b"maybe", b"tru", b"\xff\xfe\x00\x01", b"1" + b" " * 100, b"1" * 10_000],
+    [b"maybe", b"tru", b"\xff\xfe\x00\x01", b"1" + b" " * MAX_TEXT_BYTES, b"1" * 10_000],
     ids=["garbage", "partial", "binary", "padded-oversize", "oversize"],
 )
 
@@ -237,12 +244,20 @@ async def test_same_size_rewrite_in_the_same_instant_is_seen(
 
 
 async def test_oversize_file_is_refused_never_cut_and_parsed(state_file: Path) -> None:
-    """The first 64 bytes of ``"1"`` and 100 spaces would read as on: the file is garbage."""
-    await write_raw(state_file, b"1" + b" " * 100)
+    """The first MAX_TEXT_BYTES bytes of ``"1"`` and spaces would read as on: it is garbage."""
+    await write_raw(state_file, b"1" + b" " * MAX_TEXT_BYTES)
     backend = LocalFileBackend(state_file, check_interval=0)
     assert backend.cached_value() is False
-    with pytest.raises(InvalidStateError, match="101 bytes, more than 64"):
+    with pytest.raises(
+        InvalidStateError, match=f"{MAX_TEXT_BYTES + 1} bytes, more than {MAX_TEXT_BYTES}"
+    ):
         await backend.get_value()
+
+
+async def test_a_document_up_to_the_size_limit_is_read(state_file: Path) -> None:
+    text = MaintenanceState(on=True, message="x" * 100).to_text()
+    await write_raw(state_file, text.encode().ljust(MAX_TEXT_BYTES))
+    assert (await LocalFileBackend(state_file).get_state()).message == "x" * 100
 
 
 async def test_symlink_at_the_path_is_followed_when_reading(
@@ -390,7 +405,7 @@ async def test_content_that_does_not_parse_is_never_in_the_error(path_to_a_secre
     backend = LocalFileBackend(path_to_a_secret)
     with pytest.raises(InvalidStateError) as raised:
         await backend.get_value()
-    assert f"{len(SECRET)} bytes; expected one of 1, on," in str(raised.value)
+    assert f"{len(SECRET)} bytes; not a maintenance state; expected 1, on," in str(raised.value)
     assert "s3cret" not in str(raised.value)
     assert "s3cret" not in repr(raised.value.__cause__)
 
@@ -541,7 +556,8 @@ def test_off_by_root_over_a_mode_000_file_is_read_by_a_worker_that_is_not_root(
         text=True,
         timeout=60,
     )
-    assert (worker.returncode, worker.stdout) == (0, "0"), worker.stderr
+    assert worker.returncode == 0, worker.stderr
+    assert MaintenanceState.from_text(worker.stdout).on is False
 
 
 async def test_write_never_takes_the_mode_of_a_symlinks_target(
@@ -618,6 +634,123 @@ async def test_write_is_seen_at_once_by_the_writing_backend(state_file: Path) ->
     assert backend.cached_value() is False
     await backend.set_value(True)
     assert backend.cached_value() is True
+
+
+# the whole state: a message, a window, read-only --------------------------------------
+
+DETAILED = MaintenanceState(
+    on=True,
+    read_only=True,
+    message="Database upgrade, back at 03:00 UTC ✓",
+    ends_at=datetime(2100, 1, 1, 3, 0, tzinfo=timezone.utc),
+    updated_by="ops@host",
+)
+
+
+async def test_a_state_with_details_is_kept_as_a_json_document(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await file_backend.set_state(DETAILED)
+    document = json.loads(await anyio.Path(state_file).read_text("utf-8"))
+    assert document["fastapi_maintenance"] == 1
+    assert document["message"] == DETAILED.message
+    assert await file_backend.get_state() == DETAILED
+
+
+async def test_set_value_still_writes_a_plain_word(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await file_backend.set_state(DETAILED)
+    await file_backend.set_value(True)
+    assert await anyio.Path(state_file).read_bytes() == b"1"
+    assert await file_backend.get_state() == MaintenanceState(on=True)
+
+
+async def test_a_word_echoed_over_a_document_replaces_it(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await file_backend.set_state(DETAILED)
+    await write_raw(state_file, b"0\n")
+    assert await file_backend.get_state() == MaintenanceState()
+
+
+async def test_a_document_written_by_another_backend_is_served_to_requests(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await LocalFileBackend(state_file).set_state(DETAILED)
+    assert file_backend.cached_state() == DETAILED
+
+
+async def test_cached_state_is_the_same_object_until_the_file_changes(state_file: Path) -> None:
+    backend = LocalFileBackend(state_file, check_interval=0)
+    await backend.set_state(DETAILED)
+    first = backend.cached_state()
+    await write_raw(state_file, DETAILED.to_text().encode() + b"\n")  # same state, new file
+    assert backend.cached_state() is first
+    await write_raw(state_file, b"0")
+    assert backend.cached_state() == MaintenanceState()
+
+
+async def test_cached_state_does_not_look_at_the_file_within_check_interval(
+    state_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = LocalFileBackend(state_file, check_interval=3600)
+    await backend.set_state(DETAILED)
+    looked: list[Any] = []
+    monkeypatch.setattr(os, "stat", lambda *args, **kwargs: looked.append(args))
+    monkeypatch.setattr(os, "open", lambda *args, **kwargs: looked.append(args))
+    states = {id(backend.cached_state()) for _ in range(100)}
+    assert len(states) == 1
+    assert looked == []
+
+
+async def test_cached_value_answers_whether_the_window_is_active_now(
+    file_backend: LocalFileBackend,
+) -> None:
+    now = datetime.now(timezone.utc)
+    scheduled = MaintenanceState(on=True, starts_at=now + timedelta(hours=1))
+    await file_backend.set_state(scheduled)
+    assert file_backend.cached_state() == scheduled
+    assert file_backend.cached_value() is False
+    assert await file_backend.get_value() is False
+    await file_backend.set_state(MaintenanceState(on=True, ends_at=now + timedelta(hours=1)))
+    assert file_backend.cached_value() is True
+    assert await file_backend.get_value() is True
+
+
+async def test_a_window_ends_for_requests_without_a_write(file_backend: LocalFileBackend) -> None:
+    ends = datetime.now(timezone.utc) + timedelta(seconds=0.3)
+    await file_backend.set_state(MaintenanceState(on=True, ends_at=ends))
+    assert file_backend.cached_value() is True
+    await anyio.sleep(0.4)
+    assert file_backend.cached_value() is False
+    assert file_backend.cached_state().is_expired()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'{"fastapi_maintenance": 1, "on": "secret-value"}',
+        b'{"fastapi_maintenance": 1, "on": true, "ends_at": "secret-value"}',
+        b'{"fastapi_maintenance": 7, "on": true, "message": "secret-value"}',
+        b'{"on": true, "message": "secret-value"}',
+        b'{"fastapi_maintenance": 1, "on": true, "message": "secret-value"',
+    ],
+    ids=["bad type", "bad datetime", "unknown version", "no format key", "cut short"],
+)
+async def test_a_document_that_is_no_state_is_garbage_never_quoted(
+    state_file: Path, document: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await write_raw(state_file, b"1")
+    backend = LocalFileBackend(state_file, check_interval=0)
+    assert backend.cached_value() is True
+    await write_raw(state_file, document)
+    assert backend.cached_state() == MaintenanceState(on=True), "the last known state is kept"
+    with pytest.raises(InvalidStateError, match=f"{len(document)} bytes") as raised:
+        await backend.get_state()
+    assert "secret-value" not in str(raised.value)
+    assert not [r for r in caplog.records if "secret-value" in r.getMessage()]
 
 
 # other processes ----------------------------------------------------------------------

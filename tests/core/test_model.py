@@ -74,6 +74,11 @@ def test_an_end_not_after_the_start_is_refused() -> None:
         MaintenanceState(on=True, starts_at=NOON, ends_at=NOON)
 
 
+def test_a_message_no_store_could_keep_is_refused() -> None:
+    with pytest.raises(ValueError, match="not valid Unicode text"):
+        MaintenanceState(on=True, message="back soon \ud800")
+
+
 def test_a_message_over_the_limit_is_refused() -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_MESSAGE_LENGTH}"):
         MaintenanceState(on=True, message="x" * (MAX_MESSAGE_LENGTH + 1))
@@ -141,6 +146,18 @@ def test_text_that_is_no_state_is_refused_without_quoting_it(text: str) -> None:
         MaintenanceState.from_text(text)
     assert text not in str(refused.value)
     assert "expected" in str(refused.value)
+
+
+def test_a_document_with_a_bad_datetime_is_refused_without_quoting_it() -> None:
+    text = '{"fastapi_maintenance": 1, "on": true, "ends_at": "secret-token-42"}'
+    with pytest.raises(ValueError, match="ends_at is not an ISO 8601 datetime") as refused:
+        MaintenanceState.from_text(text)
+    assert "secret-token-42" not in str(refused.value)
+
+
+def test_deeply_nested_json_is_refused_as_a_value_error() -> None:
+    with pytest.raises(ValueError, match="not valid JSON"):
+        MaintenanceState.from_text('{"a":' + "[" * 4000)
 
 
 def test_text_over_the_size_limit_is_refused_never_cut() -> None:

@@ -22,7 +22,7 @@ from fastapi_maintenance import (
 )
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend, register_plugin
 
-from .support import MemoryBackend, shop_app
+from .support import MemoryBackend, shop_app, state_in
 
 pytestmark = pytest.mark.anyio
 
@@ -98,8 +98,8 @@ async def test_nested_blocks_restore_only_when_the_outer_one_ends(
     async with maintenance_mode_on(file_backend):
         async with maintenance_mode_on(file_backend):
             pass
-        assert await anyio.Path(state_file).read_text() == "1"
-    assert await anyio.Path(state_file).read_text() == "0"
+        assert (await state_in(state_file)).on is True
+    assert (await state_in(state_file)).on is False
 
 
 async def test_the_same_block_object_can_be_nested(file_backend: LocalFileBackend) -> None:
@@ -139,7 +139,7 @@ async def test_many_overlapping_blocks_on_a_file_leave_it_restored(
             assert (await client.get("/items")).status_code == 503
 
     await asyncio.gather(*(one_block() for _ in range(20)))
-    assert await anyio.Path(state_file).read_text() == "0"
+    assert (await state_in(state_file)).on is False
     assert (await client.get("/items")).status_code == 200
 
 
@@ -183,7 +183,7 @@ async def test_off_override_opens_the_app_and_restores_the_stored_state(
         assert (await client.get("/items")).status_code == 200
         assert await get_maintenance_mode(file_backend) is False
     assert (await client.get("/items")).status_code == 503
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
 
 
 async def test_on_override_wins_over_an_off_override(client_for: Any) -> None:
@@ -242,7 +242,7 @@ async def test_block_over_a_garbage_file_opens_and_restores_the_served_state(
     await path.write_text("garbage")
     async with maintenance_mode_on(backend):
         assert await get_maintenance_mode(backend) is True
-    assert await path.read_text() == "1"
+    assert (await state_in(path)).on is True
 
 
 async def test_env_block_over_a_garbage_variable_closes_cleanly(

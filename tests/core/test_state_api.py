@@ -25,7 +25,7 @@ from fastapi_maintenance.backends import (
     register_plugin,
 )
 
-from .support import MemoryBackend, shop_app
+from .support import MemoryBackend, shop_app, state_in
 
 pytestmark = pytest.mark.anyio
 
@@ -53,13 +53,13 @@ async def test_default_backend_is_the_env_var(monkeypatch: pytest.MonkeyPatch) -
 async def test_configure_backend_by_name_with_options(state_file: Path) -> None:
     configure_backend("file", file_path=str(state_file))
     await set_maintenance_mode(True)
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
 
 
 async def test_configure_backend_by_url(state_file: Path) -> None:
     configure_backend(f"file://{state_file}?check_interval=0")
     await set_maintenance_mode(True)
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
 
 
 async def test_configure_backend_with_an_instance() -> None:
@@ -101,7 +101,7 @@ async def test_backend_env_var_may_be_a_url(
 ) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", f"file://{state_file}")
     await set_maintenance_mode(True)
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
 
 
 async def test_backend_env_var_is_used_by_a_middleware_without_backend(
@@ -133,7 +133,7 @@ async def test_set_on_the_env_backend_logs_a_warning_and_changes_nothing(
 
 async def test_set_and_get_accept_a_url(state_file: Path) -> None:
     await set_maintenance_mode(True, f"file://{state_file}")
-    assert await anyio.Path(state_file).read_text() == "1"
+    assert (await state_in(state_file)).on is True
     assert await get_maintenance_mode(f"file://{state_file}") is True
 
 
@@ -144,7 +144,7 @@ async def test_get_accepts_a_driver_name(monkeypatch: pytest.MonkeyPatch) -> Non
 
 async def test_maintenance_mode_on_accepts_a_url(state_file: Path) -> None:
     async with maintenance_mode_on(f"file://{state_file}"):
-        assert await anyio.Path(state_file).read_text() == "1"
+        assert (await state_in(state_file)).on is True
     assert await get_maintenance_mode(f"file://{state_file}") is False
 
 

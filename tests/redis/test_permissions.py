@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis.asyncio
 
-from fastapi_maintenance import BackendUnavailableError
+from fastapi_maintenance import BackendUnavailableError, MaintenanceState
 
 from ._support import wait_until
 from .conftest import MakeBackend, MakeUser
@@ -17,7 +18,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
 #: The rights docs/redis.md lists for an application's user, and for one that also writes.
 FOLLOW = ["+get", "+strlen", "+getrange", "+multi", "+exec", "+subscribe", "+ping", "+select"]
-WRITE = [*FOLLOW, "+eval", "+time", "+set", "+publish"]
+WRITE = [*FOLLOW, "+eval", "+time", "+set", "+publish", "+pexpireat"]
+
+
+def in_an_hour() -> datetime:
+    return datetime.now(timezone.utc) + timedelta(hours=1)
 
 
 def on_the_key(key: str, channel: str | None, commands: list[str]) -> list[str]:
@@ -38,6 +43,26 @@ async def test_the_documented_rights_are_enough_to_follow_and_to_write(
         assert await writer.get_value() is True
         await wait_until(lambda: follower.cached_value() is True, timeout=2)
     assert caplog.records == []
+
+
+async def test_the_documented_rights_let_a_window_expire_the_key(
+    make_backend: MakeBackend, acl_user: MakeUser, raw: redis.asyncio.Redis, redis_key: str
+) -> None:
+    writer = make_backend(url=acl_user(*on_the_key(redis_key, f"{redis_key}:changes", WRITE)))
+    await writer.set_state(MaintenanceState(on=True, ends_at=in_an_hour()))
+    assert await raw.pttl(redis_key) > 0
+
+
+async def test_a_writer_without_pexpireat_still_writes_a_window_without_a_ttl(
+    make_backend: MakeBackend, acl_user: MakeUser, raw: redis.asyncio.Redis, redis_key: str
+) -> None:
+    """The rights documented before windows existed keep working."""
+    rights = [right for right in WRITE if right != "+pexpireat"]
+    writer = make_backend(url=acl_user(*on_the_key(redis_key, f"{redis_key}:changes", rights)))
+    state = MaintenanceState(on=True, message="Back soon", ends_at=in_an_hour())
+    await writer.set_state(state)
+    assert await writer.get_state() == state
+    assert await raw.pttl(redis_key) == -1
 
 
 async def test_a_user_that_may_not_write_gets_an_error_naming_the_refusal(

@@ -9,14 +9,20 @@ from urllib.parse import urlsplit
 
 from .._backend import BaseStateBackend
 from .._errors import BackendConfigError, InvalidStateError
+from .._model import OFF, MaintenanceState, state_of
 from .._values import FALSY, TRUTHY
 from ..backends import parse_state_text
 
 logger = logging.getLogger("fastapi_maintenance")
 
 DEFAULT_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
+#: The words (trimmed, any case) that switch maintenance on in read-only mode.
+READ_ONLY_WORDS = frozenset({"read-only", "readonly", "read_only"})
+#: The state those words mean: reads pass, writes get 503.
+READ_ONLY = MaintenanceState(on=True, read_only=True)
 _ACCEPTED = (
-    f"expected one of {', '.join(sorted(TRUTHY))} (on) or "
+    f"expected one of {', '.join(sorted(TRUTHY))} (on), "
+    f"{', '.join(sorted(READ_ONLY_WORDS))} (on, read-only) or "
     f"{', '.join(sorted(FALSY))} or nothing (off)"
 )
 
@@ -38,11 +44,19 @@ def _stored(name: str) -> object:
     return _UNKNOWN
 
 
+def parse_env_state(raw: str) -> MaintenanceState:
+    """The state a variable's value means; ``ValueError`` for anything else."""
+    if raw.strip().lower() in READ_ONLY_WORDS:
+        return READ_ONLY
+    return state_of(parse_state_text(raw))
+
+
 class EnvVarBackend(BaseStateBackend):
     """Read-only: the state is the value of ``var_name`` (default ``FASTAPI_MAINTENANCE_MODE``).
 
-    ``1 yes y true t on`` mean on, ``0 no n false f off`` or empty mean off (trimmed,
-    case-insensitive). For requests, any other value logs a warning once and counts as
+    ``1 yes y true t on`` mean on, ``read-only`` (or ``readonly``, ``read_only``) means on
+    in read-only mode (reads pass, writes get 503), ``0 no n false f off`` or empty mean
+    off (trimmed, case-insensitive). For requests, any other value logs a warning once and counts as
     off; a one-shot :meth:`get_value` raises ``InvalidStateError`` for it instead.
     ``env://MY_VAR`` selects the variable by URL.
     """
@@ -53,6 +67,7 @@ class EnvVarBackend(BaseStateBackend):
         self.var_name = var_name
         #: The last value read and what it meant; an invalid value is warned about once.
         self._last_raw = ""
+        self._last_state = OFF
         self._last_value = False
         self._last_stored: object = None
 
@@ -79,30 +94,45 @@ class EnvVarBackend(BaseStateBackend):
         return cls(var_name=parts.netloc or var_name)
 
     def cached_value(self) -> bool:
-        """The variable as it is now; only a changed value is read and parsed again."""
-        name = self.var_name or DEFAULT_VAR_NAME
-        stored = _stored(name)
+        """Whether the variable switches maintenance on; only a changed value is parsed."""
+        stored = _stored(self.var_name or DEFAULT_VAR_NAME)
         if stored is self._last_stored and stored is not _UNKNOWN:
             return self._last_value
+        return self._reread(stored).on
+
+    def cached_state(self) -> MaintenanceState:
+        """The state the variable means now, read-only included; the same object while
+        the value is unchanged."""
+        stored = _stored(self.var_name or DEFAULT_VAR_NAME)
+        if stored is self._last_stored and stored is not _UNKNOWN:
+            return self._last_state
+        return self._reread(stored)
+
+    def _reread(self, stored: object) -> MaintenanceState:
         self._last_stored = stored
-        raw = os.environ.get(name, "")
+        raw = os.environ.get(self.var_name or DEFAULT_VAR_NAME, "")
         if raw == self._last_raw:
-            return self._last_value
+            return self._last_state
         try:
-            value = parse_state_text(raw)
+            state = parse_env_state(raw)
         except ValueError:
             logger.warning("%s; maintenance mode counts as off", self._invalid(raw))
-            value = False
-        self._last_raw, self._last_value = raw, value
-        return value
+            state = OFF
+        self._last_raw, self._last_state, self._last_value = raw, state, state.on
+        return state
 
-    async def get_value(self) -> bool:
-        """The variable as it is now; ``InvalidStateError`` if it holds no state."""
+    async def get_state(self) -> MaintenanceState:
+        """The state the variable means now; ``InvalidStateError`` if it holds none."""
         raw = os.environ.get(self._var_name, "")
         try:
-            return parse_state_text(raw)
+            return parse_env_state(raw)
         except ValueError:
             raise InvalidStateError(self._invalid(raw)) from None
+
+    async def get_value(self) -> bool:
+        """Whether the variable switches maintenance on; ``InvalidStateError`` if it holds
+        no state."""
+        return (await self.get_state()).on
 
     def _invalid(self, raw: str) -> str:
         """Why ``raw`` is refused, without ``raw`` itself: a variable may hold anything."""

@@ -1,4 +1,4 @@
-"""The ``file`` driver: maintenance mode kept in a file shared by every local process."""
+"""The ``file`` driver: the maintenance state kept in a file shared by every local process."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import anyio
@@ -21,15 +21,16 @@ from .._errors import (
     InvalidStateError,
     MaintenanceError,
 )
+from .._model import ACCEPTED_TEXT, MAX_TEXT_BYTES, OFF, MaintenanceState, state_of
 from .._values import FALSY, TRUTHY
-from ..backends import format_state_text, parse_state_text
+from ..backends import parse_state_text
 
 logger = logging.getLogger("fastapi_maintenance")
 
 #: How long a cached state is trusted before the file is looked at again.
 DEFAULT_CHECK_INTERVAL = 0.5
-#: A state file is a few bytes; anything longer is not ours.
-MAX_STATE_BYTES = 64
+#: A state file is at most a small JSON document; anything longer is not ours.
+MAX_STATE_BYTES = MAX_TEXT_BYTES
 #: The mode of a new state file, and of one whose old mode let nobody read it.
 DEFAULT_MODE = 0o644
 
@@ -57,17 +58,19 @@ _Signature = tuple[int, int, int, int]
 class _Reading:
     """What one look at the file found: a state, nothing yet (empty), or a failure."""
 
-    value: bool | None
+    state: MaintenanceState | None
     failure: type[MaintenanceError] | None = None
     problem: str = ""
 
 
-_MISSING = _Reading(False)
+_MISSING = _Reading(OFF)
 _EMPTY = _Reading(None)
 
 
 class LocalFileBackend(BaseStateBackend):
-    """The state is the content of ``file_path`` (``1`` or ``0``; any spelling ``env`` accepts).
+    """The state is the content of ``file_path``: ``1`` or ``0`` (any spelling ``env``
+    accepts) for on or off, or a small JSON document for a state with a message, a window
+    or read-only (:meth:`MaintenanceState.to_text`).
 
     A missing file reads as off. Writes are atomic: a temporary file in the same folder
     is renamed over the old one, so a reader never sees a torn or empty file. Every
@@ -77,6 +80,8 @@ class LocalFileBackend(BaseStateBackend):
     known state is kept (``assume`` until a state was read); so is an empty file, which
     another writer is still writing. A one-shot :meth:`get_value` raises instead.
     """
+
+    stores_details: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -110,7 +115,9 @@ class LocalFileBackend(BaseStateBackend):
         #: The state served until one was read from the file.
         self.assume = _assumed(assume)
         #: What requests are answered: the last state read, else ``assume``.
-        self._state = self.assume
+        self._state = state_of(self.assume)
+        #: ``_state.on`` while no window bounds it, else ``None``: spares the clock.
+        self._untimed: bool | None = self.assume
         self._known = False
         self._signature: _Signature | None = None
         #: What the last read of the file at ``_signature`` found.
@@ -146,13 +153,22 @@ class LocalFileBackend(BaseStateBackend):
 
     # reading -------------------------------------------------------------------------
 
-    def cached_value(self) -> bool:
+    def cached_state(self) -> MaintenanceState:
+        """The state requests are answered, the same object until the file changes."""
         now = time.monotonic()
         if now - self._checked_at >= self.check_interval:
             self._refresh(now)
         return self._state
 
-    async def get_value(self) -> bool:
+    def cached_value(self) -> bool:
+        """Whether the cached state is active now (a window counts)."""
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_interval:
+            self._refresh(now)
+        untimed = self._untimed
+        return self._state.active_at(time.time()) if untimed is None else untimed
+
+    async def get_state(self) -> MaintenanceState:
         """The state in the file now; raises if the file holds none.
 
         ``InvalidStateError`` for content that is not a state, ``BackendUnavailableError``
@@ -162,7 +178,11 @@ class LocalFileBackend(BaseStateBackend):
         reading = self._refresh(time.monotonic(), log=False)
         if reading.failure is not None:
             raise reading.failure(reading.problem)
-        return bool(reading.value)
+        return reading.state or OFF
+
+    async def get_value(self) -> bool:
+        """Whether the state in the file is active now; raises as :meth:`get_state` does."""
+        return (await self.get_state()).is_active()
 
     def _refresh(self, now: float, log: bool = True) -> _Reading:
         """``stat`` the path and read the file if it changed since the last read; update
@@ -193,8 +213,8 @@ class LocalFileBackend(BaseStateBackend):
         if reading.failure is not None:
             if log:
                 self._trouble(reading.problem)
-        elif reading.value is not None:
-            self._accept(reading.value)
+        elif reading.state is not None:
+            self._accept(reading.state)
         return reading
 
     def _read(self) -> _Reading:
@@ -224,10 +244,15 @@ class LocalFileBackend(BaseStateBackend):
             # Someone else's writer truncated the file and has not written yet.
             return _EMPTY
         try:
-            return _Reading(parse_state_text(raw.decode("utf-8")))
-        except (UnicodeDecodeError, ValueError):
-            # Never the content: the path may lead to a file that is not ours to show.
-            return self._invalid(f"{len(raw)} bytes; {_ACCEPTED}")
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._invalid(f"{len(raw)} bytes, not UTF-8 text; expected {ACCEPTED_TEXT}")
+        try:
+            return _Reading(MaintenanceState.from_text(text))
+        except ValueError as exc:
+            # The model's reason never quotes the content: the path may lead to a file
+            # that is not ours to show.
+            return self._invalid(f"{len(raw)} bytes; {exc}")
 
     def _unavailable(self, problem: str) -> _Reading:
         return _Reading(None, BackendUnavailableError, problem)
@@ -235,26 +260,34 @@ class LocalFileBackend(BaseStateBackend):
     def _invalid(self, why: str) -> _Reading:
         return _Reading(None, InvalidStateError, f"{self.file_path} holds no valid state ({why})")
 
-    def _accept(self, value: bool) -> None:
+    def _accept(self, state: MaintenanceState) -> None:
         if self._problem is not None:
             logger.warning("maintenance state file %s is readable again", self.file_path)
             self._problem = None
-        self._state = value
+        if state != self._state:
+            self._state = state
+            self._untimed = None if state.timed else state.on
         self._known = True
 
     def _trouble(self, problem: str) -> None:
         if problem != self._problem:
             self._problem = problem
             kept = "the last known state" if self._known else "the assumed state"
-            logger.error("%s; keeping %s (%s)", problem, kept, "on" if self._state else "off")
+            logger.error("%s; keeping %s (%s)", problem, kept, "on" if self._state.on else "off")
 
     # writing -------------------------------------------------------------------------
 
     async def set_value(self, value: bool) -> None:
-        await anyio.to_thread.run_sync(self._write, bool(value))
+        """Write a plain ``1`` or ``0``, as fastapi-maintenance 0.0.5 did."""
+        await self.set_state(state_of(bool(value)))
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        """Write :meth:`MaintenanceState.to_text` atomically: plain ``1``/``0`` when the
+        state is only on or off, else a JSON document."""
+        await anyio.to_thread.run_sync(self._write, state.to_text())
         self._refresh(time.monotonic())
 
-    def _write(self, value: bool) -> None:
+    def _write(self, text: str) -> None:
         path = os.path.abspath(self.file_path)
         folder = os.path.dirname(path)
         try:
@@ -268,7 +301,7 @@ class LocalFileBackend(BaseStateBackend):
         try:
             with os.fdopen(fd, "wb") as f:
                 os.fchmod(f.fileno(), _new_mode(path))
-                f.write(format_state_text(value).encode())
+                f.write(text.encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

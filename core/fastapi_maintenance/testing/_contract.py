@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import logging
 import random
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -13,13 +15,24 @@ import anyio
 import pytest
 
 from .._backend import BaseStateBackend
-from .._errors import BackendNotFoundError, BackendUnavailableError, InvalidStateError
+from .._errors import (
+    BackendNotFoundError,
+    BackendUnavailableError,
+    InvalidStateError,
+    UnsupportedStateError,
+)
+from .._model import MaintenanceState
 from ..backends import create_backend, get_backend_class
+from ._states import edge_states, state_strategy
 
 _T = TypeVar("_T")
 
 #: How long the changes test waits before writing again, in case the subscription was not live.
 _RESUBSCRIBE_AFTER = 0.2
+#: Whether hypothesis is installed, for the round trips of states of every shape.
+_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
+if _HYPOTHESIS:
+    from hypothesis import HealthCheck, given, settings
 
 
 class BackendContract:
@@ -32,6 +45,10 @@ class BackendContract:
     and ``unreadable_backend`` (an instance whose store cannot be read) are optional; each
     test that needs a missing fixture or capability skips and says why.
     Tests use the backend without calling ``start()`` first, as drivers must allow.
+
+    A driver that declares ``stores_details`` must give back every state it was given,
+    message, window, read-only, who and when included (with hypothesis installed, states
+    of every shape); one that does not must refuse a state with details and write nothing.
     """
 
     pytestmark = pytest.mark.anyio
@@ -163,6 +180,27 @@ class BackendContract:
         if not compared:
             pytest.skip(f"{type(backend).__name__} keeps no cache (cached_value() is None)")
 
+    async def test_cached_state_is_a_state_or_none(self, backend: BaseStateBackend) -> None:
+        _check_cached_state(backend)
+
+    async def test_cached_state_does_not_raise_when_the_store_fails(
+        self, failing_backend: BaseStateBackend | None
+    ) -> None:
+        failing = _require(failing_backend, "failing_backend", "behaviour under faults")
+        _check_cached_state(failing)
+
+    async def test_cached_state_does_not_raise_when_the_store_holds_garbage(
+        self, garbage_backend: BaseStateBackend | None
+    ) -> None:
+        _check_cached_state(_require(garbage_backend, "garbage_backend", "a store holding garbage"))
+
+    async def test_cached_state_does_not_raise_when_the_store_cannot_be_read(
+        self, unreadable_backend: BaseStateBackend | None
+    ) -> None:
+        _check_cached_state(
+            _require(unreadable_backend, "unreadable_backend", "an unreadable store")
+        )
+
     async def test_cached_value_does_not_raise_when_the_store_fails(
         self, failing_backend: BaseStateBackend | None
     ) -> None:
@@ -195,12 +233,93 @@ class BackendContract:
         with pytest.raises(InvalidStateError):
             await garbage.get_value()
 
+    async def test_one_shot_state_read_of_garbage_raises_invalid_state(
+        self, garbage_backend: BaseStateBackend | None
+    ) -> None:
+        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        with pytest.raises(InvalidStateError):
+            await garbage.get_state()
+
     async def test_one_shot_read_of_an_unreadable_store_raises_backend_unavailable(
         self, unreadable_backend: BaseStateBackend | None
     ) -> None:
         unreadable = _require(unreadable_backend, "unreadable_backend", "an unreadable store")
         with pytest.raises(BackendUnavailableError):
             await unreadable.get_value()
+
+    # the whole state -------------------------------------------------------------------
+
+    async def test_edge_states_round_trip(self, backend: BaseStateBackend) -> None:
+        """Every field comes back as written, through ``get_state`` and ``cached_state``."""
+        _require_details(backend)
+        for state in edge_states(datetime.now(timezone.utc)):
+            await _round_trip(backend, state)
+
+    if _HYPOTHESIS:  # else the edge states alone are checked
+
+        @settings(
+            max_examples=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        )
+        @given(state=state_strategy())
+        async def test_any_state_round_trips(
+            self, backend: BaseStateBackend, state: MaintenanceState
+        ) -> None:
+            _require_details(backend)
+            await _round_trip(backend, state)
+
+    async def test_second_instance_sees_the_whole_state(
+        self, backend: BaseStateBackend, second_backend: BaseStateBackend | None
+    ) -> None:
+        _require_details(backend)
+        other = _require(second_backend, "second_backend", "the state shared between instances")
+        state = edge_states(datetime.now(timezone.utc))[-1]
+        await backend.set_state(state)
+        assert await other.get_state() == state
+
+    async def test_set_value_after_details_leaves_a_plain_state(
+        self, backend: BaseStateBackend
+    ) -> None:
+        _require_details(backend)
+        await backend.set_state(edge_states(datetime.now(timezone.utc))[-1])
+        await backend.set_value(True)
+        assert await backend.get_state() == MaintenanceState(on=True)
+        await backend.set_value(False)
+        assert await backend.get_state() == MaintenanceState(on=False)
+
+    async def test_values_say_whether_the_state_is_active_now(
+        self, backend: BaseStateBackend
+    ) -> None:
+        """``get_value``/``cached_value`` answer 0.0.5's question: is maintenance on now?"""
+        _require_details(backend)
+        scheduled = MaintenanceState(on=True, starts_at=datetime.now(timezone.utc) + _DAY)
+        await backend.set_state(scheduled)
+        assert await backend.get_value() is False, "a window not started yet is not active"
+        assert backend.cached_value() in (None, False)
+        await backend.set_state(MaintenanceState(on=True, ends_at=scheduled.starts_at))
+        assert await backend.get_value() is True
+        assert backend.cached_value() in (None, True)
+
+    async def test_a_driver_storing_on_and_off_refuses_details_and_writes_nothing(
+        self, backend: BaseStateBackend
+    ) -> None:
+        if backend.stores_details:
+            pytest.skip(f"{type(backend).__name__} stores the whole state")
+        _require_writable(backend)
+        await backend.set_value(False)
+        with pytest.raises(UnsupportedStateError):
+            await backend.set_state(MaintenanceState(on=True, message="Back soon"))
+        assert await backend.get_value() is False, "a refused state must write nothing"
+
+    async def test_a_driver_storing_on_and_off_drops_who_and_when(
+        self, backend: BaseStateBackend
+    ) -> None:
+        if backend.stores_details:
+            pytest.skip(f"{type(backend).__name__} stores the whole state")
+        _require_writable(backend)
+        await backend.set_state(MaintenanceState(on=True).stamped(by="ops"))
+        assert await backend.get_value() is True
 
     # lifecycle -------------------------------------------------------------------------
 
@@ -286,6 +405,32 @@ class BackendContract:
         failing = _require(failing_backend, "failing_backend", "how write failures surface")
         with pytest.raises(BackendUnavailableError):
             await failing.set_value(True)
+
+
+_DAY = timedelta(days=1)
+
+
+async def _round_trip(backend: BaseStateBackend, state: MaintenanceState) -> None:
+    await backend.set_state(state)
+    read = await backend.get_state()
+    assert read == state, f"get_state() gave {read!r} after set_state({state!r})"
+    cached = backend.cached_state()
+    assert cached is None or cached == state, (
+        f"cached_state() gave {cached!r} after set_state({state!r})"
+    )
+
+
+def _check_cached_state(backend: BaseStateBackend) -> None:
+    state = backend.cached_state()
+    assert state is None or isinstance(state, MaintenanceState), (
+        f"cached_state() returned {state!r}"
+    )
+
+
+def _require_details(backend: BaseStateBackend) -> None:
+    if not backend.stores_details:
+        pytest.skip(f"{type(backend).__name__} stores only on and off")
+    _require_writable(backend)
 
 
 def _require_writable(backend: BaseStateBackend) -> None:

@@ -5,7 +5,7 @@ from fastapi_maintenance import InvalidStateError
 from ._backend import RedisBackend
 from ._loop import AsyncioRequiredError
 from ._options import DEFAULT_KEY, DEFAULT_RESYNC_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_URL
-from ._store import MAX_STATE_BYTES
+from ._store import EXPIRY_MARGIN, MAX_STATE_BYTES
 
 __version__ = "0.1.0"
 
@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_RESYNC_INTERVAL",
     "DEFAULT_TIMEOUT",
     "DEFAULT_URL",
+    "EXPIRY_MARGIN",
     "InvalidStateError",
     "RedisBackend",
 ]

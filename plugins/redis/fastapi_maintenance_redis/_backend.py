@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -11,7 +12,12 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import SSLConnection
 from redis.exceptions import RedisError
 
-from fastapi_maintenance import BackendUnavailableError, BaseStateBackend, InvalidStateError
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    BaseStateBackend,
+    InvalidStateError,
+    MaintenanceState,
+)
 
 from ._cache import StateCache
 from ._follower import Follower
@@ -33,13 +39,15 @@ _REDIS_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 
 
 class RedisBackend(BaseStateBackend):
-    """The state is a key in Redis (``1`` or ``0``; a missing key is off).
+    """The state is a key in Redis (``1`` or ``0``, or a JSON document for a state with a
+    message, a window or read-only; a missing key is off).
 
-    Requests never wait on Redis: :meth:`cached_value` answers from memory, kept current by
+    Requests never wait on Redis: :meth:`cached_state` answers from memory, kept current by
     a background task that subscribes to ``channel``, re-reads ``key`` on every
     (re)subscription and every ``resync_interval`` seconds, and reconnects with jittered
     backoff after a failure. Until the first read succeeds, the state is ``assume``.
-    :meth:`set_value` writes the key and publishes the value in one Lua script.
+    :meth:`set_state` writes the key and announces the change in one Lua script, so every
+    process sees a new message or window as fast as a switch on or off.
 
     Pass ``url`` (plus redis-py connection options), or ``client``: an existing
     ``redis.asyncio.Redis`` that the driver uses but never closes.
@@ -49,6 +57,7 @@ class RedisBackend(BaseStateBackend):
     """
 
     supports_changes: ClassVar[bool] = True
+    stores_details: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -108,11 +117,20 @@ class RedisBackend(BaseStateBackend):
 
     # the hot path --------------------------------------------------------------------
 
-    def cached_value(self) -> bool:
+    def cached_state(self) -> MaintenanceState:
+        """The state this process follows, the same object until it changes."""
         task = self._task
         if task is None or task.done():
             self._start_soon()
         return self._cache.serving()
+
+    def cached_value(self) -> bool:
+        """Whether the state this process follows is active now (a window counts)."""
+        task = self._task
+        if task is None or task.done():
+            self._start_soon()
+        untimed = self._cache.untimed
+        return self._cache.serving().active_at(time.time()) if untimed is None else untimed
 
     # lifecycle -----------------------------------------------------------------------
 
@@ -140,7 +158,7 @@ class RedisBackend(BaseStateBackend):
                     "from this caller",
                     exc,
                     "last known" if self._cache.known else "assumed",
-                    "on" if self._cache.serving() else "off",
+                    "on" if self._cache.serving_on() else "off",
                 )
             return
         self._launch(loop)
@@ -180,32 +198,39 @@ class RedisBackend(BaseStateBackend):
 
     # reading and writing -------------------------------------------------------------
 
-    async def get_value(self) -> bool:
+    async def get_state(self) -> MaintenanceState:
         """Read the key; ``InvalidStateError`` if it holds no state, ``BackendUnavailableError``
         if Redis cannot be read in time."""
         try:
-            value, _ = await self._call(lambda client: read(client, self.options.key))
+            state, _ = await self._call(lambda client: read(client, self.options.key))
         except InvalidStateError as exc:
             raise InvalidStateError(f"cannot read {self.describe()}: {exc}") from None
         except _REDIS_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot read the maintenance state from {self.describe()}: {describe_error(exc)}"
             ) from exc
-        return value
+        return state
+
+    async def get_value(self) -> bool:
+        """Whether the state in the key is active now; raises as :meth:`get_state` does."""
+        return (await self.get_state()).is_active()
 
     async def set_value(self, value: bool) -> None:
-        """Write the key and publish the value atomically; ``BackendUnavailableError`` if not."""
-        value = bool(value)
+        """Write a plain ``1`` or ``0`` and announce it atomically."""
+        await self.set_state(MaintenanceState(on=bool(value)))
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        """Write the state and announce it atomically; ``BackendUnavailableError`` if not."""
         options = self.options
         try:
             version = await self._call(
-                lambda client: write(client, options.key, options.channel, value)
+                lambda client: write(client, options.key, options.channel, state)
             )
         except _REDIS_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot write the maintenance state to {self.describe()}: {describe_error(exc)}"
             ) from exc
-        self._cache.offer(value, version)
+        self._cache.offer(state, version)
 
     async def changes(self) -> AsyncIterator[bool]:
         """Each change of the state this process serves, until :meth:`aclose`."""

@@ -53,7 +53,7 @@ class Follower:
                 await self._follow(client, ready, backoff)
                 continue  # a polling round, with its pause, is over
             except Exception as exc:
-                self.outage.failed(exc, self.cache.serving(), self.cache.known)
+                self.outage.failed(exc, self.cache.serving_on(), self.cache.known)
                 if isinstance(exc, RedisConnectionError | OSError):
                     await self._drop_idle_connections(client)
             ready.set()
@@ -171,12 +171,12 @@ class Follower:
     async def _resync(self, client: Redis) -> None:
         mark = self.cache.mark()
         try:
-            value, version = await read(client, self.options.key)
+            state, version = await read(client, self.options.key)
         except InvalidStateError as exc:
-            self.outage.failed(exc, self.cache.serving(), self.cache.known)
+            self.outage.failed(exc, self.cache.serving_on(), self.cache.known)
             return
-        self.cache.offer_read(value, version, mark)
-        self.outage.recovered(self.cache.serving())
+        self.cache.offer_read(state, version, mark)
+        self.outage.recovered(self.cache.serving_on())
 
     @property
     def _channel(self) -> str:

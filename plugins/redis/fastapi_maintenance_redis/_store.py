@@ -1,10 +1,14 @@
 """What the driver keeps in Redis and sends on the channel, and how it reads it back.
 
-``key`` holds ``1`` or ``0`` (a missing key is off), so ``redis-cli GET``/``SET`` work on it.
-``key:version`` holds the version of the last write: the Redis server clock in microseconds,
-and always above the previous version. A write sets both and publishes ``"<version> <value>"``
-in one Lua script. A message is only a hint that the key changed: the state and its version
-are always read from the key.
+``key`` holds :meth:`MaintenanceState.to_text`: ``1`` or ``0`` for a state that is only on
+or off (a missing key is off), so ``redis-cli GET``/``SET`` work on it, else a small JSON
+document with the message, the window, read-only and who switched it when. ``key:version``
+holds the version of the last write: the Redis server clock in microseconds, and always
+above the previous version. A write sets both and publishes ``"<version> <1 or 0>"`` in one
+Lua script; a state with an end also gives the key a TTL of that end plus
+:data:`EXPIRY_MARGIN`, so an expired window clears the store (where the user may run
+``PEXPIREAT``; else the key simply keeps no TTL). A message is only a hint that
+the key changed: the state and its version are always read from the key.
 """
 
 from __future__ import annotations
@@ -14,19 +18,33 @@ import re
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from fastapi_maintenance import InvalidStateError
-from fastapi_maintenance.backends import format_state_text, parse_state_text
+from fastapi_maintenance import InvalidStateError, MaintenanceState
+from fastapi_maintenance.backends import MAX_TEXT_BYTES
 
-__all__ = ["MAX_STATE_BYTES", "UNVERSIONED", "InvalidStateError", "parse_hint", "read", "write"]
+__all__ = [
+    "EXPIRY_MARGIN",
+    "MAX_STATE_BYTES",
+    "UNVERSIONED",
+    "InvalidStateError",
+    "parse_hint",
+    "read",
+    "write",
+]
 
 #: The version of a state nobody wrote through the driver (a missing key, or a manual SET).
 UNVERSIONED = 0
 #: The longest value the key may hold; anything longer is garbage and never read whole.
-MAX_STATE_BYTES = 64
+MAX_STATE_BYTES = MAX_TEXT_BYTES
+#: Seconds the key outlives the end of its window: a state still shows as expired for a
+#: while (and a server clock a little behind the application's never cuts a window short).
+EXPIRY_MARGIN = 300
 #: ``"<version> <state>"`` as the driver publishes it: ASCII digits (a version fits in 20),
 #: one space, a short state. Anything else on the channel is dropped.
 _ANNOUNCEMENT = re.compile(rb"([0-9]{1,20}) [0-9A-Za-z]{1,5}")
-_EXPECTED = "expected 1 or 0 (or on/off, true/false, yes/no)"
+_EXPECTED = (
+    "expected 1 or 0 (or on/off, true/false, yes/no), or a JSON document "
+    '{"fastapi_maintenance": 1, "on": ...}'
+)
 
 _WRITE = """
 if redis.replicate_commands then redis.replicate_commands() end
@@ -36,7 +54,9 @@ local version = math.max(tonumber(now[1]) * 1000000 + tonumber(now[2]),
 version = string.format('%.0f', version)
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], version)
-redis.call('PUBLISH', ARGV[2], version .. ' ' .. ARGV[1])
+redis.call('PUBLISH', ARGV[2], version .. ' ' .. ARGV[3])
+-- Last, and allowed to fail (a user without PEXPIREAT): the state is written either way.
+if ARGV[4] ~= '' then redis.pcall('PEXPIREAT', KEYS[1], ARGV[4]) end
 return version
 """
 
@@ -45,7 +65,7 @@ def version_key(key: str) -> str:
     return f"{key}:version"
 
 
-async def read(client: Redis, key: str) -> tuple[bool, int]:
+async def read(client: Redis, key: str) -> tuple[MaintenanceState, int]:
     """The state and its version, in one round trip, reading at most :data:`MAX_STATE_BYTES`.
 
     ``InvalidStateError`` if the key holds anything but a state; it gives the length of
@@ -71,9 +91,24 @@ async def read(client: Redis, key: str) -> tuple[bool, int]:
     return parse_state(head, f"key {key!r}"), _version(version)
 
 
-async def write(client: Redis, key: str, channel: str, value: bool) -> int:
-    """Store and publish ``value`` atomically; return its version."""
-    version = await client.eval(_WRITE, 2, key, version_key(key), format_state_text(value), channel)
+async def write(client: Redis, key: str, channel: str, state: MaintenanceState) -> int:
+    """Store and announce ``state`` atomically; return its version.
+
+    The announcement carries ``1`` or ``0`` whatever the state holds, so processes of an
+    older version, which read it as a hint too, keep following.
+    """
+    ends = state.ends_at
+    expire_at = "" if ends is None else str(int((ends.timestamp() + EXPIRY_MARGIN) * 1000))
+    version = await client.eval(
+        _WRITE,
+        2,
+        key,
+        version_key(key),
+        state.to_text(),
+        channel,
+        "1" if state.on else "0",
+        expire_at,
+    )
     return _version(version)
 
 
@@ -86,16 +121,26 @@ def parse_hint(data: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse_state(raw: object, what: str) -> bool:
-    """A state read from Redis (bytes, or text from a client that decodes responses)."""
+def parse_state(raw: object, what: str) -> MaintenanceState:
+    """A state read from Redis (bytes, or text from a client that decodes responses).
+
+    ``InvalidStateError`` gives the length of what was found and why it is no state,
+    never the content.
+    """
+    why = ""
     try:
         text = raw.decode() if isinstance(raw, bytes) else raw
-        return False if text is None else parse_state_text(str(text))
-    except ValueError:  # UnicodeDecodeError included
-        size = len(raw) if isinstance(raw, bytes | str) else 0
-        raise InvalidStateError(
-            f"{what} holds {size} bytes that are not a maintenance state; {_EXPECTED}"
-        ) from None
+        return MaintenanceState() if text is None else MaintenanceState.from_text(str(text))
+    except UnicodeDecodeError:
+        pass
+    except ValueError as exc:
+        if str(text).lstrip().startswith("{"):
+            # What is wrong with a document; the model's reasons never quote it.
+            why = f" ({str(exc).split('; expected', 1)[0]})"
+    size = len(raw) if isinstance(raw, bytes | str) else 0
+    raise InvalidStateError(
+        f"{what} holds {size} bytes that are not a maintenance state{why}; {_EXPECTED}"
+    ) from None
 
 
 def _version(raw: object) -> int:
