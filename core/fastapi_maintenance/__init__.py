@@ -2,7 +2,13 @@
 
 from typing import TYPE_CHECKING, Any
 
-from ._api import configure_backend, get_maintenance_mode, set_maintenance_mode
+from ._api import (
+    configure_backend,
+    get_maintenance_mode,
+    get_maintenance_state,
+    set_maintenance_mode,
+    set_maintenance_state,
+)
 from ._backend import BaseStateBackend
 from ._errors import (
     BackendConfigError,
@@ -44,12 +50,14 @@ __all__ = [
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",
     "get_maintenance_mode",
+    "get_maintenance_state",
     "hookimpl",
     "maintenance_mode_on",
     "maintenance_response",
     "override_maintenance_mode",
     "reset_state",
     "set_maintenance_mode",
+    "set_maintenance_state",
 ]
 
 

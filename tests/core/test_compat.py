@@ -317,16 +317,3 @@ async def test_the_0_0_5_name_of_the_env_drivers_variable_still_imports(
     assert MAINTENANCE_MODE_ENV_VAR_NAME == "FASTAPI_MAINTENANCE_MODE"
     monkeypatch.setenv(MAINTENANCE_MODE_ENV_VAR_NAME, "on")
     assert await EnvVarBackend().get_value() is True
-
-
-def test_hookspecs_exports_its_hooks_and_markers() -> None:
-    from fastapi_maintenance import hookspecs
-
-    assert sorted(hookspecs.__all__) == [
-        "PROJECT_NAME",
-        "hookimpl",
-        "hookspec",
-        "maintenance_mode_changed",
-        "register_backends",
-    ]
-    assert all(hasattr(hookspecs, name) for name in hookspecs.__all__)

@@ -228,28 +228,3 @@ def test_mark_attribute_names_of_0_0_5_are_kept() -> None:
     on = fastapi_maintenance.decorators.FORCE_MAINTENANCE_MODE_ON_ATTR
     off = fastapi_maintenance.decorators.FORCE_MAINTENANCE_MODE_OFF_ATTR
     assert (getattr(decorated, on), getattr(decorated, off)) == (True, False)
-
-
-@pytest.mark.parametrize(
-    ("module", "names"),
-    [
-        (
-            fastapi_maintenance.decorators,
-            {
-                "FORCE_MAINTENANCE_MODE_OFF_ATTR",
-                "FORCE_MAINTENANCE_MODE_ON_ATTR",
-                "force_maintenance_mode_off",
-                "force_maintenance_mode_on",
-            },
-        ),
-        (
-            fastapi_maintenance.responses,
-            {"DEFAULT_DETAIL", "DEFAULT_RETRY_AFTER", "maintenance_response", "wants_html"},
-        ),
-        (fastapi_maintenance.middleware, {"MaintenanceModeMiddleware"}),
-    ],
-    ids=["decorators", "responses", "middleware"],
-)
-def test_public_module_exports_its_names(module: Any, names: set[str]) -> None:
-    assert set(module.__all__) == names
-    assert all(hasattr(module, name) for name in names)
