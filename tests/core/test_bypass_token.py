@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from fastapi import WebSocket
+from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
@@ -23,6 +25,7 @@ from .bypass_support import (
     token,
     with_root_path,
 )
+from .support import websocket_session
 
 pytestmark = pytest.mark.anyio
 
@@ -115,6 +118,25 @@ async def test_while_maintenance_is_off_the_header_reaches_the_app_untouched() -
     async with _client(enable_maintenance=False) as client:
         response = await client.get("/shop", headers={HEADER: token()})
     assert "x-maintenance-bypass" in header_names(response)
+
+
+async def test_a_websocket_with_the_header_token_is_let_through_without_it() -> None:
+    app = echo_app(bypass_secret=SECRET)
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        seen.append(list(websocket.scope["headers"]))
+        await websocket.accept()
+        await websocket.close()
+
+    async def with_token(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [*scope["headers"], (b"x-maintenance-bypass", token().encode())]
+        await app(dict(scope, headers=headers), receive, send)
+
+    sent = await websocket_session(with_token, "/ws")
+    assert sent[0]["type"] == "websocket.accept"
+    assert [name for name, _ in seen[0]] == [b"host"]
 
 
 # link and cookie -----------------------------------------------------------------------
