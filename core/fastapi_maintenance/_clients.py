@@ -8,12 +8,16 @@ unknown (``None``): never an error.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
 __all__ = ["Address", "ClientAddresses", "Networks", "address_of"]
+
+#: Addresses whose range is remembered, per list of ranges.
+_CACHED_ADDRESSES = 1024
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
@@ -29,16 +33,24 @@ class Networks:
         for entry in entries:
             networks.append(_network(entry, option))
         self.networks: tuple[Network, ...] = tuple(networks)
+        self._found: dict[Address, Network | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self.networks)
 
     def match(self, address: Address) -> Network | None:
         """The first range holding ``address``, or ``None``."""
-        for network in self.networks:
-            if address.version == network.version and address in network:
-                return network
-        return None
+        try:
+            return self._found[address]
+        except KeyError:
+            pass
+        found = next(
+            (n for n in self.networks if address.version == n.version and address in n), None
+        )
+        if len(self._found) >= _CACHED_ADDRESSES:
+            self._found.clear()
+        self._found[address] = found
+        return found
 
 
 def _network(entry: object, option: str) -> Network:
@@ -64,6 +76,7 @@ def _network(entry: object, option: str) -> Network:
     return network
 
 
+@functools.lru_cache(maxsize=1024)
 def address_of(text: str) -> Address | None:
     """An address as proxies write it: bare, ``1.2.3.4:port``, ``[v6]`` or ``[v6]:port``.
 

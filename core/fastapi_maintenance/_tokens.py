@@ -33,6 +33,8 @@ _MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsa
 _MAX_LENGTH = 128
 _SIGNATURE_LENGTH = 43  # 32 bytes in unpadded base64
 _MAX_EXPIRY_DIGITS = 12
+#: Expected signatures kept per expiry: a token is presented again and again.
+_CACHED_EXPIRIES = 256
 
 
 def secrets_from(secret: str | Sequence[str] | None, option: str = "bypass_secret") -> list[str]:
@@ -77,6 +79,9 @@ class Signer:
         if not secrets:
             raise ValueError("a Signer needs at least one secret")
         self._keys = [s.encode() for s in secrets]
+        #: ``(purpose, expiry)`` -> the signature each key gives it. Neither part is secret,
+        #: and what a client sends is still compared in constant time.
+        self._expected: dict[tuple[bytes, bytes], list[bytes]] = {}
 
     def __repr__(self) -> str:
         return f"<Signer with {len(self._keys)} secret(s)>"
@@ -102,10 +107,16 @@ class Signer:
             or len(signature) != _SIGNATURE_LENGTH
         ):
             return "malformed"
+        expected = self._expected.get((purpose, expiry_text))
+        if expected is None:
+            if len(self._expected) >= _CACHED_EXPIRIES:
+                self._expected.clear()
+            expected = [_signature(key, purpose, expiry_text) for key in self._keys]
+            self._expected[purpose, expiry_text] = expected
         # Every key is tried, so the time taken does not say which one matched.
         valid = False
-        for key in self._keys:
-            valid |= hmac.compare_digest(_signature(key, purpose, expiry_text), signature)
+        for signed in expected:
+            valid |= hmac.compare_digest(signed, signature)
         if not valid:
             return "wrongly signed"
         left = int(expiry_text) - int(time.time() if now is None else now)
@@ -113,5 +124,5 @@ class Signer:
 
 
 def _signature(key: bytes, purpose: bytes, expiry: bytes) -> bytes:
-    digest = hmac.new(key, purpose + expiry, hashlib.sha256).digest()
+    digest = hmac.digest(key, purpose + expiry, hashlib.sha256)
     return base64.urlsafe_b64encode(digest).rstrip(b"=")
