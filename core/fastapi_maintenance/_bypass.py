@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Send
 
 from ._clients import ClientAddresses, Networks
+from ._logonce import Problems
 from ._paths import ExemptPaths
 from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
 
@@ -32,6 +33,8 @@ DEFAULT_HEADER = "X-Maintenance-Bypass"
 DEFAULT_QUERY_PARAM = "maintenance_bypass"
 DEFAULT_COOKIE = "maintenance_bypass"
 _ENV = "FASTAPI_MAINTENANCE_"
+#: Characters a path segment may hold unencoded (RFC 3986 pchar), and the separator.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _TOKEN_CHARS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
@@ -133,32 +136,51 @@ class Bypass:
         self.header = header.lower().encode("latin-1")
         self.query_param = query_param.encode()
         self.cookie = cookie.encode("latin-1")
+        self._problems = Problems()
 
     async def admit(self, scope: Any, send: Send, path: str) -> Admission:
-        """Let a request through, answer it with the cookie redirect, or leave it blocked."""
+        """Let a request through, answer it with the cookie redirect, or leave it blocked.
+
+        A failure in here blocks the request (never a 500, never an open door), logged once.
+        """
+        try:
+            return await self._admit(scope, send, path)
+        except Exception as exc:
+            # Neither the message nor the traceback: they could quote a token.
+            self._problems.report(
+                f"bypass:{type(exc).__name__}",
+                "the bypass rules failed on a request (%s at %s); it is treated as not let through",
+                type(exc).__name__,
+                _where(exc),
+            )
+            return Admission.BLOCKED
+
+    async def _admit(self, scope: Any, send: Send, path: str) -> Admission:
+        # Cheapest first; the order changes nothing of what passes.
         if self.paths:
             pattern = self.paths.match(path)
             if pattern is not None:
-                _through(scope, path, f"exempt path {pattern}")
+                _through(scope, path, "exempt path %s", pattern)
                 return Admission.THROUGH
+        signer = self.signer
+        if signer is not None and self._by_header(scope, signer):
+            _through(scope, path, "the bypass header")
+            return Admission.THROUGH
         if self.allow:
             client = self.clients.client(scope)
             network = self.allow.match(client) if client is not None else None
             if network is not None:
-                _through(scope, path, f"allow_ips {network} (client {client})")
+                _through(scope, path, "allow_ips %s (client %s)", network, client)
                 return Admission.THROUGH
-        if self.signer is None:
+        if signer is None:
             return Admission.BLOCKED
-        if self._by_header(scope, self.signer):
-            _through(scope, path, "the bypass header")
-            return Admission.THROUGH
         if scope["type"] == "http" and scope.get("query_string"):
-            left = self._by_link(scope, self.signer)
+            left = self._by_link(scope, signer)
             if left is not None:
                 await self._redirect(scope, send, left)
                 _through(scope, path, "the bypass link (redirected to set the cookie)")
                 return Admission.ANSWERED
-        if self._by_cookie(scope, self.signer):
+        if self._by_cookie(scope, signer):
             _through(scope, path, "the bypass cookie")
             return Admission.THROUGH
         return Admission.BLOCKED
@@ -219,8 +241,8 @@ class Bypass:
             for part in scope["query_string"].split(b"&")
             if _query_name(part) != self.query_param
         )
-        raw_path = scope.get("raw_path")
-        target = raw_path if raw_path else quote(scope["path"]).encode("ascii")
+        # The path as the client asked for it, root_path included (as Starlette's request.url).
+        target = quote(scope["path"], safe=_PATH_SAFE).encode("ascii")
         # "//host/x" or "/\host/x" would leave the site: the target stays a path.
         target = b"/" + target.lstrip(b"/\\")
         location = target + (b"?" + query if query else b"")
@@ -261,9 +283,22 @@ def _valid(signer: Signer, value: bytes, purpose: bytes, kind: str) -> int:
     return checked
 
 
-def _through(scope: Any, path: str, rule: str) -> None:
+def _where(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame an exception went through."""
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is None:
+        return "an unknown place"
+    return f"{os.path.basename(trace.tb_frame.f_code.co_filename)}:{trace.tb_lineno}"
+
+
+def _through(scope: Any, path: str, rule: str, *args: object) -> None:
     logger.debug(
-        "maintenance bypass: %s %s let through by %s", scope.get("method", "WEBSOCKET"), path, rule
+        "maintenance bypass: %s %s let through by " + rule,
+        scope.get("method", "WEBSOCKET"),
+        path,
+        *args,
     )
 
 

@@ -141,11 +141,23 @@ class ClientAddresses:
 
     def __init__(self, trusted: Networks) -> None:
         self.trusted = trusted
+        #: Peers that are not trusted proxies, by the host the server gave: they are the client.
+        self._direct: dict[object, Address | None] = {}
 
     def client(self, scope: Any) -> Address | None:
         """The client's address, or ``None`` when it cannot be known."""
+        client = scope.get("client")
+        host = client[0] if client else None
+        try:
+            return self._direct[host]
+        except (KeyError, TypeError):
+            pass
         peer = _peer(scope)
         if peer is None or not self.trusted or self.trusted.match(peer) is None:
+            if len(self._direct) >= _CACHED_ADDRESSES:
+                self._direct.clear()
+            if isinstance(host, str):
+                self._direct[host] = peer
             return peer
         forwarded, forwarded_for, _ = _headers(scope)
         hops: Sequence[str | None]

@@ -12,6 +12,7 @@ from fastapi import WebSocket
 from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance._bypass import Admission, bypass_from
 from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
 
 from .bypass_support import (
@@ -153,6 +154,13 @@ async def test_the_link_alone_redirects_to_the_bare_path() -> None:
     async with _client() as client:
         response = await client.get(f"/shop?maintenance_bypass={token()}")
     assert response.headers["location"] == "/shop"
+
+
+async def test_the_redirect_keeps_the_proxy_prefix_and_encodes_the_path() -> None:
+    app = with_root_path(echo_app(bypass_secret=SECRET), "/api")
+    async with client_for(app) as client:
+        response = await client.get(f"/api/café?maintenance_bypass={token()}&x=1")
+    assert response.headers["location"] == "/api/caf%C3%A9?x=1"
 
 
 async def test_the_redirect_never_leaves_the_site() -> None:
@@ -360,3 +368,18 @@ def test_a_token_carries_its_own_expiry() -> None:
     assert signer.verify(value, now=1_000_000) == 60
     assert signer.verify(value, now=1_000_060) == "expired"
     assert time.time() > 1_000_060
+
+
+async def test_a_failure_inside_the_rules_blocks_the_request_and_is_logged_once(
+    logged: Callable[[str], list[str]],
+) -> None:
+    bypass = bypass_from(None, None, None, SECRET, None, None, None)
+    assert bypass is not None
+
+    async def send(message: object) -> None:
+        raise AssertionError("nothing is sent")
+
+    broken: dict[str, object] = {"headers": []}  # no "type": the rules cannot read it
+    for _ in range(2):
+        assert await bypass.admit(broken, send, "/shop") is Admission.BLOCKED
+    assert len(logged("the bypass rules failed on a request (KeyError at _bypass.py:")) == 1
