@@ -119,6 +119,10 @@ def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
           for s in stores),
         Variant("min-env-off-bypass", "minimal app, env off, every bypass option", EnvStore,
                 baseline=bare, bypass="all"),
+        Variant("min-env-on-exempt", "minimal app, env on, an exempt path", EnvStore,
+                on=True, baseline=bare, bypass="target-exempt"),
+        Variant("min-env-on-bypassed", "minimal app, env on, a header token", EnvStore,
+                on=True, baseline=bare, bypass="all", bypass_token=True),
     ]  # fmt: skip
     return [replace(v, group="minimal", minimal=True) for v in variants]
 
@@ -215,6 +219,8 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
               ("min-env-off-bypass",), ("min-env-off",), REFERENCE_GAP_US, "µs"),
         Check(f"env on: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
               ("env-on-bypassed",), ("env-on-exempt",), BYPASSED_GAP_US, "µs"),
+        Check(f"env on, minimal app: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
+              ("min-env-on-bypassed",), ("min-env-on-exempt",), BYPASSED_GAP_US, "µs"),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
