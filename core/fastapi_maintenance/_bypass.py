@@ -57,22 +57,27 @@ def bypass_from(
 ) -> Bypass | None:
     """The configured rules, each option falling back to its environment variable;
     ``None`` when there are none, so that a request costs nothing more than before."""
-    paths = ExemptPaths(_listed(exempt_paths, "EXEMPT_PATHS"), "exempt_paths")
-    allow = Networks(_listed(allow_ips, "ALLOW_IPS"), "allow_ips")
-    trusted = Networks(_listed(trusted_proxies, "TRUSTED_PROXIES"), "trusted_proxies")
+    paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
+    allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
+    trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
     secrets = secrets_from(bypass_secret)
-    names = {
-        "bypass_header": _named(bypass_header, "BYPASS_HEADER"),
-        "bypass_query_param": _named(bypass_query_param, "BYPASS_QUERY_PARAM"),
-        "bypass_cookie": _named(bypass_cookie, "BYPASS_COOKIE"),
+    options = {
+        "bypass_header": bypass_header,
+        "bypass_query_param": bypass_query_param,
+        "bypass_cookie": bypass_cookie,
     }
-    if not secrets:
-        given = [option for option, name in names.items() if name is not None]
-        if given:
-            raise ValueError(
-                f"{', '.join(given)} given without a bypass secret; set bypass_secret or "
-                f"{SECRET_ENV} too, or leave {' and '.join(given)} out"
-            )
+    names: dict[str, str | None] = {}
+    given: list[str] = []  # where each name came from: the option, or its variable
+    for option, value in options.items():
+        variable = _variable(option)
+        names[option] = value if value is not None else os.environ.get(variable)
+        if names[option] is not None:
+            given.append(option if value is not None else variable)
+    if given and not secrets:
+        raise ValueError(
+            f"{', '.join(given)} given without a bypass secret; set bypass_secret or "
+            f"{SECRET_ENV} too, or leave {' and '.join(given)} out"
+        )
     if not (paths or allow or secrets):
         return None
     return Bypass(
@@ -86,17 +91,21 @@ def bypass_from(
     )
 
 
-def _listed(value: Iterable[str] | None, variable: str) -> list[str]:
+def _variable(option: str) -> str:
+    """The environment variable of an option: ``allow_ips`` -> ``FASTAPI_MAINTENANCE_ALLOW_IPS``."""
+    return _ENV + option.upper()
+
+
+def _listed(value: Iterable[str] | None, option: str) -> list[str]:
+    """The option's list, else its environment variable's comma-separated entries."""
     if value is not None:
         if isinstance(value, (str, bytes)):
-            raise TypeError(f"expected a list of strings, got a single {type(value).__name__}")
+            raise TypeError(
+                f"{option}: expected a list of strings, got a single {type(value).__name__}"
+            )
         return list(value)
-    raw = os.environ.get(_ENV + variable, "")
+    raw = os.environ.get(_variable(option), "")
     return [part.strip() for part in raw.split(",") if part.strip()]
-
-
-def _named(value: str | None, variable: str) -> str | None:
-    return value if value is not None else os.environ.get(_ENV + variable)
 
 
 def _checked(given: str | None, default: str, option: str) -> str:
@@ -116,7 +125,8 @@ def _checked(given: str | None, default: str, option: str) -> str:
 
 
 class Bypass:
-    """The bypass rules, asked in order: exempt paths, client ranges, the signed token."""
+    """The bypass rules, asked cheapest first: exempt paths, the header token, client ranges,
+    the link, the cookie (the order changes nothing of what passes)."""
 
     def __init__(
         self,

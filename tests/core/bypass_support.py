@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,12 +55,12 @@ def client_for(
 
 
 def token(secret: str = SECRET, lifetime: float = 3600, now: float | None = None) -> str:
+    """A bypass token, as ``fastapi-maintenance bypass-token`` prints it."""
     return Signer([secret]).token(lifetime, now)
 
 
 def cookie_value(secret: str = SECRET, lifetime: int = 3600) -> str:
-    import time
-
+    """A bypass cookie's value, as the link's redirect sets it."""
     return Signer([secret]).sign(int(time.time()) + lifetime, COOKIE)
 
 
