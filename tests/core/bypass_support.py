@@ -10,7 +10,11 @@ import httpx
 from fastapi import FastAPI, Request
 from starlette.types import Receive, Scope, Send
 
-from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_on
+from fastapi_maintenance import (
+    MaintenanceModeMiddleware,
+    force_maintenance_mode_off,
+    force_maintenance_mode_on,
+)
 from fastapi_maintenance._tokens import COOKIE, Signer
 
 SECRET = "s3cret-for-tests-0123456789abcdef-A"
@@ -22,7 +26,8 @@ PEER = "127.0.0.1"
 
 def echo_app(**options: Any) -> FastAPI:
     """Every path answers 200 with the headers and query string the app received;
-    ``/legacy`` is forced into maintenance. Maintenance is on unless options say otherwise."""
+    ``/legacy`` is forced into maintenance, ``/open`` out of it. Maintenance is on unless
+    options say otherwise."""
     app = FastAPI()
     options.setdefault("enable_maintenance", True)
     app.add_middleware(MaintenanceModeMiddleware, **options)
@@ -31,6 +36,11 @@ def echo_app(**options: Any) -> FastAPI:
     @force_maintenance_mode_on
     async def legacy() -> str:
         return "legacy"
+
+    @app.get("/open")
+    @force_maintenance_mode_off
+    async def open_route(request: Request) -> dict[str, Any]:
+        return {"headers": [[k.decode(), v.decode()] for k, v in request.headers.raw]}
 
     @app.api_route("/{rest:path}", methods=["GET", "POST"])
     async def echo(request: Request, rest: str) -> dict[str, Any]:

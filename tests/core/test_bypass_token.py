@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from fastapi import WebSocket
 from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance._bypass import Admission, bypass_from
+from fastapi_maintenance._bypass import Admission, Bypass, bypass_from
 from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
 
 from .bypass_support import (
@@ -138,6 +139,35 @@ async def test_a_websocket_with_the_header_token_is_let_through_without_it() -> 
     sent = await websocket_session(with_token, "/ws")
     assert sent[0]["type"] == "websocket.accept"
     assert [name for name, _ in seen[0]] == [b"host"]
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of every request the bypass rules are asked about."""
+    seen: list[str] = []
+    admit = Bypass.admit
+
+    async def counting(self: Bypass, scope: Any, send: Any, path: str) -> Admission:
+        seen.append(path)
+        return await admit(self, scope, send, path)
+
+    monkeypatch.setattr(Bypass, "admit", counting)
+    return seen
+
+
+async def test_the_rules_are_not_asked_while_maintenance_is_off(asked: list[str]) -> None:
+    options = {"exempt_paths": ["/h"], "allow_ips": ["127.0.0.1"], "bypass_secret": SECRET}
+    async with client_for(echo_app(enable_maintenance=False, **options)) as client:
+        await client.get("/shop", headers={HEADER: token()})
+    assert asked == []
+
+
+async def test_a_request_that_passes_anyway_reaches_the_app_untouched(asked: list[str]) -> None:
+    async with _client() as client:
+        response = await client.get("/open", headers={HEADER: token()})
+    assert response.status_code == 200
+    assert "x-maintenance-bypass" in header_names(response)
+    assert asked == []
 
 
 # link and cookie -----------------------------------------------------------------------
