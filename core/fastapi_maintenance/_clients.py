@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = ["Address", "ClientAddresses", "Networks", "address_of"]
 
+_MAX_ADDRESS_LENGTH = 100
 #: Addresses whose range is remembered, per list of ranges.
 _CACHED_ADDRESSES = 1024
 
@@ -76,13 +77,18 @@ def _network(entry: object, option: str) -> Network:
     return network
 
 
-@functools.lru_cache(maxsize=1024)
 def address_of(text: str) -> Address | None:
     """An address as proxies write it: bare, ``1.2.3.4:port``, ``[v6]`` or ``[v6]:port``.
 
     IPv4-mapped IPv6 addresses become IPv4. ``None`` for anything else (``unknown``,
     obfuscated identifiers, garbage).
     """
+    # Longer than any address with a port and a zone: garbage, and kept out of the cache.
+    return None if len(text) > _MAX_ADDRESS_LENGTH else _address_of(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _address_of(text: str) -> Address | None:
     if text.startswith("["):
         inside, bracket, port = text[1:].partition("]")
         if not bracket or (port and not (port[:1] == ":" and port[1:].isdigit())):

@@ -103,6 +103,8 @@ async def test_an_ipv6_proxy_forwarding_an_ipv4_mapped_client() -> None:
         {"X-Forwarded-For": "203.0.113.7, garbage"},
         {"X-Forwarded-For": "203.0.113.7,"},
         {"X-Forwarded-For": "203.0.113.7:notaport"},
+        {"X-Forwarded-For": "203.0.113.7:" + "0" * 200 + "80"},
+        {"X-Forwarded-For": "::ffff:" + "0" * 200 + "203.0.113.7"},
         {"Forwarded": "for=unknown"},
         {"Forwarded": "for=_hidden"},
         {"Forwarded": "proto=https"},
