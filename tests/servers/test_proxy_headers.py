@@ -1,5 +1,6 @@
 """A real uvicorn with ``--proxy-headers``: it resolves ``X-Forwarded-For`` itself, and
-``allow_ips`` (configured by environment variables) sees the client it resolved, once."""
+``allow_ips`` (configured by environment variables) sees the client it resolved, once. With
+``--no-proxy-headers``, ``trusted_proxies`` makes the middleware resolve it instead."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ PROXY_AWARE_UVICORN = Server(
         "--proxy-headers", "--forwarded-allow-ips", HOST,
     ),
 )  # fmt: skip
+UVICORN_WITHOUT_PROXY_HEADERS = Server(
+    "uvicorn --no-proxy-headers",
+    lambda target, port: _python(
+        "uvicorn", target, "--host", HOST, "--port", str(port), "--lifespan", "on",
+        "--no-proxy-headers",
+    ),
+)  # fmt: skip
 ENV = {
     "FASTAPI_MAINTENANCE_BACKEND": "env",
     "FASTAPI_MAINTENANCE_MODE": "1",
@@ -29,16 +37,27 @@ ENV = {
 }
 
 
-@pytest.fixture(scope="module")
-def uvicorn_behind_a_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    """The FastAPI test app in maintenance, served by uvicorn trusting the loopback proxy."""
-    log: Path = tmp_path_factory.mktemp("proxy-headers") / "server.log"
-    running = start(PROXY_AWARE_UVICORN, FRAMEWORKS["fastapi"].target, ENV, log)
+def _serve(server: Server, env: dict[str, str], folder: Path) -> Iterator[Running]:
+    running = start(server, FRAMEWORKS["fastapi"].target, env, folder / "server.log")
     try:
         assert running.wait_ready(), running.output()
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def uvicorn_behind_a_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The FastAPI test app in maintenance, served by uvicorn trusting the loopback proxy."""
+    yield from _serve(PROXY_AWARE_UVICORN, ENV, tmp_path_factory.mktemp("proxy-headers"))
+
+
+@pytest.fixture(scope="module")
+def middleware_behind_a_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """The same app, uvicorn leaving forwarded headers alone, the loopback a trusted proxy."""
+    env = {**ENV, "FASTAPI_MAINTENANCE_TRUSTED_PROXIES": f"{HOST}/32"}
+    folder = tmp_path_factory.mktemp("no-proxy-headers")
+    yield from _serve(UVICORN_WITHOUT_PROXY_HEADERS, env, folder)
 
 
 def test_a_client_uvicorn_resolved_into_an_allowed_range_passes(
@@ -65,3 +84,19 @@ def test_a_header_token_passes_through_a_real_server(uvicorn_behind_a_proxy: Run
     response = uvicorn_behind_a_proxy.get("/", headers={"X-Maintenance-Bypass": token})
     assert response.status_code == 200
     assert uvicorn_behind_a_proxy.get("/").status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"X-Forwarded-For": "203.0.113.7"}, 200),
+        ({"Forwarded": 'for="203.0.113.7:4711";proto=https'}, 200),
+        ({"X-Forwarded-For": "203.0.113.7, 198.51.100.9"}, 503),
+        ({"X-Forwarded-For": "198.51.100.9"}, 503),
+        ({"X-Forwarded-For": "garbage"}, 503),
+    ],
+)
+def test_trusted_proxies_resolve_the_client_when_uvicorn_does_not(
+    middleware_behind_a_proxy: Running, headers: dict[str, str], status: int
+) -> None:
+    assert middleware_behind_a_proxy.get("/", headers=headers).status_code == status
