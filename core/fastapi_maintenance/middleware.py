@@ -67,6 +67,10 @@ class MaintenanceModeMiddleware:
 
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
     by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
+
+    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``) and ``bypass_secret`` (with
+    ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let people through during
+    maintenance; each not given falls back to its ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
     """
 
     def __init__(
