@@ -21,6 +21,24 @@ def fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_state()
 
 
+@pytest.fixture(autouse=True)
+def no_bypass_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bypass options' variables of the shell running the tests do not reach them."""
+    for option in BYPASS_OPTIONS:
+        monkeypatch.delenv(f"FASTAPI_MAINTENANCE_{option.upper()}", raising=False)
+
+
+BYPASS_OPTIONS = (
+    "exempt_paths",
+    "allow_ips",
+    "trusted_proxies",
+    "bypass_secret",
+    "bypass_header",
+    "bypass_query_param",
+    "bypass_cookie",
+)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

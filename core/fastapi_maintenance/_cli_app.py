@@ -26,6 +26,7 @@ from ._cli_backend import (
     switcher,
     use_backend,
 )
+from ._cli_bypass import bypass_token
 from ._cli_options import parse_options, refuse_doubles
 from ._cli_output import (
     diagnostics_on_stderr,
@@ -415,3 +416,6 @@ def list_backends(
     if check and broken:
         show_error(f"{len(broken)} driver(s) fail to load: {', '.join(broken)}")
         raise typer.Exit(EXIT_ERROR)
+
+
+app.command("bypass-token")(bypass_token)

@@ -8,7 +8,7 @@ import logging
 import sys
 import types
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any
 
 import anyio
@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket
 
 from ._api import BackendSpec, resolve_backend
 from ._backend import BaseStateBackend
+from ._bypass import Admission, bypass_from
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
@@ -58,13 +59,18 @@ DEFAULT_STATE_TIMEOUT = 1.0
 class MaintenanceModeMiddleware:
     """Answer every request with 503 while maintenance mode is on.
 
-    Precedence, from strongest: a route forced on, a route forced off, the docs routes
-    and ``exempt_handler``, an open ``maintenance_mode_on`` block, then
+    Precedence, from strongest: a route forced on, a route forced off, the docs routes, the
+    bypass rules (``exempt_paths``, ``allow_ips``, a signed bypass token), ``exempt_handler``,
+    an open ``maintenance_mode_on`` block, then
     ``enable_maintenance`` if given, else the backend's state. Requests for routes that
     do not exist keep their 404/405.
 
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
     by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
+
+    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``) and ``bypass_secret`` (with
+    ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let people through during
+    maintenance; each not given falls back to its ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
     """
 
     def __init__(
@@ -78,8 +84,25 @@ class MaintenanceModeMiddleware:
         backend_options: dict[str, Any] | None = None,
         retry_after: int | None = DEFAULT_RETRY_AFTER,
         state_timeout: float = DEFAULT_STATE_TIMEOUT,
+        exempt_paths: Iterable[str] | None = None,
+        allow_ips: Iterable[str] | None = None,
+        trusted_proxies: Iterable[str] | None = None,
+        bypass_secret: str | Sequence[str] | None = None,
+        bypass_header: str | None = None,
+        bypass_query_param: str | None = None,
+        bypass_cookie: str | None = None,
     ) -> None:
         _check_options(retry_after, state_timeout)
+        #: The bypass rules (each option else its environment variable); ``None`` if none.
+        self._bypass = bypass_from(
+            exempt_paths,
+            allow_ips,
+            trusted_proxies,
+            bypass_secret,
+            bypass_header,
+            bypass_query_param,
+            bypass_cookie,
+        )
         warn_if_wrapping_cors(app)
         self.app = app
         self.enable_maintenance = enable_maintenance
@@ -146,6 +169,10 @@ class MaintenanceModeMiddleware:
         if found.forced is None:
             if not on or path in table.docs_paths:
                 return receive
+            if self._bypass is not None:
+                admitted = await self._bypass.admit(scope, send, path)
+                if admitted is not Admission.BLOCKED:
+                    return receive if admitted is Admission.THROUGH else None
             if self.exempt_handler is not None:
                 # The handler may read the body; the app or response handler reads it again.
                 recorded = _Recorded(receive)

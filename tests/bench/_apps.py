@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -10,6 +12,7 @@ from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     force_maintenance_mode_on,
 )
+from fastapi_maintenance._tokens import Signer
 
 #: The route every request hits. With many routes it is registered last, so a router
 #: that scans its routes in order does the most work to find it.
@@ -23,6 +26,27 @@ FORCED_PATH = "/retired"
 #: A route forced into maintenance beside ``ITEM_PATH``: with maintenance off, every
 #: ``/items/...`` request is looked up (and its resolution cached).
 FORCED_ITEM_PATH = "/items/retired"
+
+#: Every bypass option, configured as a deployment would: none of them matches the
+#: benchmark's requests except a valid token (``BYPASS_TOKEN``) in the bypass header.
+BYPASS_SECRET = "benchmark-bypass-secret-0123456789abcdef"
+BYPASS_OPTIONS: dict[str, Any] = {
+    "exempt_paths": ["/health", "/internal/*"],
+    "allow_ips": ["10.0.0.0/8", "203.0.113.0/24", "2001:db8::/32"],
+    "trusted_proxies": ["192.0.2.0/24"],
+    "bypass_secret": [BYPASS_SECRET],
+    "bypass_header": "X-Maintenance-Bypass",
+    "bypass_query_param": "maintenance_bypass",
+    "bypass_cookie": "maintenance_bypass",
+}
+#: The same, with the benchmark's target path exempt: the cheapest bypass.
+BYPASS_OPTIONS_TARGET_EXEMPT: dict[str, Any] = {
+    **BYPASS_OPTIONS,
+    "exempt_paths": [*BYPASS_OPTIONS["exempt_paths"], TARGET_PATH],
+}
+_BYPASS = {"": {}, "all": BYPASS_OPTIONS, "target-exempt": BYPASS_OPTIONS_TARGET_EXEMPT}
+#: A header token good for a day, made when the benchmark starts.
+BYPASS_TOKEN = Signer([BYPASS_SECRET]).token(86400).encode()
 
 #: What the reference middleware reads: a module-level bool, the cheapest possible switch.
 REFERENCE_ON = False
@@ -67,10 +91,12 @@ def build_app(
     forced_route: str | None = None,
     pinned_off: bool = False,
     reference: bool = False,
+    bypass: str = "",
 ) -> FastAPI:
     """A FastAPI app with ``routes`` routes of its own, behind the middleware given a ``backend``
     (or ``pinned_off``: with ``enable_maintenance=False``, which asks no driver at all; or
-    ``reference``: behind :class:`ReferenceMiddleware` instead).
+    ``reference``: behind :class:`ReferenceMiddleware` instead). ``bypass`` configures every
+    bypass option: ``"all"`` (:data:`BYPASS_OPTIONS`) or ``"target-exempt"``.
 
     ``routes - 2`` parametrised filler routes come first, then ``TARGET_PATH`` and ``ITEM_PATH``;
     an app of one route has only ``TARGET_PATH``. ``forced_route`` (``FORCED_PATH`` or
@@ -90,7 +116,8 @@ def build_app(
     elif pinned_off:
         app.add_middleware(MaintenanceModeMiddleware, enable_maintenance=False)
     elif backend is not None:
-        app.add_middleware(MaintenanceModeMiddleware, backend=backend)
+        options = _BYPASS[bypass]
+        app.add_middleware(MaintenanceModeMiddleware, backend=backend, **options)
     return app
 
 
@@ -112,11 +139,16 @@ async def _minimal(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def build_minimal_app(
-    backend: BaseStateBackend | str | None = None, *, reference: bool = False
+    backend: BaseStateBackend | str | None = None,
+    *,
+    reference: bool = False,
+    bypass: str = "",
 ) -> ASGIApp:
-    """A one-response pure ASGI app, bare, behind the middleware, or behind the reference."""
+    """A one-response pure ASGI app, bare, behind the middleware (with the bypass options
+    named by ``bypass``, as in :func:`build_app`), or behind the reference."""
     if reference:
         return ReferenceMiddleware(_minimal)
     if backend is not None:
-        return MaintenanceModeMiddleware(_minimal, backend=backend)
+        options = _BYPASS[bypass]
+        return MaintenanceModeMiddleware(_minimal, backend=backend, **options)
     return _minimal

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Scope
 
-from ._apps import ITEM_PATH, TARGET_PATH, build_app, build_minimal_app
+from ._apps import BYPASS_TOKEN, ITEM_PATH, TARGET_PATH, build_app, build_minimal_app
 from ._console import progress
 from ._stores import Store
 from ._variants import Variant
@@ -115,6 +115,9 @@ class _Subject:
             self._next_item = (start + count) % cycle
             return [_scope(f"{prefix}{(start + n) % cycle}") for n in range(count)]
         template = _scope(TARGET_PATH)
+        if self.variant.bypass_token:
+            # The bypass replaces the scope's header list, never changes it: sharing is safe.
+            template["headers"] = [*template["headers"], (b"x-maintenance-bypass", BYPASS_TOKEN)]
         return [dict(template) for _ in range(count)]
 
     async def check(self) -> None:
@@ -176,7 +179,7 @@ def _subject(variant: Variant) -> _Subject:
     spec = store.spec() if store is not None else None
     app: ASGIApp
     if variant.minimal:
-        app = build_minimal_app(spec, reference=variant.reference)
+        app = build_minimal_app(spec, reference=variant.reference, bypass=variant.bypass)
     else:
         app = build_app(
             variant.routes,
@@ -184,6 +187,7 @@ def _subject(variant: Variant) -> _Subject:
             forced_route=variant.forced_route,
             pinned_off=variant.pinned_off,
             reference=variant.reference,
+            bypass=variant.bypass,
         )
     return _Subject(variant, app, _Lifespan(app), store)
 

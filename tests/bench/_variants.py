@@ -34,6 +34,11 @@ class Variant:
     reference: bool = False
     #: A one-response pure ASGI app instead of the FastAPI app: the wrapper's cost alone.
     minimal: bool = False
+    #: The middleware's bypass options: none (``""``), every one (``"all"``) or every one with
+    #: the target path exempt (``"target-exempt"``).
+    bypass: str = ""
+    #: Requests carry a valid bypass token in the bypass header.
+    bypass_token: bool = False
     #: The variant this one's ratio is taken against, ``None`` for a baseline.
     baseline: str | None = "bare"
     #: Variants compared with each other share a group, and are measured in one process.
@@ -41,7 +46,7 @@ class Variant:
 
     @property
     def expected_status(self) -> int:
-        return 503 if self.on else 200
+        return 503 if self.on and not (self.bypass_token or self.bypass == "target-exempt") else 200
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ OVERHEAD_LIMIT = 1.03
 CUSTOM_LIMIT = 1.05
 #: How far a built-in driver may be from the reference middleware, in µs per request.
 REFERENCE_GAP_US = 1.0
+#: What checking a header token may cost, in µs: a request it lets through during maintenance
+#: over one let through as an exempt path (both pay the route lookup maintenance needs).
+BYPASSED_GAP_US = 5.0
 
 
 def _driver_variants(store: type[Store]) -> list[Variant]:
@@ -86,6 +94,19 @@ def _forced_variants() -> list[Variant]:
     ]  # fmt: skip
 
 
+def _bypass_variants() -> list[Variant]:
+    """Every bypass option configured: maintenance off (they must cost nothing), and
+    maintenance on with a request let through by a header token."""
+    return [
+        Variant("env-off-bypass", "env off, every bypass option configured", EnvStore,
+                bypass="all"),
+        Variant("env-on-exempt", "env on, let through as an exempt path (200)", EnvStore,
+                on=True, bypass="target-exempt"),
+        Variant("env-on-bypassed", "env on, let through by a header token (200)", EnvStore,
+                on=True, bypass="all", bypass_token=True),
+    ]  # fmt: skip
+
+
 def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
     """The bare minimal app, behind the reference, and behind the middleware with each driver
     (maintenance off): differences of a fraction of a µs stand out of a ~1 µs request."""
@@ -96,6 +117,12 @@ def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
                 baseline=bare),
         *(Variant(f"min-{s.driver}-off", f"minimal app, {s.driver} off", s, baseline=bare)
           for s in stores),
+        Variant("min-env-off-bypass", "minimal app, env off, every bypass option", EnvStore,
+                baseline=bare, bypass="all"),
+        Variant("min-env-on-exempt", "minimal app, env on, an exempt path", EnvStore,
+                on=True, baseline=bare, bypass="target-exempt"),
+        Variant("min-env-on-bypassed", "minimal app, env on, a header token", EnvStore,
+                on=True, baseline=bare, bypass="all", bypass_token=True),
     ]  # fmt: skip
     return [replace(v, group="minimal", minimal=True) for v in variants]
 
@@ -151,6 +178,7 @@ def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
         found += _driver_variants(store)
     return [
         *found,
+        *_bypass_variants(),
         *_minimal_variants(measured),
         *_forced_variants(),
         *_path_variants(DISTINCT_PATHS),
@@ -185,6 +213,14 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
         Check(f"env off: overhead at {paths:,} distinct paths / at one path",
               (f"env-off-p{paths}", "bare-p1"), (f"bare-p{paths}", "env-off-p1"),
               OVERHEAD_LIMIT),
+        _ratio("env off: every bypass option costs <= 3%", "env-off-bypass", "env-off",
+               OVERHEAD_LIMIT),
+        Check(f"env off, minimal app: bypass options within {REFERENCE_GAP_US:g} µs of none",
+              ("min-env-off-bypass",), ("min-env-off",), REFERENCE_GAP_US, "µs"),
+        Check(f"env on: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
+              ("env-on-bypassed",), ("env-on-exempt",), BYPASSED_GAP_US, "µs"),
+        Check(f"env on, minimal app: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
+              ("min-env-on-bypassed",), ("min-env-on-exempt",), BYPASSED_GAP_US, "µs"),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
         Check(
             f"off: overhead at {many} routes / at {few} routes",

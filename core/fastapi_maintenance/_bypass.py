@@ -1,0 +1,343 @@
+"""Letting the right people through during maintenance: exempt paths, client address ranges
+and a signed token (in a header, a link or a cookie).
+
+Only asked about requests that would otherwise get the maintenance response; the app never
+sees the token: a header or cookie that let a request through is removed from the scope,
+and a link carrying it is answered with a redirect that sets the cookie.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote, unquote_to_bytes
+
+from starlette.requests import ClientDisconnect
+from starlette.types import Send
+
+from ._clients import ClientAddresses, Networks
+from ._logonce import Problems
+from ._paths import ExemptPaths
+from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
+
+__all__ = ["Admission", "Bypass", "bypass_from"]
+
+logger = logging.getLogger("fastapi_maintenance")
+
+DEFAULT_HEADER = "X-Maintenance-Bypass"
+DEFAULT_QUERY_PARAM = "maintenance_bypass"
+DEFAULT_COOKIE = "maintenance_bypass"
+_ENV = "FASTAPI_MAINTENANCE_"
+#: Characters a path segment may hold unencoded (RFC 3986 pchar), and the separator.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_TOKEN_CHARS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+class Admission(enum.Enum):
+    """What the bypass rules made of a request that would be blocked."""
+
+    BLOCKED = enum.auto()  #: no rule applies: the maintenance response as usual
+    THROUGH = enum.auto()  #: let through to the app
+    ANSWERED = enum.auto()  #: answered here (the redirect that sets the cookie)
+
+
+def bypass_from(
+    exempt_paths: Iterable[str] | None,
+    allow_ips: Iterable[str] | None,
+    trusted_proxies: Iterable[str] | None,
+    bypass_secret: str | Sequence[str] | None,
+    bypass_header: str | None,
+    bypass_query_param: str | None,
+    bypass_cookie: str | None,
+) -> Bypass | None:
+    """The configured rules, each option falling back to its environment variable;
+    ``None`` when there are none, so that a request costs nothing more than before."""
+    paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
+    allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
+    trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
+    secrets = secrets_from(bypass_secret)
+    options = {
+        "bypass_header": bypass_header,
+        "bypass_query_param": bypass_query_param,
+        "bypass_cookie": bypass_cookie,
+    }
+    names: dict[str, str | None] = {}
+    given: list[str] = []  # where each name came from: the option, or its variable
+    for option, value in options.items():
+        variable = _variable(option)
+        names[option] = value if value is not None else os.environ.get(variable)
+        if names[option] is not None:
+            given.append(option if value is not None else variable)
+    if given and not secrets:
+        raise ValueError(
+            f"{', '.join(given)} given without a bypass secret; set bypass_secret or "
+            f"{SECRET_ENV} too, or leave {' and '.join(given)} out"
+        )
+    if not (paths or allow or secrets):
+        return None
+    return Bypass(
+        paths,
+        allow,
+        ClientAddresses(trusted),
+        Signer(secrets) if secrets else None,
+        header=_checked(names["bypass_header"], DEFAULT_HEADER, "bypass_header"),
+        query_param=_checked(names["bypass_query_param"], DEFAULT_QUERY_PARAM, "query"),
+        cookie=_checked(names["bypass_cookie"], DEFAULT_COOKIE, "bypass_cookie"),
+    )
+
+
+def _variable(option: str) -> str:
+    """The environment variable of an option: ``allow_ips`` -> ``FASTAPI_MAINTENANCE_ALLOW_IPS``."""
+    return _ENV + option.upper()
+
+
+def _listed(value: Iterable[str] | None, option: str) -> list[str]:
+    """The option's list, else its environment variable's comma-separated entries."""
+    if value is not None:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(
+                f"{option}: expected a list of strings, got a single {type(value).__name__}"
+            )
+        return list(value)
+    raw = os.environ.get(_variable(option), "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _checked(given: str | None, default: str, option: str) -> str:
+    name = default if given is None else given
+    if option == "query":
+        if not isinstance(name, str) or not name or any(c in name for c in "&=#"):
+            raise ValueError(
+                f"bypass_query_param: {name!r} is not a query parameter name (non-empty, "
+                "without '&', '=' or '#')"
+            )
+        return name
+    if not isinstance(name, str) or not _TOKEN_CHARS.fullmatch(name):
+        raise ValueError(
+            f"{option}: {name!r} is not a valid name; letters, digits and !#$%&'*+.^_`|~- only"
+        )
+    return name
+
+
+class Bypass:
+    """The bypass rules, asked cheapest first: exempt paths, the header token, client ranges,
+    the link, the cookie (the order changes nothing of what passes)."""
+
+    def __init__(
+        self,
+        paths: ExemptPaths,
+        allow: Networks,
+        clients: ClientAddresses,
+        signer: Signer | None,
+        *,
+        header: str,
+        query_param: str,
+        cookie: str,
+    ) -> None:
+        self.paths = paths
+        self.allow = allow
+        self.clients = clients
+        self.signer = signer
+        self.header = header.lower().encode("latin-1")
+        self.query_param = query_param.encode()
+        self.cookie = cookie.encode("latin-1")
+        self._problems = Problems()
+
+    async def admit(self, scope: Any, send: Send, path: str) -> Admission:
+        """Let a request through, answer it with the cookie redirect, or leave it blocked.
+
+        A failure in here blocks the request (never a 500, never an open door), logged once.
+        """
+        try:
+            return await self._admit(scope, send, path)
+        except Exception as exc:
+            # Neither the message nor the traceback: they could quote a token.
+            self._problems.report(
+                f"bypass:{type(exc).__name__}",
+                "the bypass rules failed on a request (%s at %s); it is treated as not let through",
+                type(exc).__name__,
+                _where(exc),
+            )
+            return Admission.BLOCKED
+
+    async def _admit(self, scope: Any, send: Send, path: str) -> Admission:
+        # Cheapest first; the order changes nothing of what passes.
+        if self.paths:
+            pattern = self.paths.match(path)
+            if pattern is not None:
+                _through(scope, path, "exempt path %s", pattern)
+                return Admission.THROUGH
+        signer = self.signer
+        if signer is not None and self._by_header(scope, signer):
+            _through(scope, path, "the bypass header")
+            return Admission.THROUGH
+        if self.allow:
+            client = self.clients.client(scope)
+            network = self.allow.match(client) if client is not None else None
+            if network is not None:
+                _through(scope, path, "allow_ips %s (client %s)", network, client)
+                return Admission.THROUGH
+        if signer is None:
+            return Admission.BLOCKED
+        if scope["type"] == "http" and scope.get("query_string"):
+            left = self._by_link(scope, signer)
+            if left is not None:
+                await self._redirect(scope, send, left)
+                _through(scope, path, "the bypass link (redirected to set the cookie)")
+                return Admission.ANSWERED
+        if self._by_cookie(scope, signer):
+            _through(scope, path, "the bypass cookie")
+            return Admission.THROUGH
+        return Admission.BLOCKED
+
+    # the three places a token can be -------------------------------------------------
+
+    def _by_header(self, scope: Any, signer: Signer) -> bool:
+        headers = scope.get("headers", ())
+        name = self.header
+        for key, value in headers:
+            if key == name and _valid(signer, value, TOKEN, "bypass header"):
+                scope["headers"] = [(k, v) for k, v in headers if k != name]
+                return True
+        return False
+
+    def _by_link(self, scope: Any, signer: Signer) -> int | None:
+        """Seconds left of a valid token in the query string, or ``None``."""
+        values = [
+            value for name, value in _query(scope["query_string"]) if name == self.query_param
+        ]
+        for value in values:
+            left = _valid(signer, value, TOKEN, "bypass link")
+            if left:
+                return left
+        return None
+
+    def _by_cookie(self, scope: Any, signer: Signer) -> bool:
+        headers = scope.get("headers", ())
+        values = [
+            value
+            for key, header in headers
+            if key == b"cookie"
+            for name, value in _cookies(header)
+            if name == self.cookie
+        ]
+        if not values:
+            return False
+        if not any(_valid(signer, value, COOKIE, "bypass cookie") for value in values):
+            return False
+        kept = []
+        for key, header in headers:
+            if key == b"cookie":
+                rest = [part for part in header.split(b";") if _cookie_name(part) != self.cookie]
+                header = b";".join(rest).strip()
+                if not header:
+                    continue
+            kept.append((key, header))
+        scope["headers"] = kept
+        return True
+
+    # the redirect that sets the cookie -----------------------------------------------
+
+    async def _redirect(self, scope: Any, send: Send, left: int) -> None:
+        """303 to the same URL without the bypass parameter, setting the bypass cookie."""
+        assert self.signer is not None
+        query = b"&".join(
+            part
+            for part in scope["query_string"].split(b"&")
+            if _query_name(part) != self.query_param
+        )
+        # The path as the client asked for it, root_path included (as Starlette's request.url).
+        target = quote(scope["path"], safe=_PATH_SAFE).encode("ascii")
+        # "//host/x" or "/\host/x" would leave the site: the target stays a path.
+        target = b"/" + target.lstrip(b"/\\")
+        location = target + (b"?" + query if query else b"")
+        expiry_cookie = self.signer.sign(_now() + left, COOKIE)
+        attributes = [
+            f"{self.cookie.decode('latin-1')}={expiry_cookie}",
+            f"Max-Age={left}",
+            f"Path={quote(scope.get('root_path') or '') or '/'}",
+            "HttpOnly",
+            "SameSite=Lax",
+        ]
+        if self.clients.is_https(scope):
+            attributes.append("Secure")
+        headers = [
+            (b"location", location),
+            (b"set-cookie", "; ".join(attributes).encode("latin-1")),
+            (b"cache-control", b"no-store"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-length", b"0"),
+        ]
+        try:
+            await send({"type": "http.response.start", "status": 303, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+        except (OSError, ClientDisconnect):
+            logger.debug("the client left before the bypass redirect was sent")
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _valid(signer: Signer, value: bytes, purpose: bytes, kind: str) -> int:
+    """Seconds left of a valid value, else 0 (the reason is logged, never the value)."""
+    checked = signer.verify(value.strip(), purpose)
+    if isinstance(checked, str):
+        logger.debug("maintenance bypass: a %s was given but is %s; not let through", kind, checked)
+        return 0
+    return checked
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame an exception went through."""
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is None:
+        return "an unknown place"
+    return f"{os.path.basename(trace.tb_frame.f_code.co_filename)}:{trace.tb_lineno}"
+
+
+def _through(scope: Any, path: str, rule: str, *args: object) -> None:
+    logger.debug(
+        "maintenance bypass: %s %s let through by " + rule,
+        scope.get("method", "WEBSOCKET"),
+        path,
+        *args,
+    )
+
+
+def _query(query_string: bytes) -> list[tuple[bytes, bytes]]:
+    pairs = []
+    for part in query_string.split(b"&"):
+        name, _, value = part.partition(b"=")
+        pairs.append((_unquote(name), _unquote(value)))
+    return pairs
+
+
+def _query_name(part: bytes) -> bytes:
+    return _unquote(part.partition(b"=")[0])
+
+
+def _unquote(text: bytes) -> bytes:
+    return unquote_to_bytes(text.replace(b"+", b" "))
+
+
+def _cookies(header: bytes) -> list[tuple[bytes, bytes]]:
+    pairs = []
+    for part in header.split(b";"):
+        name, _, value = part.partition(b"=")
+        value = value.strip()
+        if len(value) >= 2 and value[:1] == b'"' and value[-1:] == b'"':
+            value = value[1:-1]
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+def _cookie_name(part: bytes) -> bytes:
+    return part.partition(b"=")[0].strip()

@@ -1,0 +1,417 @@
+"""The signed bypass token: in a header, in a link that sets a cookie, in that cookie."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import WebSocket
+from starlette.types import Receive, Scope, Send
+
+from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance._bypass import Admission, Bypass, bypass_from
+from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
+
+from .bypass_support import (
+    OLD_SECRET,
+    OTHER_SECRET,
+    SECRET,
+    client_for,
+    cookie_value,
+    echo_app,
+    header_names,
+    token,
+    with_root_path,
+)
+from .support import websocket_session
+
+pytestmark = pytest.mark.anyio
+
+HEADER = "X-Maintenance-Bypass"
+
+
+def _client(**options: object) -> httpx.AsyncClient:
+    options.setdefault("bypass_secret", SECRET)
+    return client_for(echo_app(**options))
+
+
+# header --------------------------------------------------------------------------------
+
+
+async def test_a_valid_header_token_passes() -> None:
+    async with _client() as client:
+        assert (await client.get("/shop", headers={HEADER: token()})).status_code == 200
+
+
+async def test_the_header_is_removed_before_the_app_sees_it() -> None:
+    async with _client() as client:
+        response = await client.get("/shop", headers={HEADER: token(), "X-Other": "kept"})
+    assert "x-maintenance-bypass" not in header_names(response)
+    assert "x-other" in header_names(response)
+
+
+async def test_the_header_name_is_configurable() -> None:
+    async with _client(bypass_header="X-Let-Me-In") as client:
+        assert (await client.get("/shop", headers={HEADER: token()})).status_code == 503
+        response = await client.get("/shop", headers={"x-let-me-in": token()})
+    assert response.status_code == 200
+    assert "x-let-me-in" not in header_names(response)
+
+
+def _tampered() -> list[str]:
+    """The valid token with each of its bytes changed in turn."""
+    valid = token()
+    swap = {c: ("A" if c != "A" else "B") for c in set(valid)}
+    return [valid[:i] + swap[valid[i]] + valid[i + 1 :] for i in range(len(valid))]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(token(lifetime=-1), id="expired"),
+        pytest.param(token(OTHER_SECRET), id="wrong-secret"),
+        pytest.param(token()[:-1], id="truncated"),
+        pytest.param(token()[:10], id="truncated-short"),
+        pytest.param("", id="empty"),
+        pytest.param("x" * 10240, id="10KB"),
+        pytest.param(token() + "x" * 10240, id="10KB-after-a-valid-token"),
+        pytest.param(cookie_value(), id="a-cookie-is-not-a-token"),
+        pytest.param("9" * 40 + "." + "A" * 43, id="huge-expiry"),
+    ],
+)
+async def test_an_invalid_header_token_is_blocked_with_503(value: str) -> None:
+    async with _client() as client:
+        response = await client.get("/shop", headers={HEADER: value})
+    assert response.status_code == 503
+
+
+async def test_a_tampered_token_is_blocked_whatever_byte_changed() -> None:
+    async with _client() as client:
+        for value in _tampered():
+            response = await client.get("/shop", headers={HEADER: value})
+            assert response.status_code == 503, value
+
+
+async def test_a_non_ascii_token_is_blocked_with_503() -> None:
+    async with _client() as client:
+        headers = [(HEADER.encode(), "é€".encode() + token().encode())]
+        response = await client.get("/shop", headers=headers)
+    assert response.status_code == 503
+
+
+async def test_a_token_of_an_old_secret_passes_while_it_is_listed() -> None:
+    old = token(OLD_SECRET)
+    async with _client(bypass_secret=[SECRET, OLD_SECRET]) as client:
+        assert (await client.get("/shop", headers={HEADER: old})).status_code == 200
+    async with _client(bypass_secret=[SECRET]) as client:
+        assert (await client.get("/shop", headers={HEADER: old})).status_code == 503
+
+
+async def test_a_token_does_not_open_a_route_forced_on() -> None:
+    async with _client() as client:
+        assert (await client.get("/legacy", headers={HEADER: token()})).status_code == 503
+
+
+async def test_while_maintenance_is_off_the_header_reaches_the_app_untouched() -> None:
+    async with _client(enable_maintenance=False) as client:
+        response = await client.get("/shop", headers={HEADER: token()})
+    assert "x-maintenance-bypass" in header_names(response)
+
+
+async def test_a_websocket_with_the_header_token_is_let_through_without_it() -> None:
+    app = echo_app(bypass_secret=SECRET)
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        seen.append(list(websocket.scope["headers"]))
+        await websocket.accept()
+        await websocket.close()
+
+    async def with_token(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [*scope["headers"], (b"x-maintenance-bypass", token().encode())]
+        await app(dict(scope, headers=headers), receive, send)
+
+    sent = await websocket_session(with_token, "/ws")
+    assert sent[0]["type"] == "websocket.accept"
+    assert [name for name, _ in seen[0]] == [b"host"]
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of every request the bypass rules are asked about."""
+    seen: list[str] = []
+    admit = Bypass.admit
+
+    async def counting(self: Bypass, scope: Any, send: Any, path: str) -> Admission:
+        seen.append(path)
+        return await admit(self, scope, send, path)
+
+    monkeypatch.setattr(Bypass, "admit", counting)
+    return seen
+
+
+async def test_the_rules_are_not_asked_while_maintenance_is_off(asked: list[str]) -> None:
+    options = {"exempt_paths": ["/h"], "allow_ips": ["127.0.0.1"], "bypass_secret": SECRET}
+    async with client_for(echo_app(enable_maintenance=False, **options)) as client:
+        await client.get("/shop", headers={HEADER: token()})
+    assert asked == []
+
+
+async def test_a_request_that_passes_anyway_reaches_the_app_untouched(asked: list[str]) -> None:
+    async with _client() as client:
+        response = await client.get("/open", headers={HEADER: token()})
+    assert response.status_code == 200
+    assert "x-maintenance-bypass" in header_names(response)
+    assert asked == []
+
+
+# link and cookie -----------------------------------------------------------------------
+
+
+async def test_the_link_redirects_without_the_bypass_parameter_keeping_the_others() -> None:
+    async with _client() as client:
+        response = await client.get(f"/shop/a%20b?x=1&maintenance_bypass={token()}&y=&z=3")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/shop/a%20b?x=1&y=&z=3"
+
+
+async def test_the_link_alone_redirects_to_the_bare_path() -> None:
+    async with _client() as client:
+        response = await client.get(f"/shop?maintenance_bypass={token()}")
+    assert response.headers["location"] == "/shop"
+
+
+async def test_the_redirect_keeps_the_proxy_prefix_and_encodes_the_path() -> None:
+    app = with_root_path(echo_app(bypass_secret=SECRET), "/api")
+    async with client_for(app) as client:
+        response = await client.get(f"/api/café?maintenance_bypass={token()}&x=1")
+    assert response.headers["location"] == "/api/caf%C3%A9?x=1"
+
+
+async def test_the_redirect_never_leaves_the_site() -> None:
+    async with _client() as client:
+        response = await client.get(
+            f"http://testserver//evil.example/x?maintenance_bypass={token()}"
+        )
+    assert response.headers["location"] == "/evil.example/x"
+
+
+async def test_the_link_sets_a_cookie_for_the_token_remaining_life() -> None:
+    async with _client() as client:
+        response = await client.get(f"/shop?maintenance_bypass={token(lifetime=600)}")
+    cookie = response.headers["set-cookie"]
+    attributes = [part.strip() for part in cookie.split(";")]
+    assert attributes[0].startswith("maintenance_bypass=")
+    assert {"HttpOnly", "SameSite=Lax", "Path=/"} <= set(attributes)
+    max_age = next(int(a.split("=")[1]) for a in attributes if a.startswith("Max-Age="))
+    assert 595 <= max_age <= 600
+    assert "Secure" not in attributes
+    assert token() not in cookie
+
+
+async def test_the_cookie_is_secure_over_https() -> None:
+    app = echo_app(bypass_secret=SECRET)
+    async with client_for(app, base_url="https://testserver") as client:
+        response = await client.get(f"/shop?maintenance_bypass={token()}")
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_the_cookie_is_secure_when_a_trusted_proxy_says_https() -> None:
+    app = echo_app(bypass_secret=SECRET, trusted_proxies=["127.0.0.1"])
+    async with client_for(app) as client:
+        response = await client.get(
+            f"/shop?maintenance_bypass={token()}", headers={"X-Forwarded-Proto": "https"}
+        )
+    assert "Secure" in response.headers["set-cookie"]
+
+
+async def test_the_cookie_path_is_the_root_path() -> None:
+    app = with_root_path(echo_app(bypass_secret=SECRET), "/api")
+    async with client_for(app) as client:
+        response = await client.get(f"/api/shop?maintenance_bypass={token()}")
+    assert "Path=/api" in response.headers["set-cookie"]
+
+
+async def test_the_cookie_lets_later_requests_through_and_is_removed_before_the_app() -> None:
+    async with _client() as client:
+        await client.get(f"/shop?maintenance_bypass={token()}")
+        client.cookies.set("theme", "dark")
+        response = await client.get("/shop")
+    assert response.status_code == 200
+    cookies = dict(response.json()["headers"]).get("cookie", "")
+    assert "maintenance_bypass" not in cookies
+    assert "theme=dark" in cookies
+
+
+async def test_a_cookie_alone_is_removed_with_its_header() -> None:
+    async with _client() as client:
+        response = await client.get(
+            "/shop", headers={"Cookie": f"maintenance_bypass={cookie_value()}"}
+        )
+    assert response.status_code == 200
+    assert "cookie" not in header_names(response)
+
+
+async def test_a_cookie_signed_with_an_old_listed_secret_passes() -> None:
+    async with _client(bypass_secret=[SECRET, OLD_SECRET]) as client:
+        cookie = f"maintenance_bypass={cookie_value(OLD_SECRET)}"
+        assert (await client.get("/shop", headers={"Cookie": cookie})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        pytest.param(f"maintenance_bypass={cookie_value(lifetime=-5)}", id="expired"),
+        pytest.param(f"maintenance_bypass={cookie_value(OTHER_SECRET)}", id="wrong-secret"),
+        pytest.param(f"maintenance_bypass={token()}", id="a-token-is-not-a-cookie"),
+        pytest.param("maintenance_bypass=", id="empty"),
+        pytest.param("maintenance_bypass=" + "x" * 10240, id="10KB"),
+    ],
+)
+async def test_an_invalid_cookie_is_blocked_and_left_in_place(cookie: str) -> None:
+    async with _client() as client:
+        response = await client.get("/shop", headers={"Cookie": cookie})
+    assert response.status_code == 503
+
+
+async def test_an_invalid_link_is_blocked_without_a_redirect() -> None:
+    async with _client() as client:
+        response = await client.get(f"/shop?maintenance_bypass={token(OTHER_SECRET)}")
+    assert response.status_code == 503
+    assert "set-cookie" not in response.headers
+
+
+async def test_while_maintenance_is_off_the_link_reaches_the_app_untouched() -> None:
+    async with _client(enable_maintenance=False) as client:
+        response = await client.get(f"/shop?maintenance_bypass={token()}")
+    assert response.status_code == 200
+    assert "maintenance_bypass=" in response.json()["query"]
+
+
+async def test_the_names_of_link_and_cookie_are_configurable() -> None:
+    async with _client(bypass_query_param="let_in", bypass_cookie="let_in_cookie") as client:
+        response = await client.get(f"/shop?let_in={token()}")
+        assert response.headers["set-cookie"].startswith("let_in_cookie=")
+        assert (await client.get("/shop")).status_code == 200
+
+
+# secrecy and logging -------------------------------------------------------------------
+
+
+async def test_tokens_and_secrets_never_appear_in_logs_or_the_503_body(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="fastapi_maintenance")
+    good, bad = token(), token(OTHER_SECRET)
+    async with _client() as client:
+        blocked = await client.get(f"/shop?maintenance_bypass={bad}", headers={HEADER: bad})
+        await client.get("/shop", headers={HEADER: good})
+    text = caplog.text + blocked.text
+    for secret in (good, bad, SECRET, good.split(".")[1], bad.split(".")[1]):
+        assert secret not in text
+
+
+async def test_the_rule_that_let_a_request_through_is_logged_at_debug(
+    logged: Callable[[str], list[str]],
+) -> None:
+    async with _client(exempt_paths=["/health"], allow_ips=["127.0.0.1"]) as client:
+        await client.get("/health")
+        await client.get("/shop")
+    assert logged("let through by exempt path /health")
+    assert logged("let through by allow_ips 127.0.0.1/32 (client 127.0.0.1)")
+
+
+async def test_a_rejected_token_is_logged_with_why_but_not_the_value(
+    logged: Callable[[str], list[str]],
+) -> None:
+    async with _client() as client:
+        await client.get("/shop", headers={HEADER: token(lifetime=-1)})
+    assert logged("a bypass header was given but is expired")
+
+
+# construction --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", ["", [], [""]])
+def test_an_empty_secret_is_refused(secret: object) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        MaintenanceModeMiddleware(echo_app(), bypass_secret=secret)  # type: ignore[arg-type]
+
+
+def test_a_short_secret_is_refused_without_showing_it() -> None:
+    short = "tooShortSecret-xyz"
+    with pytest.raises(ValueError, match=f"at least {MIN_SECRET_BYTES} bytes") as caught:
+        MaintenanceModeMiddleware(echo_app(), bypass_secret=[SECRET, short])
+    assert short not in str(caught.value)
+    assert "secret #2 of 2" in str(caught.value)
+
+
+@pytest.mark.parametrize("option", ["bypass_header", "bypass_query_param", "bypass_cookie"])
+def test_a_bypass_name_without_a_secret_is_refused(option: str) -> None:
+    with pytest.raises(ValueError, match=f"{option} given without a bypass secret"):
+        MaintenanceModeMiddleware(echo_app(), **{option: "name"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("option", "name"),
+    [("bypass_header", "X Bad"), ("bypass_cookie", "a;b"), ("bypass_query_param", "")],
+)
+def test_a_name_that_cannot_be_used_is_refused(option: str, name: str) -> None:
+    with pytest.raises(ValueError, match=option):
+        MaintenanceModeMiddleware(echo_app(), bypass_secret=SECRET, **{option: name})  # type: ignore[arg-type]
+
+
+def test_secrets_come_from_the_environment_comma_separated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BYPASS_SECRET", f"{SECRET}, {OLD_SECRET}")
+    middleware = MaintenanceModeMiddleware(echo_app())
+    assert middleware._bypass is not None and middleware._bypass.signer is not None
+    assert isinstance(middleware._bypass.signer.verify(token(OLD_SECRET).encode()), int)
+    assert middleware._bypass.signer.sign(1) == Signer([SECRET]).sign(1)
+
+
+def test_an_empty_secret_variable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BYPASS_SECRET", "")
+    with pytest.raises(ValueError, match="FASTAPI_MAINTENANCE_BYPASS_SECRET is set but empty"):
+        MaintenanceModeMiddleware(echo_app())
+
+
+def test_a_name_variable_without_a_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BYPASS_HEADER", "X-In")
+    with pytest.raises(
+        ValueError, match="FASTAPI_MAINTENANCE_BYPASS_HEADER given without a bypass secret"
+    ):
+        MaintenanceModeMiddleware(echo_app())
+
+
+def test_no_option_means_no_bypass_step() -> None:
+    assert MaintenanceModeMiddleware(echo_app())._bypass is None
+
+
+def test_a_token_carries_its_own_expiry() -> None:
+    signer = Signer([SECRET])
+    value = signer.token(60, now=1_000_000).encode()
+    assert signer.verify(value, now=1_000_000) == 60
+    assert signer.verify(value, now=1_000_060) == "expired"
+    assert time.time() > 1_000_060
+
+
+async def test_a_failure_inside_the_rules_blocks_the_request_and_is_logged_once(
+    logged: Callable[[str], list[str]],
+) -> None:
+    bypass = bypass_from(None, None, None, SECRET, None, None, None)
+    assert bypass is not None
+
+    async def send(message: object) -> None:
+        raise AssertionError("nothing is sent")
+
+    broken: dict[str, object] = {"headers": []}  # no "type": the rules cannot read it
+    for _ in range(2):
+        assert await bypass.admit(broken, send, "/shop") is Admission.BLOCKED
+    assert len(logged("the bypass rules failed on a request (KeyError at _bypass.py:")) == 1
