@@ -336,7 +336,7 @@ class MaintenanceModeMiddleware:
             logger.warning(
                 "%s has no Starlette route table: during maintenance every path counts as a "
                 "route (404 and 405 become 503) and force_maintenance_mode_on/off have no "
-                "effect; keep routes up with exempt_handler",
+                "effect; keep routes up with exempt_paths or exempt_handler",
                 _name_of(app),
             )
         else:
