@@ -107,6 +107,14 @@ class Database:
         finally:
             engine.dispose()
 
+    def has_table(self) -> bool:
+        engine = sync_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return bool(inspect(conn).has_table(self.table))
+        finally:
+            engine.dispose()
+
     def drop(self) -> None:
         self.execute(f"DROP TABLE IF EXISTS {self.table}")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, InvalidRequestError, NoSuchModuleError, SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -55,7 +56,6 @@ DRIVER_OPTIONS = (
     "listen",
     "application_name",
 )
-LISTEN_MODES = ("auto", "on", "off")
 #: A table name needs no quoting on any of the three databases, and fits PostgreSQL's 63
 #: bytes with room for the channel named after it.
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,54}")
@@ -224,31 +224,39 @@ def _checked_url(url: object) -> URL:
 def _check_engine(options: SqlOptions) -> None:
     """Build (never connect) the engine and check the DB driver's connection arguments."""
     driver = options.url.get_driver_name()
+    with warnings.catch_warnings():
+        # SQLAlchemy only warns about query parameters it drops (SQLite's): refuse them.
+        warnings.simplefilter("error", SAWarning)
+        try:
+            engine = options.new_engine()
+            args, kwargs = engine.dialect.create_connect_args(engine.url)
+        except (ImportError, NoSuchModuleError) as exc:
+            raise BackendConfigError(
+                f"the {driver} DB driver is not installed ({exc}); "
+                f'pip install "fastapi-maintenance-sql[{driver}]"'
+            ) from None
+        except (TypeError, ArgumentError, InvalidRequestError, SAWarning) as exc:
+            raise BackendConfigError(
+                f"SQLAlchemy refuses the options for {options.where()!r}: {_short(exc)}. The "
+                f"driver's own options are {', '.join(DRIVER_OPTIONS)}; it opens connections "
+                "without a pool, so pool options do not apply"
+            ) from None
     try:
-        engine = options.new_engine()
-    except (ImportError, NoSuchModuleError) as exc:
-        raise BackendConfigError(
-            f"the {driver} DB driver is not installed ({exc}); "
-            f'pip install "fastapi-maintenance-sql[{driver}]"'
-        ) from None
-    except (TypeError, ArgumentError, InvalidRequestError) as exc:
-        raise BackendConfigError(
-            f"SQLAlchemy refuses the engine options for {options.where()!r}: {exc}. The "
-            f"driver's own options are {', '.join(DRIVER_OPTIONS)}; it opens connections "
-            "without a pool, so pool options do not apply"
-        ) from None
-    try:
-        args, kwargs = engine.dialect.create_connect_args(engine.url)
         kwargs.update(options.engine_options.get("connect_args", {}))
         kwargs.update(_identity(options))
         _check_connect_args(driver, args, kwargs)
     except (TypeError, ValueError) as exc:
-        given = sorted(name for name, _ in parse_qsl(urlsplit(str(options.url)).query))
+        given = sorted(options.url.query)
         raise BackendConfigError(
             f"the {driver} DB driver refuses the connection to {options.where()!r} with query "
-            f"parameters {', '.join(given) or 'none'}: {printable(str(exc))}. The sql driver's "
+            f"parameters {', '.join(given) or 'none'}: {_short(exc)}. The sql driver's "
             f"own options are {', '.join(DRIVER_OPTIONS)}; the others go to {driver}"
         ) from None
+
+
+def _short(exc: BaseException) -> str:
+    """SQLAlchemy's message without its background link."""
+    return printable(re.sub(r"\s*\(Background on this .*$", "", str(exc)).rstrip("."))
 
 
 def _check_connect_args(driver: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
