@@ -29,7 +29,6 @@ from .databases import (
     MariaDBServer,
     PostgresServer,
     answers,
-    free_port,
     sync_engine,
 )
 
@@ -163,29 +162,29 @@ async def make_backend() -> AsyncIterator[Callable[..., SqlBackend]]:
 
 
 @pytest.fixture
-def postgres_server(tmp_path: Path) -> Iterator[PostgresServer]:
+def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL the test may stop and restart, not started yet; stopped after."""
     if not PostgresServer.available():
         missing("PostgreSQL's initdb and pg_ctl are not installed, so this test cannot run its own")
-    server = PostgresServer(tmp_path / "pg", free_port())
+    server = PostgresServer()
     try:
         yield server
     finally:
-        server.stop()
+        server.remove()
 
 
 @pytest.fixture
-def mariadb_server(tmp_path: Path) -> Iterator[MariaDBServer]:
+def mariadb_server() -> Iterator[MariaDBServer]:
     """A private MariaDB the test may kill and restart, not started yet; killed after."""
     if not MariaDBServer.available():
         missing(
             "mariadb-install-db and mariadbd are not installed, so this test cannot run its own"
         )
-    server = MariaDBServer(tmp_path / "mariadb", free_port())
+    server = MariaDBServer()
     try:
         yield server
     finally:
-        server.stop()
+        server.remove()
 
 
 @pytest.fixture(autouse=True)

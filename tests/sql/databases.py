@@ -13,8 +13,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -64,16 +64,30 @@ def answers(url: str) -> bool:
         engine.dispose()
 
 
-@dataclass
 class PrivateServer:
-    """A database server of the test's own on 127.0.0.1, its files in ``folder``.
+    """A database server of the test's own on 127.0.0.1, its files in a temporary folder
+    that :meth:`remove` deletes.
 
-    The port stays the same across :meth:`stop` and :meth:`start`, so clients see a restart.
+    The folder is made in the system's temporary folder and given to ``owner`` when running
+    as root: the server runs as that user, who may not enter pytest's private folders. The
+    port stays the same across :meth:`stop` and :meth:`start`, so clients see a restart.
     """
 
-    folder: Path
-    port: int
-    process: subprocess.Popen[bytes] | None = None
+    owner = ""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="fastapi-maintenance-db-"))
+        if os.geteuid() == 0 and self.owner:
+            shutil.chown(self.folder, self.owner)
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def remove(self) -> None:
+        """Stop the server and delete its files."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     @property
     def url(self) -> str:
@@ -118,6 +132,8 @@ def _as_postgres(command: list[str]) -> list[str]:
 class PostgresServer(PrivateServer):
     """``initdb`` once, then ``pg_ctl start``/``stop`` (immediate: like a crash) at will."""
 
+    owner = "postgres"
+
     @staticmethod
     def available() -> bool:
         return _postgres_bin() is not None
@@ -141,9 +157,6 @@ class PostgresServer(PrivateServer):
         bin_dir = _postgres_bin()
         assert bin_dir is not None
         if not (self.folder / "data").exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if os.geteuid() == 0:
-                shutil.chown(self.folder, "postgres")
             subprocess.run(
                 _as_postgres(
                     [str(bin_dir / "initdb"), "-D", str(self.folder / "data"), "-A", "trust",
@@ -166,6 +179,8 @@ class PostgresServer(PrivateServer):
 class MariaDBServer(PrivateServer):
     """``mariadb-install-db`` once, then ``mariadbd`` started and killed at will."""
 
+    owner = "mysql"
+
     @staticmethod
     def available() -> bool:
         return all(shutil.which(tool) for tool in ("mariadb-install-db", "mariadbd"))
@@ -178,9 +193,6 @@ class MariaDBServer(PrivateServer):
         data = self.folder / "data"
         user = ["--user=mysql"] if os.geteuid() == 0 else []
         if not data.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if os.geteuid() == 0:
-                shutil.chown(self.folder, "mysql")
             subprocess.run(
                 ["mariadb-install-db", *user, f"--datadir={data}",
                  "--auth-root-authentication-method=normal", "--skip-test-db"],
@@ -193,7 +205,7 @@ class MariaDBServer(PrivateServer):
             ["mariadbd", "--no-defaults", *user, f"--datadir={data}", f"--port={self.port}",
              "--bind-address=127.0.0.1", f"--socket={self.folder / 'sock'}",
              f"--pid-file={self.folder / 'pid'}", f"--log-error={log}",
-             "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0"],
+             "--skip-log-bin", "--innodb-flush-log-at-trx-commit=2"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
