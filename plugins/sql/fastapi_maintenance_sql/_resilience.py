@@ -8,6 +8,8 @@ import random
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from fastapi_maintenance.backends import redact_spec
+
 _T = TypeVar("_T")
 
 logger = logging.getLogger("fastapi_maintenance.sql")
@@ -89,14 +91,15 @@ class Outage:
 
 
 def describe_error(exc: BaseException) -> str:
-    """The error's type and message, safe to print: server text may carry anything."""
+    """The error's type and message, safe to print: server text may carry anything, and a
+    DB driver's message may quote a connection string."""
     if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
         return "timed out"
     # SQLAlchemy wraps the DB driver's error and appends the statement and a help link.
     original = getattr(exc, "orig", None)
     if isinstance(original, BaseException):
         exc = original
-    text = printable(str(exc).strip())
+    text = printable(redact_spec(str(exc).strip()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

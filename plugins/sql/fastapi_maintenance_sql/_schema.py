@@ -38,4 +38,5 @@ def ddl(database: str, table: str = "fastapi_maintenance") -> str:
     """``CREATE TABLE`` for ``table`` as the driver issues it on ``database``
     (``postgresql``, ``mysql`` or ``sqlite``; MariaDB's is MySQL's)."""
     statement = CreateTable(make_table(table)).compile(dialect=_DIALECTS[database]())
-    return f"{str(statement).strip()};"
+    lines = str(statement).strip().replace("\t", "    ").splitlines()
+    return "\n".join(line.rstrip() for line in lines) + ";"
