@@ -211,11 +211,14 @@ async def test_changes_yields_each_change_another_backend_writes(
     follower = make_backend(database, poll_interval=0.05)
     writer = make_backend(database)
     changes = follower.changes()
+    first = asyncio.ensure_future(anext(changes))  # listens, then starts the backend
     try:
         await follower.start()
+        await asyncio.sleep(0.1)
         await writer.set_value(True)
-        assert await asyncio.wait_for(changes.__anext__(), 3) is True
+        assert await asyncio.wait_for(first, 3) is True
         await writer.set_value(False)
-        assert await asyncio.wait_for(changes.__anext__(), 3) is False
+        assert await asyncio.wait_for(anext(changes), 3) is False
     finally:
+        first.cancel()
         await changes.aclose()

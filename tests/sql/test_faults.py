@@ -11,6 +11,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -30,6 +31,8 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 #: Short enough for quick recovery in tests, long enough for a loaded 2-core machine.
 FAST = {"resync_interval": 0.3, "poll_interval": 0.1, "timeout": 1.0}
+#: No resync and no poll within a test: only a notification explains a change that arrives.
+PUSH_ONLY = {"resync_interval": 600, "poll_interval": 600}
 CLI = Path(sys.executable).with_name("fastapi-maintenance")
 
 Logs = Callable[[int], list[str]]
@@ -241,4 +244,24 @@ async def test_a_reconnection_backs_off_with_jitter_up_to_the_resync_interval(
     await asyncio.sleep(2)
     attempts = len(driver_logs(logging.DEBUG)) + len(driver_logs(logging.ERROR))
     assert 3 <= attempts <= 20, f"{attempts} connection attempts in 2 s"
+    assert len(driver_logs(logging.ERROR)) == 1
+
+
+async def test_a_listening_connection_closed_by_the_server_is_replaced_at_once(
+    postgresql: Database, make_backend: MakeBackend, driver_logs: Logs
+) -> None:
+    """pg_terminate_backend, as an administrator or a failover would: the driver hears of it
+    from its DB driver, reconnects and listens again; pushed changes arrive as before."""
+    name = f"fm-test-{uuid.uuid4().hex[:12]}"
+    follower = make_backend(postgresql, application_name=name, **PUSH_ONLY)
+    await follower.start()
+    [(ended,)] = postgresql.execute(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = :name",
+        name=name,
+    )
+    assert ended == 1
+    await wait_until(lambda: len(driver_logs(logging.WARNING)) == 1, timeout=5)
+    await make_backend(postgresql).set_value(True)
+    await wait_until(lambda: follower.cached_value() is True, timeout=1)
     assert len(driver_logs(logging.ERROR)) == 1

@@ -8,7 +8,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fastapi_maintenance import (
@@ -37,8 +37,12 @@ from ._store import make_table, read, write
 _T = TypeVar("_T")
 #: What a database call raises when the server is down, slow or refuses the statement.
 _DB_FAILURES = (SQLAlchemyError, OSError, asyncio.TimeoutError)
-#: Times a first write is tried again when another writer inserted the row meanwhile.
-_INSERT_RACES = 3
+#: Times a write is tried in all when it lost a race it may win on a second try.
+_RETRIES = 5
+#: Deadlock (MySQL/MariaDB; two first writes racing to insert the row take gap locks in
+#: turn) and lock wait timeout; PostgreSQL's deadlock and serialization failure.
+_RETRY_CODES = frozenset({1213, 1205})
+_RETRY_STATES = frozenset({"40P01", "40001"})
 
 
 class AsyncioRequiredError(MaintenanceError, RuntimeError):
@@ -217,12 +221,12 @@ class SqlBackend(BaseStateBackend):
 
     async def _write(self, conn: AsyncConnection, value: bool) -> int:
         channel = self.options.channel if self.options.database == "postgresql" else None
-        for attempt in range(_INSERT_RACES):
+        for attempt in range(_RETRIES):
             try:
                 async with conn.begin():
                     return await write(conn, self._table, self.options.key, value, channel)
-            except IntegrityError:  # another writer inserted the row first: update it now
-                if attempt == _INSERT_RACES - 1:
+            except DBAPIError as exc:
+                if attempt == _RETRIES - 1 or not _retryable(exc):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -266,6 +270,18 @@ class SqlBackend(BaseStateBackend):
                 "hypercorn --worker-class asyncio or uvloop, daphne, granian), or choose "
                 "another maintenance backend"
             ) from None
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Whether a write failed only because a concurrent writer got in its way: another one
+    inserted the row first (the next try updates it), or the database chose it as a
+    deadlock victim."""
+    if isinstance(exc, IntegrityError):
+        return True
+    original = exc.orig
+    code = original.args[0] if original is not None and original.args else None
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code in _RETRY_CODES or state in _RETRY_STATES
 
 
 def _current_loop() -> asyncio.AbstractEventLoop | None:
