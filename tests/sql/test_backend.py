@@ -10,9 +10,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
 from fastapi_maintenance_sql import SqlBackend, ddl
+from fastapi_maintenance_sql._store import make_table, write
 
 from ._support import lifespan, wait_until
 from .conftest import Database, MakeBackend
@@ -222,3 +225,34 @@ async def test_changes_yields_each_change_another_backend_writes(
     finally:
         first.cancel()
         await changes.aclose()
+
+
+async def test_the_notification_is_part_of_the_writes_transaction(
+    postgresql: Database, make_backend: MakeBackend
+) -> None:
+    """Delivered when the write commits, with its version and key; never for a write that
+    rolled back."""
+    backend = make_backend(postgresql)
+    await backend.get_value()  # creates the table
+    table = make_table(postgresql.table)
+    received: asyncio.Queue[str] = asyncio.Queue()
+    engine = create_async_engine(postgresql.url, poolclass=NullPool)
+    try:
+        async with engine.connect() as listening, engine.connect() as writing:
+            raw = await listening.get_raw_connection()
+            driver = raw.dbapi_connection.driver_connection  # type: ignore[union-attr]
+            await driver.add_listener(postgresql.table, lambda *a: received.put_nowait(a[3]))
+
+            transaction = await writing.begin()
+            await write(writing, table, "default", True, postgresql.table)
+            await asyncio.sleep(0.2)
+            assert received.empty(), "notified before the write committed"
+            await transaction.rollback()
+            await asyncio.sleep(0.2)
+            assert received.empty(), "notified for a write that rolled back"
+
+            async with writing.begin():
+                version = await write(writing, table, "default", True, postgresql.table)
+            assert await asyncio.wait_for(received.get(), 3) == f"{version} default"
+    finally:
+        await engine.dispose()
