@@ -20,7 +20,8 @@ class PostgresProxy:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.drop_notifications = False
-        self._silent = asyncio.Event()
+        #: Connections opened so far, each with the event that silences it.
+        self._connections: list[asyncio.Event] = []
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -35,8 +36,10 @@ class PostgresProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
 
     def silence(self) -> None:
-        """From now on nothing passes in either direction; connections stay open."""
-        self._silent.set()
+        """From now on nothing passes either way on the connections open now, which stay
+        open; connections opened later work."""
+        for silent in self._connections:
+            silent.set()
 
     async def aclose(self) -> None:
         if self._server is not None:
@@ -54,32 +57,34 @@ class PostgresProxy:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
         self._writers.update((writer, up_writer))
+        silent = asyncio.Event()
+        self._connections.append(silent)
         for pump in (
-            self._client_to_server(reader, up_writer),
-            self._server_to_client(up_reader, writer),
+            self._client_to_server(reader, up_writer, silent),
+            self._server_to_client(up_reader, writer, silent),
         ):
             task = asyncio.ensure_future(pump)
             self._tasks.add(task)
 
     async def _client_to_server(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, silent: asyncio.Event
     ) -> None:
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
-                if self._silent.is_set():
+                if silent.is_set():
                     continue
                 writer.write(data)
                 await writer.drain()
         writer.close()
 
     async def _server_to_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, silent: asyncio.Event
     ) -> None:
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while True:
                 header = await reader.readexactly(5)
                 body = await reader.readexactly(struct.unpack("!i", header[1:])[0] - 4)
-                if self._silent.is_set():
+                if silent.is_set():
                     continue
                 if header[:1] == NOTIFICATION and self.drop_notifications:
                     self.dropped += 1
