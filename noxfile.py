@@ -9,14 +9,21 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
 # The core with its CLI and test tools, plus every first-party plugin distribution.
-INSTALL = ["-e", ".[test,cli]", "-e", "plugins/redis[test]"]
+INSTALL = [
+    "-e",
+    ".[test,cli]",
+    "-e",
+    "plugins/redis[test]",
+    "-e",
+    "plugins/sql[asyncpg,psycopg,aiomysql,asyncmy,aiosqlite]",
+]
 #: The same, plus the servers and frameworks tests/servers runs the middleware under.
-INSTALL_SERVERS = ["-e", ".[test,cli,servers]", "-e", "plugins/redis[test]"]
+INSTALL_SERVERS = ["-e", ".[test,cli,servers]", *INSTALL[2:]]
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite, including the Redis and multi-process tests.
+    """The whole test suite, including the Redis, SQL and multi-process tests.
 
     Every server runs once with FastAPI and every framework once under uvicorn; the
     ``servers`` session runs every pair.
@@ -44,7 +51,12 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core package and on each first-party plugin."""
     session.install(*INSTALL, "mypy")
     session.run("mypy")
-    for package in ("plugins/redis/fastapi_maintenance_redis", "plugins/example/src"):
+    plugins = (
+        "plugins/redis/fastapi_maintenance_redis",
+        "plugins/sql/fastapi_maintenance_sql",
+        "plugins/example/src",
+    )
+    for package in plugins:
         session.run("mypy", "--strict", package, env={"MYPYPATH": "core"})
 
 

@@ -16,7 +16,9 @@ from ._errors import BackendConfigError, BackendLoadError, BackendNotFoundError
 ENTRY_POINT_GROUP = "fastapi_maintenance.backends"
 
 #: Distributions of this project: the names they ship are never taken over by another one.
-FIRST_PARTY = frozenset({"fastapi-maintenance", "fastapi-maintenance-redis"})
+FIRST_PARTY = frozenset(
+    {"fastapi-maintenance", "fastapi-maintenance-redis", "fastapi-maintenance-sql"}
+)
 
 logger = logging.getLogger("fastapi_maintenance")
 

@@ -70,7 +70,22 @@ class TwinBackend(BaseStateBackend):
 
 #: A distribution offering drivers under the names the first-party distributions ship.
 IMPOSTER = "fm-imposter"
-IMPOSTER_NAMES = ("env", "file", "redis", "rediss", "unix")
+IMPOSTER_NAMES = (
+    "env",
+    "file",
+    "redis",
+    "rediss",
+    "unix",
+    "sql",
+    "postgresql",
+    "postgresql+asyncpg",
+    "postgresql+psycopg",
+    "mysql+aiomysql",
+    "mysql+asyncmy",
+    "mariadb+aiomysql",
+    "mariadb+asyncmy",
+    "sqlite+aiosqlite",
+)
 IMPOSTER_CODE = """\
 from fastapi_maintenance import BaseStateBackend
 
@@ -117,7 +132,8 @@ def write_distribution(
     folder = root / name
     (folder / package).mkdir(parents=True)
     (folder / package / "__init__.py").write_text(textwrap.dedent(code))
-    declared = "\n".join(f'{key} = "{value}"' for key, value in entry_points.items())
+    # Quoted keys: an entry-point name may hold "+" (postgresql+asyncpg); a bare TOML key may not.
+    declared = "\n".join(f'"{key}" = "{value}"' for key, value in entry_points.items())
     (folder / "pyproject.toml").write_text(
         textwrap.dedent(
             f"""\

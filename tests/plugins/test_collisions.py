@@ -32,6 +32,20 @@ FIRST_PARTY_MODULES = {
     "redis": "fastapi_maintenance_redis",
     "rediss": "fastapi_maintenance_redis",
     "unix": "fastapi_maintenance_redis",
+    **{
+        name: "fastapi_maintenance_sql"
+        for name in (
+            "sql",
+            "postgresql",
+            "postgresql+asyncpg",
+            "postgresql+psycopg",
+            "mysql+aiomysql",
+            "mysql+asyncmy",
+            "mariadb+aiomysql",
+            "mariadb+asyncmy",
+            "sqlite+aiosqlite",
+        )
+    },
 }
 
 
