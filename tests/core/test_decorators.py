@@ -227,7 +227,14 @@ def test_mark_attribute_names_of_0_0_5_are_kept() -> None:
         ),
         (
             fastapi_maintenance.responses,
-            {"DEFAULT_DETAIL", "DEFAULT_RETRY_AFTER", "maintenance_response", "wants_html"},
+            {
+                "DEFAULT_DETAIL",
+                "DEFAULT_RETRY_AFTER",
+                "STATE_SCOPE_KEY",
+                "maintenance_response",
+                "retry_after_for",
+                "wants_html",
+            },
         ),
         (fastapi_maintenance.middleware, {"MaintenanceModeMiddleware"}),
     ],
