@@ -17,11 +17,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ._api import BackendSpec, resolve_backend
+from . import _clock
+from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
+from ._model import OFF, ON, MaintenanceState
 from ._redact import redact
 from ._routes import (
     Outcome,
@@ -34,7 +36,7 @@ from ._routes import (
     starlette_routes,
 )
 from ._state import default_backend, remember_app_backend, state
-from .responses import DEFAULT_RETRY_AFTER, maintenance_response
+from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY, maintenance_response
 
 __all__ = ["MaintenanceModeMiddleware"]
 
@@ -53,6 +55,10 @@ WS_TRY_AGAIN_LATER = 1013
 #: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
 WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
+#: The methods a read-only state lets through.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The header announcing a scheduled window on normal responses (``announce_schedule``).
+SCHEDULED_HEADER = "X-Maintenance-Scheduled"
 
 
 class MaintenanceModeMiddleware:
@@ -65,6 +71,11 @@ class MaintenanceModeMiddleware:
 
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
     by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
+
+    A state with a window blocks only within it, by this process's clock, checked on every
+    request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
+    handshakes are refused). With ``announce_schedule``, normal responses carry
+    ``X-Maintenance-Scheduled: <start>`` while a window is scheduled.
     """
 
     def __init__(
@@ -78,6 +89,7 @@ class MaintenanceModeMiddleware:
         backend_options: dict[str, Any] | None = None,
         retry_after: int | None = DEFAULT_RETRY_AFTER,
         state_timeout: float = DEFAULT_STATE_TIMEOUT,
+        announce_schedule: bool = False,
     ) -> None:
         _check_options(retry_after, state_timeout)
         warn_if_wrapping_cors(app)
@@ -88,10 +100,12 @@ class MaintenanceModeMiddleware:
         self.response_handler = response_handler
         self.retry_after = retry_after
         self.state_timeout = state_timeout
+        self.announce_schedule = bool(announce_schedule)
         if self.backend is not None:
             remember_app_backend(self.backend)
         self._table: RouteTable | None = None
         self._last_known: bool | None = None
+        self._last_state: MaintenanceState = OFF
         #: ``id()`` of the backends whose last read failed, to log their recovery once.
         self._unreadable: set[int] = set()
         self._problems = Problems()
@@ -107,6 +121,7 @@ class MaintenanceModeMiddleware:
         table = self._table
         if table is None or table.is_stale():
             table = self._build_table(scope)
+        current: MaintenanceState | None = None
         if state.override_depth:
             on: bool | None = True
         elif state.override_off_depth:
@@ -115,14 +130,28 @@ class MaintenanceModeMiddleware:
             on = self.enable_maintenance
             if on is None:
                 backend = self.backend or self._default_backend()
-                try:
-                    on = backend.cached_value()
-                except Exception as exc:
-                    self._cache_failed(backend, exc)
-                    on = None
-                if on is None:
-                    on = await self._read_state(backend)
+                if backend.stores_details:
+                    try:
+                        current = backend.cached_state()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc, "cached_state")
+                        current = None
+                    if current is None:
+                        current = await self._read_state(backend, True)
+                    on = current.on
+                    if on:
+                        on, send = self._applies(current, scope, send)
+                else:
+                    try:
+                        on = backend.cached_value()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc)
+                        on = None
+                    if on is None:
+                        on = await self._read_state(backend)
         if on or table.has_forced_on:
+            if on:
+                scope[STATE_SCOPE_KEY] = current or ON
             root = table.root_path
             path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
             if on or table.may_be_forced_on(path):
@@ -164,7 +193,22 @@ class MaintenanceModeMiddleware:
                 await response(scope, receive, send)
         except (OSError, ClientDisconnect):
             logger.debug("the client left before the maintenance response was sent")
+        plugins = state.plugins
+        if plugins.blocked_hooks != ():
+            plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
         return None
+
+    def _applies(self, current: MaintenanceState, scope: Scope, send: Send) -> tuple[bool, Send]:
+        """Whether a state that is on blocks this request now, by the clock and read-only;
+        and the ``send`` to use (one announcing a scheduled window, if asked to)."""
+        now = _clock.now()
+        if not current.active_at(now):
+            if self.announce_schedule and scope["type"] == "http" and current.scheduled_at(now):
+                send = _announcing(send, current)
+            return False, send
+        if current.read_only and scope.get("method") in READ_METHODS:
+            return False, send
+        return True, send
 
     async def _is_exempt(self, handler: ExemptHandler, connection: HTTPConnection) -> bool:
         try:
@@ -231,28 +275,35 @@ class MaintenanceModeMiddleware:
 
     # state ---------------------------------------------------------------------------
 
-    async def _read_state(self, backend: BaseStateBackend) -> bool:
-        """Ask a driver that keeps no cache, within ``state_timeout``.
+    async def _read_state(self, backend: BaseStateBackend, full: bool = False) -> Any:
+        """Ask a driver that keeps no cache, within ``state_timeout``: ``get_value()``, or
+        ``get_state()`` if ``full``.
 
         On failure the last known state is used, and the outage is logged once.
         """
         try:
-            read = backend.get_value()
+            read = backend.get_state() if full else backend.get_value()
             # Stepped once by hand: a read that answers without suspending (a driver keeping
             # its state in memory) is never timed; arming a timer would cost several times
             # the read. One that suspends is timed from there.
             steps = read if type(read) is _COROUTINE else read.__await__()
             if _running_loop() is None:
-                value = bool(await _within_scope(steps, self.state_timeout))
+                value = await _within_scope(steps, self.state_timeout)
             else:
                 try:
                     suspended = steps.send(None)
                 except StopIteration as done:
-                    value = bool(done.value)
+                    value = done.value
                 else:
-                    value = bool(await _resume_within(steps, suspended, self.state_timeout))
+                    value = await _resume_within(steps, suspended, self.state_timeout)
+            if full:
+                if not isinstance(value, MaintenanceState):
+                    raise TypeError(f"get_state() returned {type(value).__name__}")
+            else:
+                value = bool(value)
         except Exception as exc:
-            assumed = bool(self._last_known)
+            assumed: MaintenanceState | bool = self._last_state if full else bool(self._last_known)
+            assumed_on = self._last_state.on if full else assumed
             cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
             self._unreadable.add(id(backend))
             self._problems.report(
@@ -260,7 +311,7 @@ class MaintenanceModeMiddleware:
                 "cannot read maintenance state from %s (%s); assuming %s until it answers",
                 backend.describe(),
                 cause,
-                "on" if assumed else "off",
+                "on" if assumed_on else "off",
             )
             return assumed
         # Checked on every read, so the common case is an empty set, not a formatted key.
@@ -271,7 +322,10 @@ class MaintenanceModeMiddleware:
                 "maintenance state from %s is readable again",
                 backend.describe(),
             )
-        self._last_known = value
+        if full:
+            self._last_state = value
+        else:
+            self._last_known = value
         return value
 
     def _default_backend(self) -> BaseStateBackend:
@@ -289,13 +343,18 @@ class MaintenanceModeMiddleware:
             )
             return _UNUSABLE
 
-    def _cache_failed(self, backend: BaseStateBackend, exc: Exception) -> None:
-        """A driver broke the ``cached_value`` contract: fall back to ``get_value``."""
+    def _cache_failed(
+        self, backend: BaseStateBackend, exc: Exception, method: str = "cached_value"
+    ) -> None:
+        """A driver broke the ``cached_value``/``cached_state`` contract: fall back to a read."""
+        read = "get_state" if method == "cached_state" else "get_value"
         self._problems.report(
             f"cache:{id(backend)}",
-            "cached_value() of %s raised %r; reading the state with get_value() instead",
+            "%s() of %s raised %r; reading the state with %s() instead",
+            method,
             backend.describe(),
             exc,
+            read,
         )
 
     def _build_table(self, scope: Scope) -> RouteTable:
@@ -342,21 +401,58 @@ class MaintenanceModeMiddleware:
                 await send({"type": "lifespan.startup.failed", "message": failure})
                 return
         pending: list[Message] = [first]
+        follower = None
+        if started is not None:
+            state.served[id(started)] = started
+            follower = self._follow(started)
 
         async def replay_then_receive() -> Message:
             return pending.pop() if pending else await receive()
 
         async def close_and_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, follower
             if started is not None and message["type"] in (
                 "lifespan.shutdown.complete",
                 "lifespan.shutdown.failed",
             ):
+                if follower is not None:
+                    follower.cancel()
+                    await asyncio.wait([follower])
+                    follower = None
+                if state.served.get(id(started)) is started:
+                    del state.served[id(started)]
                 await self._call_backend(started, "aclose")
                 started = None
             await send(message)
 
         await self.app(scope, replay_then_receive, close_and_send)
+
+    def _follow(self, backend: BaseStateBackend) -> asyncio.Task[None] | None:
+        """For a driver that pushes changes, a task telling the plugins of each change made
+        by another process (under asyncio, where such drivers run)."""
+        if not backend.supports_changes or _running_loop() is None:
+            return None
+        return asyncio.get_running_loop().create_task(self._announce_changes(backend))
+
+    async def _announce_changes(self, backend: BaseStateBackend) -> None:
+        """Announce each change ``backend`` pushes; the plugins skip what they already heard
+        (this process's own writes, or another app's follower of the same backend)."""
+        plugins = state.plugins
+        current = cached_state_of(backend)
+        if current is not None:
+            plugins.seen(backend, current)
+        try:
+            async for new in backend.changes():
+                plugins.pushed(backend, new)
+        except NotImplementedError:
+            return
+        except Exception as exc:
+            logger.error(
+                "cannot follow the changes of maintenance backend %s (%r); plugins hear only "
+                "of the changes this process makes",
+                redact(backend.describe()),
+                exc,
+            )
 
     async def _start(self, backend: BaseStateBackend) -> str | None:
         """Start the backend; why the app must not start, or ``None`` if it may."""
@@ -469,6 +565,19 @@ def _as_denial(send: Send) -> Send:
         )
 
     return send_denial
+
+
+def _announcing(send: Send, scheduled: MaintenanceState) -> Send:
+    """A ``send`` adding ``X-Maintenance-Scheduled: <start>`` to the response's headers."""
+    assert scheduled.starts_at is not None
+    header = (SCHEDULED_HEADER.lower().encode(), scheduled.starts_at.isoformat().encode())
+
+    async def send_announcing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return send_announcing
 
 
 def _maintenance_close(code: int) -> Message:

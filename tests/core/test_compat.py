@@ -327,6 +327,7 @@ def test_hookspecs_exports_its_hooks_and_markers() -> None:
         "hookimpl",
         "hookspec",
         "maintenance_mode_changed",
+        "maintenance_request_blocked",
         "register_backends",
     ]
     assert all(hasattr(hookspecs, name) for name in hookspecs.__all__)
