@@ -130,7 +130,7 @@ class MaintenanceModeMiddleware:
             on = self.enable_maintenance
             if on is None:
                 backend = self.backend or self._default_backend()
-                if backend.stores_details:
+                if backend._serves_state:
                     try:
                         current = backend.cached_state()
                     except Exception as exc:
