@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from fastapi_maintenance import MaintenanceState, force_maintenance_mode_off, maintenance_mode_on
+from fastapi_maintenance import (
+    BaseStateBackend,
+    MaintenanceState,
+    force_maintenance_mode_off,
+    maintenance_mode_on,
+)
 
 from .support import DetailsBackend, shop_app, websocket_session
 
@@ -211,3 +216,35 @@ async def test_nothing_is_announced_without_a_window_to_come(
     clock.advance(at)
     response = await client_for(shop_app(backend=backend, announce_schedule=True)).get("/items")
     assert response.status_code == 200 and HEADER not in response.headers
+
+
+async def test_maintenance_off_reads_no_clock(
+    client_for: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[float] = []
+    monkeypatch.setattr("fastapi_maintenance._clock.now", lambda: reads.append(0) or 0.0)
+    client = client_for(shop_app(backend=DetailsBackend(MaintenanceState())))
+    assert (await client.get("/items")).status_code == 200
+    assert reads == []
+
+
+async def test_a_read_only_store_serving_a_state_of_its_own_is_asked_for_it(
+    client_for: Client,
+) -> None:
+    class ConfigMap(BaseStateBackend):
+        """Written from outside, like env: it cannot store details but serves them."""
+
+        read_only = True
+
+        async def get_value(self) -> bool:
+            return True
+
+        async def set_value(self, value: bool) -> None:
+            return None
+
+        def cached_state(self) -> MaintenanceState:
+            return READ_ONLY
+
+    client = client_for(shop_app(backend=ConfigMap()))
+    assert (await client.get("/items")).status_code == 200
+    assert (await client.post("/items")).status_code == 503
