@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ._apps import FORCED_ITEM_PATH, FORCED_PATH
-from ._stores import EnvStore, Store, TwoMethodStore
+from ._stores import EnvStore, FullStateStore, Store, TwoMethodStore
 
 #: Route counts compared for growth of the middleware's cost.
 FEW_ROUTES = 10
@@ -30,6 +30,8 @@ class Variant:
     forced_route: str | None = None
     #: The middleware runs with ``enable_maintenance=False``: its own cost, without a driver.
     pinned_off: bool = False
+    #: A plugin implementing ``maintenance_request_blocked`` is registered in the process.
+    blocked_hook: bool = False
     #: The app runs behind the hand-written reference middleware instead.
     reference: bool = False
     #: A one-response pure ASGI app instead of the FastAPI app: the wrapper's cost alone.
@@ -83,6 +85,16 @@ def _forced_variants() -> list[Variant]:
                 baseline=None, group="forced"),
         Variant("env-off-forced", "env off, app with a forced route", EnvStore,
                 forced_route=FORCED_PATH, baseline="bare-forced", group="forced"),
+    ]  # fmt: skip
+
+
+def _hook_variants() -> list[Variant]:
+    """The 503 with a plugin implementing ``maintenance_request_blocked``, in a process of its
+    own (a registered plugin is process-wide): the other rows run without one."""
+    return [
+        Variant("bare-hook", "bare app (hook process)", baseline=None, group="hooks"),
+        Variant("env-on-hook", "env on (503), a maintenance_request_blocked plugin", EnvStore,
+                on=True, blocked_hook=True, baseline="bare-hook", group="hooks"),
     ]  # fmt: skip
 
 
@@ -146,12 +158,13 @@ def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
         REFERENCE,
         Variant("pinned-off", "enable_maintenance=False (no driver)", pinned_off=True),
     ]
-    measured: list[type[Store]] = [*stores, TwoMethodStore]
+    measured: list[type[Store]] = [*stores, TwoMethodStore, FullStateStore]
     for store in measured:
         found += _driver_variants(store)
     return [
         *found,
         *_minimal_variants(measured),
+        *_hook_variants(),
         *_forced_variants(),
         *_path_variants(DISTINCT_PATHS),
         *_route_variants(FEW_ROUTES),
@@ -170,6 +183,7 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
     few, many, paths = FEW_ROUTES, MANY_ROUTES, DISTINCT_PATHS
     drivers = [store.driver for store in stores]
     two = TwoMethodStore.driver
+    full = FullStateStore.driver
     return [
         *(_ratio(f"{d} off: overhead <= 3%", f"{d}-off", "bare", OVERHEAD_LIMIT) for d in drivers),
         _ratio(f"{two} off: overhead <= 5%", f"{two}-off", "bare", CUSTOM_LIMIT),
@@ -186,6 +200,11 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
               (f"env-off-p{paths}", "bare-p1"), (f"bare-p{paths}", "env-off-p1"),
               OVERHEAD_LIMIT),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
+        _ratio(f"{full} off: overhead <= 3%", f"{full}-off", "bare", OVERHEAD_LIMIT),
+        _ratio(f"{full} on (message, window): 503 under half the bare app", f"{full}-on", "bare",
+               0.5),
+        _ratio("env on, a blocked-request plugin: 503 under half the bare app", "env-on-hook",
+               "bare-hook", 0.5),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
             (f"env-off-r{many}", f"bare-r{few}"),
