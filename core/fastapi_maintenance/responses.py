@@ -140,8 +140,7 @@ def maintenance_response(
     if state is None:
         found = request.scope.get(STATE_SCOPE_KEY)
         state = found if isinstance(found, MaintenanceState) else None
-    now = _clock.now()
-    seconds = retry_after_for(state, retry_after, now)
+    seconds = retry_after_for(state, retry_after)
     headers = {"Retry-After": str(seconds)} if seconds is not None else {}
     headers["Cache-Control"] = "no-store"
     message = state.message if state is not None else None
@@ -158,10 +157,10 @@ def retry_after_for(
 ) -> int | None:
     """``Retry-After`` in seconds: the time left until the state's end, rounded up and at
     least 1, when it has one; ``default`` otherwise. ``now`` is a POSIX timestamp."""
-    left = None if state is None else state.seconds_left_at(_clock.now() if now is None else now)
-    if left is None:
+    if state is None or state.ends_at is None:
         return default
-    return max(1, math.ceil(left))
+    left = state.seconds_left_at(_clock.now() if now is None else now)
+    return default if left is None else max(1, math.ceil(left))
 
 
 def _fields(state: MaintenanceState | None, seconds: int | None) -> dict[str, Any]:
