@@ -137,7 +137,7 @@ class MaintenanceModeMiddleware:
                         self._cache_failed(backend, exc, "cached_state")
                         current = None
                     if current is None:
-                        current = await self._read_state(backend, True)
+                        current = await self._read_whole_state(backend)
                     on = current.on
                     if on:
                         on, send = self._applies(current, scope, send)
@@ -275,17 +275,40 @@ class MaintenanceModeMiddleware:
 
     # state ---------------------------------------------------------------------------
 
-    async def _read_state(self, backend: BaseStateBackend, full: bool = False) -> Any:
-        """Ask a driver that keeps no cache, within ``state_timeout``: ``get_value()``, or
-        ``get_state()`` if ``full``.
+    async def _read_state(self, backend: BaseStateBackend) -> bool:
+        """Ask a driver that keeps no cache, within ``state_timeout``.
 
         On failure the last known state is used, and the outage is logged once.
         """
         try:
-            read = backend.get_state() if full else backend.get_value()
+            read = backend.get_value()
             # Stepped once by hand: a read that answers without suspending (a driver keeping
             # its state in memory) is never timed; arming a timer would cost several times
             # the read. One that suspends is timed from there.
+            steps = read if type(read) is _COROUTINE else read.__await__()
+            if _running_loop() is None:
+                value = bool(await _within_scope(steps, self.state_timeout))
+            else:
+                try:
+                    suspended = steps.send(None)
+                except StopIteration as done:
+                    value = bool(done.value)
+                else:
+                    value = bool(await _resume_within(steps, suspended, self.state_timeout))
+        except Exception as exc:
+            assumed = bool(self._last_known)
+            self._read_failed(backend, exc, assumed)
+            return assumed
+        # Checked on every read, so the common case is an empty set, not a formatted key.
+        if self._unreadable and id(backend) in self._unreadable:
+            self._read_again(backend)
+        self._last_known = value
+        return value
+
+    async def _read_whole_state(self, backend: BaseStateBackend) -> MaintenanceState:
+        """:meth:`_read_state` for a driver serving a whole state, through ``get_state()``."""
+        try:
+            read = backend.get_state()
             steps = read if type(read) is _COROUTINE else read.__await__()
             if _running_loop() is None:
                 value = await _within_scope(steps, self.state_timeout)
@@ -296,37 +319,37 @@ class MaintenanceModeMiddleware:
                     value = done.value
                 else:
                     value = await _resume_within(steps, suspended, self.state_timeout)
-            if full:
-                if not isinstance(value, MaintenanceState):
-                    raise TypeError(f"get_state() returned {type(value).__name__}")
-            else:
-                value = bool(value)
+            if not isinstance(value, MaintenanceState):
+                raise TypeError(f"get_state() returned {type(value).__name__}")
         except Exception as exc:
-            assumed: MaintenanceState | bool = self._last_state if full else bool(self._last_known)
-            assumed_on = self._last_state.on if full else assumed
-            cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
-            self._unreadable.add(id(backend))
-            self._problems.report(
-                f"state:{id(backend)}",
-                "cannot read maintenance state from %s (%s); assuming %s until it answers",
-                backend.describe(),
-                cause,
-                "on" if assumed_on else "off",
-            )
+            assumed = self._last_state
+            self._read_failed(backend, exc, assumed.on)
             return assumed
-        # Checked on every read, so the common case is an empty set, not a formatted key.
         if self._unreadable and id(backend) in self._unreadable:
-            self._unreadable.discard(id(backend))
-            self._problems.resolved(
-                f"state:{id(backend)}",
-                "maintenance state from %s is readable again",
-                backend.describe(),
-            )
-        if full:
-            self._last_state = value
-        else:
-            self._last_known = value
+            self._read_again(backend)
+        self._last_state = value
         return value
+
+    def _read_failed(self, backend: BaseStateBackend, exc: Exception, assumed: bool) -> None:
+        """Log, once per outage, that the state cannot be read and what is assumed."""
+        cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
+        self._unreadable.add(id(backend))
+        self._problems.report(
+            f"state:{id(backend)}",
+            "cannot read maintenance state from %s (%s); assuming %s until it answers",
+            backend.describe(),
+            cause,
+            "on" if assumed else "off",
+        )
+
+    def _read_again(self, backend: BaseStateBackend) -> None:
+        """Log, once, that a backend whose reads failed answers again."""
+        self._unreadable.discard(id(backend))
+        self._problems.resolved(
+            f"state:{id(backend)}",
+            "maintenance state from %s is readable again",
+            backend.describe(),
+        )
 
     def _default_backend(self) -> BaseStateBackend:
         """The default backend, or, if it cannot be built, one that answers off.
