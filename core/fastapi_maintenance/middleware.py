@@ -465,7 +465,13 @@ class MaintenanceModeMiddleware:
         if current is not None:
             plugins.seen(backend, current)
         try:
-            async for new in backend.changes():
+            async for pushed in backend.changes():
+                new: MaintenanceState | bool = pushed
+                if not isinstance(new, MaintenanceState):
+                    # A driver pushing on/off keeps the whole state in its cache.
+                    cached = cached_state_of(backend)
+                    if cached is not None and cached.on == bool(new):
+                        new = cached
                 plugins.pushed(backend, new)
         except NotImplementedError:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -122,6 +123,22 @@ async def test_this_process_s_own_write_pushed_back_is_announced_once(changes: C
         await set_maintenance_mode(True, backend, message="Database upgrade")
         await settle()
     assert changes.messages == ["Database upgrade"]
+
+
+async def test_a_driver_pushing_on_off_is_announced_with_the_state_it_caches(
+    changes: Changes,
+) -> None:
+    class PushingBools(PushingBackend):
+        async def changes(self) -> AsyncIterator[bool]:  # type: ignore[override]
+            async for state in super().changes():
+                yield state.on
+
+    backend = PushingBools()
+    async with lifespan_of(shop_app(backend=backend)):
+        await settle()
+        backend.write_elsewhere(UPGRADE)
+        await settle()
+    assert changes.heard == [(UPGRADE, MaintenanceState())]
 
 
 async def test_the_follower_stops_with_the_application() -> None:
