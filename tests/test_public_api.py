@@ -67,7 +67,9 @@ PUBLIC = {
     "fastapi_maintenance.responses": {
         "DEFAULT_DETAIL",
         "DEFAULT_RETRY_AFTER",
+        "STATE_SCOPE_KEY",
         "maintenance_response",
+        "retry_after_for",
         "wants_html",
     },
     "fastapi_maintenance.middleware": {"MaintenanceModeMiddleware"},
@@ -76,6 +78,7 @@ PUBLIC = {
         "hookimpl",
         "hookspec",
         "maintenance_mode_changed",
+        "maintenance_request_blocked",
         "register_backends",
     },
     "fastapi_maintenance.admin": {"DEFAULT_UPDATED_BY", "admin_router"},

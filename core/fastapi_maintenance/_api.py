@@ -92,8 +92,19 @@ async def set_maintenance_state(new: MaintenanceState, backend: BackendSpec | No
     (:class:`UnsupportedStateError`) and writes nothing.
     """
     target = target_backend(backend)
-    await target.set_state(new.stamped())
-    state.plugins.notify_changed(new.on, target)
+    before = cached_state_of(target) if state.served.get(id(target)) is target else None
+    stamped = new.stamped()
+    await target.set_state(stamped)
+    state.plugins.written(target, stamped, before)
+
+
+def cached_state_of(backend: BaseStateBackend) -> MaintenanceState | None:
+    """The state ``backend`` serves from memory, ``None`` if it keeps none or fails to say."""
+    try:
+        cached = backend.cached_state()
+    except Exception:
+        return None
+    return cached if isinstance(cached, MaintenanceState) else None
 
 
 async def set_maintenance_mode(

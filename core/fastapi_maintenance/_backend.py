@@ -26,6 +26,16 @@ class BaseStateBackend(ABC):
     #: The driver stores the whole :class:`MaintenanceState` (message, window, read-only,
     #: who and when) through :meth:`get_state`/:meth:`set_state`, not only on and off.
     stores_details: ClassVar[bool] = False
+    #: Set on each driver class: whether the middleware asks :meth:`cached_state` (the driver
+    #: stores details, or serves a state of its own, as the read-only words of ``env``)
+    #: rather than :meth:`cached_value`.
+    _serves_state: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._serves_state = bool(cls.stores_details) or (
+            cls.cached_state is not BaseStateBackend.cached_state
+        )
 
     @abstractmethod
     async def get_value(self) -> bool:

@@ -116,7 +116,7 @@ class MaintenanceState:
 
     def is_scheduled(self, now: datetime | None = None) -> bool:
         """On, with a window that has not started yet."""
-        return self.on and self._starts is not None and _timestamp(now) < self._starts
+        return self.scheduled_at(_timestamp(now))
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """On, with a window that has ended: it counts as off."""
@@ -124,7 +124,15 @@ class MaintenanceState:
 
     def seconds_left(self, now: datetime | None = None) -> float | None:
         """Seconds until ``ends_at``, ``None`` without an end."""
-        return None if self._ends is None else self._ends - _timestamp(now)
+        return self.seconds_left_at(_timestamp(now))
+
+    def seconds_left_at(self, timestamp: float) -> float | None:
+        """Seconds from a POSIX ``timestamp`` until ``ends_at``, ``None`` without an end."""
+        return None if self._ends is None else self._ends - timestamp
+
+    def scheduled_at(self, timestamp: float) -> bool:
+        """On, with a window that has not started at a POSIX ``timestamp``."""
+        return self.on and self._starts is not None and timestamp < self._starts
 
     # what a store needs to keep ------------------------------------------------------
 

@@ -15,6 +15,7 @@ import anyio
 from . import _api, _state
 from ._backend import BaseStateBackend
 from ._errors import InvalidStateError
+from ._model import MaintenanceState, state_of
 
 if TYPE_CHECKING:
     from ._api import BackendSpec
@@ -29,8 +30,9 @@ class Override:
     #: Open blocks holding maintenance on, and off.
     on: int = 0
     off: int = 0
-    #: The stored state before the first block opened (writable backends only).
-    previous: bool | None = None
+    #: The whole stored state before the first block opened (writable backends only):
+    #: restored, message and window included, when the last block closes.
+    previous: MaintenanceState | None = None
     #: Blocks entering, open or leaving; the entry is dropped when none is left.
     users: int = 0
     #: Serialises the opening and closing of blocks, whose reads and writes must not interleave.
@@ -87,7 +89,7 @@ class override_maintenance_mode:
                         override.previous = await _served(backend)
                     now = override.value
                     if now is not None and now != before:
-                        await _store(backend, now)
+                        await _store(backend, state_of(now))
                 except BaseException:
                     self._count(override, -1)
                     raise
@@ -112,13 +114,13 @@ class override_maintenance_mode:
                 after = override.value
                 if after is not None:
                     if after != before:
-                        await _store(backend, after)
+                        await _store(backend, state_of(after))
                     return
                 previous, override.previous = override.previous, None
                 if previous is not None:
                     await _store(backend, previous)
                 elif backend.read_only:
-                    _state.state.plugins.notify_changed(await _served(backend), backend)
+                    _state.state.plugins.written(backend, await _served(backend))
         finally:
             _leave(backend, override)
 
@@ -144,24 +146,23 @@ class override_maintenance_mode:
         return wrapper  # type: ignore[return-value]
 
 
-async def _served(backend: BaseStateBackend) -> bool:
-    """The stored state, or, where the store holds garbage, the state requests are served.
+async def _served(backend: BaseStateBackend) -> MaintenanceState:
+    """The whole stored state, or, where the store holds garbage, the state requests are served.
 
     A block must still open and close over a corrupt store: what it restores is then the
     last known state the middleware serves, which the block's write repairs.
     """
     try:
-        return await backend.get_value()
+        return await backend.get_state()
     except InvalidStateError:
-        cached = backend.cached_value()
-        return bool(cached)
+        return _api.cached_state_of(backend) or state_of(bool(backend.cached_value()))
 
 
-async def _store(backend: BaseStateBackend, value: bool) -> None:
-    """Write ``value`` through to a writable backend and tell the plugins."""
+async def _store(backend: BaseStateBackend, new: MaintenanceState) -> None:
+    """Write ``new`` through to a writable backend and tell the plugins."""
     if not backend.read_only:
-        await backend.set_value(value)
-    _state.state.plugins.notify_changed(value, backend)
+        await backend.set_state(new)
+    _state.state.plugins.written(backend, new)
 
 
 def _leave(backend: BaseStateBackend, override: Override) -> None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, MutableMapping
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from . import hookspecs
+from ._model import MaintenanceState, state_of
 
 if TYPE_CHECKING:
     from ._backend import BaseStateBackend
     from ._registry import BackendRegistry
+
+#: A ``maintenance_request_blocked`` implementation, with the plugin it belongs to.
+BlockedHook = tuple[Callable[..., Any], object, tuple[str, ...]]
 
 #: Plugins that implement other hooks (listeners of ``maintenance_mode_changed``, say).
 PLUGIN_ENTRY_POINT_GROUP = "fastapi_maintenance.plugins"
@@ -43,6 +48,12 @@ class Plugins:
         self._names: dict[int, str] = {}
         self._registering = "a register_backends hook"
         self._listeners_loaded = False
+        #: The ``maintenance_request_blocked`` implementations, ``None`` until looked up;
+        #: forgotten whenever a plugin is registered.
+        self.blocked_hooks: tuple[BlockedHook, ...] | None = None
+        self._blocked_failed: set[int] = set()
+        #: The last state announced for each backend (by ``id()``), with the backend.
+        self._announced: dict[int, tuple[BaseStateBackend, MaintenanceState]] = {}
         registry.load_plugin = self.add
         self.manager.hook.register_backends.call_historic(kwargs={"register": self._register})
 
@@ -64,9 +75,16 @@ class Plugins:
             raise
         finally:
             self._registering = "a register_backends hook"
+            self.blocked_hooks = None
         self._names[id(plugin)] = shown
 
-    def notify_changed(self, value: bool, backend: BaseStateBackend) -> None:
+    def notify_changed(
+        self,
+        value: bool,
+        backend: BaseStateBackend,
+        state: MaintenanceState | None = None,
+        previous: MaintenanceState | None = None,
+    ) -> None:
         """Fire ``maintenance_mode_changed``; a failing hook is logged, never raised.
 
         Each implementation is called on its own, in pluggy's order, so one that raises does
@@ -74,7 +92,12 @@ class Plugins:
         """
         if not self._listeners_loaded:
             self._load_listener_plugins()
-        arguments = {"value": value, "backend": backend}
+        arguments = {
+            "value": value,
+            "backend": backend,
+            "state": state if state is not None else state_of(value),
+            "previous": previous,
+        }
         for impl in reversed(self.manager.hook.maintenance_mode_changed.get_hookimpls()):
             try:
                 impl.function(**{name: arguments[name] for name in impl.argnames})
@@ -83,6 +106,73 @@ class Plugins:
                     "the maintenance_mode_changed hook of plugin %r raised",
                     self._names.get(id(impl.plugin)) or plugin_name(impl.plugin),
                 )
+
+    def announced(self, backend: BaseStateBackend) -> MaintenanceState | None:
+        """The state last announced for ``backend`` in this process, if any."""
+        entry = self._announced.get(id(backend))
+        return entry[1] if entry is not None and entry[0] is backend else None
+
+    def written(
+        self,
+        backend: BaseStateBackend,
+        new: MaintenanceState,
+        before: MaintenanceState | None = None,
+    ) -> None:
+        """This process wrote ``new`` to ``backend``: announce it, with ``before`` (the state
+        served before the write, if known) or else the state last announced as previous."""
+        previous = before or self.announced(backend)
+        self._announced[id(backend)] = (backend, new)
+        self.notify_changed(new.on, backend, new, previous)
+
+    def pushed(self, backend: BaseStateBackend, new: MaintenanceState | bool) -> None:
+        """A driver pushed a change of ``backend`` (maybe this process's own write): announce
+        it unless it is the state already announced. A pushed bool tells only on or off."""
+        previous = self.announced(backend)
+        if previous is not None and (
+            previous == new if isinstance(new, MaintenanceState) else previous.on == bool(new)
+        ):
+            return
+        state = new if isinstance(new, MaintenanceState) else state_of(bool(new))
+        self._announced[id(backend)] = (backend, state)
+        self.notify_changed(state.on, backend, state, previous)
+
+    def seen(self, backend: BaseStateBackend, current: MaintenanceState) -> None:
+        """Note the state ``backend`` had when this process started following it."""
+        if self.announced(backend) is None:
+            self._announced[id(backend)] = (backend, current)
+
+    # blocked requests ------------------------------------------------------------------
+
+    def find_blocked_hooks(self) -> tuple[BlockedHook, ...]:
+        """Look up the ``maintenance_request_blocked`` implementations, and remember them.
+
+        The middleware asks once, on the first blocked request, and again only after a
+        plugin was registered; the listener plugins of the entry points are loaded first.
+        """
+        if not self._listeners_loaded:
+            self._load_listener_plugins()
+        impls = self.manager.hook.maintenance_request_blocked.get_hookimpls()
+        hooks = tuple((i.function, i.plugin, tuple(i.argnames)) for i in reversed(impls))
+        self.blocked_hooks = hooks
+        return hooks
+
+    def notify_blocked(self, scope: MutableMapping[str, Any], state: MaintenanceState) -> None:
+        """Fire ``maintenance_request_blocked``; a failing hook is logged once per plugin."""
+        hooks = self.blocked_hooks
+        if hooks is None:
+            hooks = self.find_blocked_hooks()
+        arguments = {"scope": scope, "state": state}
+        for function, plugin, names in hooks:
+            try:
+                function(**{name: arguments[name] for name in names})
+            except Exception:
+                if id(plugin) not in self._blocked_failed:
+                    self._blocked_failed.add(id(plugin))
+                    logger.exception(
+                        "the maintenance_request_blocked hook of plugin %r raised (logged "
+                        "once; later failures of this plugin are not logged)",
+                        self._names.get(id(plugin)) or plugin_name(plugin),
+                    )
 
     def _load_listener_plugins(self) -> None:
         """Register the ``fastapi_maintenance.plugins`` entry points, once, on the first change.

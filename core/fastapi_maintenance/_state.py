@@ -35,6 +35,9 @@ class State(OverrideState):
     fallback: BaseStateBackend | None = None
     #: Backends built from the specs passed to the state functions, by spec.
     by_spec: dict[str, BaseStateBackend] = field(default_factory=dict)
+    #: Backends started by a middleware's lifespan and not closed yet, by ``id()``: their
+    #: ``cached_state()`` is current and costs no I/O, so a write can say what it replaced.
+    served: dict[int, BaseStateBackend] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.plugins = Plugins(self.registry)

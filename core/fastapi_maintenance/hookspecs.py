@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
     from ._backend import BaseStateBackend
+    from ._model import MaintenanceState
 
 __all__ = [
     "PROJECT_NAME",
     "hookimpl",
     "hookspec",
     "maintenance_mode_changed",
+    "maintenance_request_blocked",
     "register_backends",
 ]
 
@@ -34,10 +36,32 @@ def register_backends(register: Callable[[str, type[BaseStateBackend]], None]) -
 
 
 @hookspec
-def maintenance_mode_changed(value: bool, backend: BaseStateBackend) -> None:
-    """Maintenance mode was switched to ``value`` on ``backend`` by this process.
+def maintenance_mode_changed(
+    value: bool,
+    backend: BaseStateBackend,
+    state: MaintenanceState,
+    previous: MaintenanceState | None,
+) -> None:
+    """The maintenance state of ``backend`` changed: ``value`` is its new ``on``, ``state`` the
+    whole new state, ``previous`` the one before (``None`` where this process never saw it).
 
-    Fired after a successful :func:`~fastapi_maintenance.set_maintenance_mode` and when
-    a :func:`~fastapi_maintenance.maintenance_mode_on` block starts or ends. Use it to
-    log, notify or emit metrics; an exception raised here is logged, never propagated.
+    Fired once per change in each process: after a successful
+    :func:`~fastapi_maintenance.set_maintenance_mode` or ``set_maintenance_state``, when a
+    :func:`~fastapi_maintenance.maintenance_mode_on` block starts or ends, and, for drivers
+    that push changes (``supports_changes``), when another process changes the state while
+    an application serves requests from this one. A window starting or ending by the clock
+    is not a change: nothing was written. Implementations may name only the arguments they
+    use (``value`` and ``backend``, as in 0.0.5). An exception raised here is logged, never
+    propagated.
+    """
+
+
+@hookspec
+def maintenance_request_blocked(scope: MutableMapping[str, Any], state: MaintenanceState) -> None:
+    """The middleware answered a request (``scope``: its ASGI scope) with the maintenance
+    response, or refused a WebSocket, under ``state``: for metrics.
+
+    Called after the response was sent, on the request's own task, so keep it quick. When
+    no plugin implements it, blocked requests pay nothing for it. An exception raised here
+    is logged once per plugin and never reaches the client.
     """

@@ -17,12 +17,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ._api import BackendSpec, resolve_backend
+from . import _clock
+from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
 from ._bypass import Admission, bypass_from
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
+from ._model import OFF, ON, MaintenanceState
 from ._redact import redact
 from ._routes import (
     Outcome,
@@ -35,7 +37,7 @@ from ._routes import (
     starlette_routes,
 )
 from ._state import default_backend, remember_app_backend, state
-from .responses import DEFAULT_RETRY_AFTER, maintenance_response
+from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY, maintenance_response
 
 __all__ = ["MaintenanceModeMiddleware"]
 
@@ -54,6 +56,10 @@ WS_TRY_AGAIN_LATER = 1013
 #: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
 WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
+#: The methods a read-only state lets through.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The header announcing a scheduled window on normal responses (``announce_schedule``).
+SCHEDULED_HEADER = "X-Maintenance-Scheduled"
 
 
 class MaintenanceModeMiddleware:
@@ -71,6 +77,11 @@ class MaintenanceModeMiddleware:
     ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``) and ``bypass_secret`` (with
     ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let people through during
     maintenance; each not given falls back to its ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
+
+    A state with a window blocks only within it, by this process's clock, checked on every
+    request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
+    handshakes are refused). With ``announce_schedule``, normal responses carry
+    ``X-Maintenance-Scheduled: <start>`` while a window is scheduled.
     """
 
     def __init__(
@@ -91,6 +102,7 @@ class MaintenanceModeMiddleware:
         bypass_header: str | None = None,
         bypass_query_param: str | None = None,
         bypass_cookie: str | None = None,
+        announce_schedule: bool = False,
     ) -> None:
         _check_options(retry_after, state_timeout)
         #: The bypass rules (each option else its environment variable); ``None`` if none.
@@ -111,10 +123,12 @@ class MaintenanceModeMiddleware:
         self.response_handler = response_handler
         self.retry_after = retry_after
         self.state_timeout = state_timeout
+        self.announce_schedule = bool(announce_schedule)
         if self.backend is not None:
             remember_app_backend(self.backend)
         self._table: RouteTable | None = None
         self._last_known: bool | None = None
+        self._last_state: MaintenanceState = OFF
         #: ``id()`` of the backends whose last read failed, to log their recovery once.
         self._unreadable: set[int] = set()
         self._problems = Problems()
@@ -130,6 +144,7 @@ class MaintenanceModeMiddleware:
         table = self._table
         if table is None or table.is_stale():
             table = self._build_table(scope)
+        current: MaintenanceState | None = None
         if state.override_depth:
             on: bool | None = True
         elif state.override_off_depth:
@@ -138,14 +153,28 @@ class MaintenanceModeMiddleware:
             on = self.enable_maintenance
             if on is None:
                 backend = self.backend or self._default_backend()
-                try:
-                    on = backend.cached_value()
-                except Exception as exc:
-                    self._cache_failed(backend, exc)
-                    on = None
-                if on is None:
-                    on = await self._read_state(backend)
+                if backend._serves_state:
+                    try:
+                        current = backend.cached_state()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc, "cached_state")
+                        current = None
+                    if current is None:
+                        current = await self._read_whole_state(backend)
+                    on = current.on
+                    if on:
+                        on, send = self._applies(current, scope, send)
+                else:
+                    try:
+                        on = backend.cached_value()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc)
+                        on = None
+                    if on is None:
+                        on = await self._read_state(backend)
         if on or table.has_forced_on:
+            if on:
+                scope[STATE_SCOPE_KEY] = current or ON
             root = table.root_path
             path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
             if on or table.may_be_forced_on(path):
@@ -191,7 +220,22 @@ class MaintenanceModeMiddleware:
                 await response(scope, receive, send)
         except (OSError, ClientDisconnect):
             logger.debug("the client left before the maintenance response was sent")
+        plugins = state.plugins
+        if plugins.blocked_hooks != ():
+            plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
         return None
+
+    def _applies(self, current: MaintenanceState, scope: Scope, send: Send) -> tuple[bool, Send]:
+        """Whether a state that is on blocks this request now, by the clock and read-only;
+        and the ``send`` to use (one announcing a scheduled window, if asked to)."""
+        now = _clock.now()
+        if not current.active_at(now):
+            if self.announce_schedule and scope["type"] == "http" and current.scheduled_at(now):
+                send = _announcing(send, current)
+            return False, send
+        if current.read_only and scope.get("method") in READ_METHODS:
+            return False, send
+        return True, send
 
     async def _is_exempt(self, handler: ExemptHandler, connection: HTTPConnection) -> bool:
         try:
@@ -280,26 +324,59 @@ class MaintenanceModeMiddleware:
                     value = bool(await _resume_within(steps, suspended, self.state_timeout))
         except Exception as exc:
             assumed = bool(self._last_known)
-            cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
-            self._unreadable.add(id(backend))
-            self._problems.report(
-                f"state:{id(backend)}",
-                "cannot read maintenance state from %s (%s); assuming %s until it answers",
-                backend.describe(),
-                cause,
-                "on" if assumed else "off",
-            )
+            self._read_failed(backend, exc, assumed)
             return assumed
         # Checked on every read, so the common case is an empty set, not a formatted key.
         if self._unreadable and id(backend) in self._unreadable:
-            self._unreadable.discard(id(backend))
-            self._problems.resolved(
-                f"state:{id(backend)}",
-                "maintenance state from %s is readable again",
-                backend.describe(),
-            )
+            self._read_again(backend)
         self._last_known = value
         return value
+
+    async def _read_whole_state(self, backend: BaseStateBackend) -> MaintenanceState:
+        """:meth:`_read_state` for a driver serving a whole state, through ``get_state()``."""
+        try:
+            read = backend.get_state()
+            steps = read if type(read) is _COROUTINE else read.__await__()
+            if _running_loop() is None:
+                value = await _within_scope(steps, self.state_timeout)
+            else:
+                try:
+                    suspended = steps.send(None)
+                except StopIteration as done:
+                    value = done.value
+                else:
+                    value = await _resume_within(steps, suspended, self.state_timeout)
+            if not isinstance(value, MaintenanceState):
+                raise TypeError(f"get_state() returned {type(value).__name__}")
+        except Exception as exc:
+            assumed = self._last_state
+            self._read_failed(backend, exc, assumed.on)
+            return assumed
+        if self._unreadable and id(backend) in self._unreadable:
+            self._read_again(backend)
+        self._last_state = value
+        return value
+
+    def _read_failed(self, backend: BaseStateBackend, exc: Exception, assumed: bool) -> None:
+        """Log, once per outage, that the state cannot be read and what is assumed."""
+        cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
+        self._unreadable.add(id(backend))
+        self._problems.report(
+            f"state:{id(backend)}",
+            "cannot read maintenance state from %s (%s); assuming %s until it answers",
+            backend.describe(),
+            cause,
+            "on" if assumed else "off",
+        )
+
+    def _read_again(self, backend: BaseStateBackend) -> None:
+        """Log, once, that a backend whose reads failed answers again."""
+        self._unreadable.discard(id(backend))
+        self._problems.resolved(
+            f"state:{id(backend)}",
+            "maintenance state from %s is readable again",
+            backend.describe(),
+        )
 
     def _default_backend(self) -> BaseStateBackend:
         """The default backend, or, if it cannot be built, one that answers off.
@@ -316,13 +393,18 @@ class MaintenanceModeMiddleware:
             )
             return _UNUSABLE
 
-    def _cache_failed(self, backend: BaseStateBackend, exc: Exception) -> None:
-        """A driver broke the ``cached_value`` contract: fall back to ``get_value``."""
+    def _cache_failed(
+        self, backend: BaseStateBackend, exc: Exception, method: str = "cached_value"
+    ) -> None:
+        """A driver broke the ``cached_value``/``cached_state`` contract: fall back to a read."""
+        read = "get_state" if method == "cached_state" else "get_value"
         self._problems.report(
             f"cache:{id(backend)}",
-            "cached_value() of %s raised %r; reading the state with get_value() instead",
+            "%s() of %s raised %r; reading the state with %s() instead",
+            method,
             backend.describe(),
             exc,
+            read,
         )
 
     def _build_table(self, scope: Scope) -> RouteTable:
@@ -372,21 +454,64 @@ class MaintenanceModeMiddleware:
             # the first request does not pay for the table.
             self._build_table(scope)
         pending: list[Message] = [first]
+        follower = None
+        if started is not None:
+            state.served[id(started)] = started
+            follower = self._follow(started)
 
         async def replay_then_receive() -> Message:
             return pending.pop() if pending else await receive()
 
         async def close_and_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, follower
             if started is not None and message["type"] in (
                 "lifespan.shutdown.complete",
                 "lifespan.shutdown.failed",
             ):
+                if follower is not None:
+                    follower.cancel()
+                    await asyncio.wait([follower])
+                    follower = None
+                if state.served.get(id(started)) is started:
+                    del state.served[id(started)]
                 await self._call_backend(started, "aclose")
                 started = None
             await send(message)
 
         await self.app(scope, replay_then_receive, close_and_send)
+
+    def _follow(self, backend: BaseStateBackend) -> asyncio.Task[None] | None:
+        """For a driver that pushes changes, a task telling the plugins of each change made
+        by another process (under asyncio, where such drivers run)."""
+        if not backend.supports_changes or _running_loop() is None:
+            return None
+        return asyncio.get_running_loop().create_task(self._announce_changes(backend))
+
+    async def _announce_changes(self, backend: BaseStateBackend) -> None:
+        """Announce each change ``backend`` pushes; the plugins skip what they already heard
+        (this process's own writes, or another app's follower of the same backend)."""
+        plugins = state.plugins
+        current = cached_state_of(backend)
+        if current is not None:
+            plugins.seen(backend, current)
+        try:
+            async for pushed in backend.changes():
+                new: MaintenanceState | bool = pushed
+                if not isinstance(new, MaintenanceState):
+                    # A driver pushing on/off keeps the whole state in its cache.
+                    cached = cached_state_of(backend)
+                    if cached is not None and cached.on == bool(new):
+                        new = cached
+                plugins.pushed(backend, new)
+        except NotImplementedError:
+            return
+        except Exception as exc:
+            logger.error(
+                "cannot follow the changes of maintenance backend %s (%r); plugins hear only "
+                "of the changes this process makes",
+                redact(backend.describe()),
+                exc,
+            )
 
     async def _start(self, backend: BaseStateBackend) -> str | None:
         """Start the backend; why the app must not start, or ``None`` if it may."""
@@ -499,6 +624,19 @@ def _as_denial(send: Send) -> Send:
         )
 
     return send_denial
+
+
+def _announcing(send: Send, scheduled: MaintenanceState) -> Send:
+    """A ``send`` adding ``X-Maintenance-Scheduled: <start>`` to the response's headers."""
+    assert scheduled.starts_at is not None
+    header = (SCHEDULED_HEADER.lower().encode(), scheduled.starts_at.isoformat().encode())
+
+    async def send_announcing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return send_announcing
 
 
 def _maintenance_close(code: int) -> Message:

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import html
+import math
+from datetime import datetime, timezone
+from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-__all__ = ["DEFAULT_DETAIL", "DEFAULT_RETRY_AFTER", "maintenance_response", "wants_html"]
+from . import _clock
+from ._model import MaintenanceState
+
+__all__ = [
+    "DEFAULT_DETAIL",
+    "DEFAULT_RETRY_AFTER",
+    "STATE_SCOPE_KEY",
+    "maintenance_response",
+    "retry_after_for",
+    "wants_html",
+]
 
 DEFAULT_DETAIL = "Service temporarily unavailable due to maintenance"
 DEFAULT_RETRY_AFTER = 3600
+#: The scope key under which the middleware puts the :class:`MaintenanceState` of a request
+#: it answers (``request.scope[STATE_SCOPE_KEY]``), for response handlers.
+STATE_SCOPE_KEY = "fastapi_maintenance.state"
 
 _PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Down for maintenance</title>
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 0; min-height: 100vh; display: grid;
        place-items: center; background: #f6f7f9; color: #1f2328; }}
@@ -28,9 +44,9 @@ p {{ line-height: 1.5; color: #4b5563; }}
 </head>
 <body>
 <main>
-<h1>Down for maintenance</h1>
-<p>{detail}.</p>
-<p>{retry}</p>
+<h1>{title}</h1>
+<p>{detail}</p>
+{details}<p>{retry}</p>
 </main>
 </body>
 </html>
@@ -111,19 +127,92 @@ def maintenance_response(
     request: HTTPConnection,
     retry_after: int | None = DEFAULT_RETRY_AFTER,
     detail: str = DEFAULT_DETAIL,
+    *,
+    state: MaintenanceState | None = None,
 ) -> Response:
-    """503 with ``{"detail": ...}`` (or an HTML page for browsers) and ``Retry-After``."""
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    """503 with ``{"detail": ..., "maintenance": {...}}`` (or an HTML page for browsers).
+
+    ``state`` defaults to the one the middleware put in the request's scope (under
+    :data:`STATE_SCOPE_KEY`), so a response handler calling this gets the state's message as
+    ``detail`` (unless it passes another) and a ``Retry-After`` counted to the state's end.
+    Without an end, ``retry_after`` is sent (``None``: no header).
+    """
+    if state is None:
+        found = request.scope.get(STATE_SCOPE_KEY)
+        state = found if isinstance(found, MaintenanceState) else None
+    seconds = retry_after_for(state, retry_after)
+    headers = {"Retry-After": str(seconds)} if seconds is not None else {}
     headers["Cache-Control"] = "no-store"
+    message = state.message if state is not None else None
+    if message is not None and detail == DEFAULT_DETAIL:
+        detail = message
     if wants_html(request):
-        retry = (
-            f"Please try again in about {_humanize(retry_after)}."
-            if retry_after
-            else "Please try again shortly."
+        return HTMLResponse(_page(detail, seconds, state), status_code=503, headers=headers)
+    body = {"detail": detail, "maintenance": _fields(state, seconds)}
+    return JSONResponse(body, status_code=503, headers=headers)
+
+
+def retry_after_for(
+    state: MaintenanceState | None, default: int | None, now: float | None = None
+) -> int | None:
+    """``Retry-After`` in seconds: the time left until the state's end, rounded up and at
+    least 1, when it has one; ``default`` otherwise. ``now`` is a POSIX timestamp."""
+    if state is None or state.ends_at is None:
+        return default
+    left = state.seconds_left_at(_clock.now() if now is None else now)
+    return default if left is None else max(1, math.ceil(left))
+
+
+def _fields(state: MaintenanceState | None, seconds: int | None) -> dict[str, Any]:
+    """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC)."""
+    if state is None:
+        return {
+            "read_only": False,
+            "message": None,
+            "starts_at": None,
+            "ends_at": None,
+            "retry_after": seconds,
+        }
+    return {
+        "read_only": state.read_only,
+        "message": state.message,
+        "starts_at": _iso(state.starts_at),
+        "ends_at": _iso(state.ends_at),
+        "retry_after": seconds,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+
+
+def _page(detail: str, seconds: int | None, state: MaintenanceState | None) -> str:
+    """The HTML page: the message, when maintenance ends, and when to come back; no assets."""
+    sentence = detail if detail.endswith((".", "!", "?")) else f"{detail}."
+    read_only = state is not None and state.read_only
+    parts = []
+    if read_only:
+        parts.append(
+            "<p>The site is in read-only mode: you can browse, but changes cannot be saved "
+            "until maintenance ends.</p>\n"
         )
-        page = _PAGE.format(detail=html.escape(detail.rstrip(".")), retry=retry)
-        return HTMLResponse(page, status_code=503, headers=headers)
-    return JSONResponse({"detail": detail}, status_code=503, headers=headers)
+    if state is not None and state.ends_at is not None:
+        end = state.ends_at.astimezone(timezone.utc)
+        parts.append(
+            f'<p>Maintenance ends at <time datetime="{end.isoformat()}">'
+            f"{end.strftime('%Y-%m-%d %H:%M')} UTC</time>.</p>\n"
+        )
+    retry = (
+        f"Please try again in about {_humanize(seconds)}."
+        if seconds
+        else "Please try again shortly."
+    )
+    return _PAGE.format(
+        title="Read-only during maintenance" if read_only else "Down for maintenance",
+        detail=html.escape(sentence),
+        details="".join(parts),
+        retry=retry,
+    )
 
 
 def _humanize(seconds: int) -> str:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Scope
 
+from fastapi_maintenance import hookimpl
+from fastapi_maintenance.backends import register_plugin
+
 from ._apps import BYPASS_TOKEN, ITEM_PATH, TARGET_PATH, build_app, build_minimal_app
 from ._console import progress
 from ._stores import Store
@@ -173,8 +176,21 @@ class _Subject:
         return wall, cpu
 
 
+class _BlockedCounter:
+    """A metrics plugin: counts the requests the middleware blocked."""
+
+    def __init__(self) -> None:
+        self.blocked = 0
+
+    @hookimpl
+    def maintenance_request_blocked(self) -> None:
+        self.blocked += 1
+
+
 def _subject(variant: Variant) -> _Subject:
     """The variant's app and store, not started yet."""
+    if variant.blocked_hook:
+        register_plugin(_BlockedCounter(), name="bench-blocked-counter")
     store = variant.store() if variant.store is not None else None
     spec = store.spec() if store is not None else None
     app: ASGIApp

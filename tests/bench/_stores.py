@@ -13,10 +13,11 @@ import socket
 import tempfile
 import uuid
 from abc import ABC, abstractmethod
+from datetime import datetime, timedelta, timezone
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from fastapi_maintenance import BaseStateBackend, MaintenanceError
+from fastapi_maintenance import BaseStateBackend, MaintenanceError, MaintenanceState
 from fastapi_maintenance.backends import available_backends, create_backend, get_backend_class
 
 from ..redis_settings import KEY_PREFIX, redis_url
@@ -160,6 +161,55 @@ class TwoMethodStore(Store):
 
     def server_spec(self) -> str:
         return "bench:two-method"
+
+
+class FullStateBackend(BaseStateBackend):
+    """A driver that stores the whole state (``stores_details``), kept in memory and served by
+    ``cached_state()``, as the file and Redis drivers serve theirs."""
+
+    stores_details = True
+
+    def __init__(self) -> None:
+        self.state = MaintenanceState()
+
+    async def get_value(self) -> bool:
+        return self.state.is_active()
+
+    async def set_value(self, value: bool) -> None:
+        self.state = MaintenanceState(on=value)
+
+    async def get_state(self) -> MaintenanceState:
+        return self.state
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        self.state = state
+
+    def cached_state(self) -> MaintenanceState:
+        return self.state
+
+
+class FullStateStore(Store):
+    """In-process only; switched on with a message and a window that ends in a day."""
+
+    driver = "full-state"
+    by_url = False
+
+    def __init__(self) -> None:
+        self.backend = FullStateBackend()
+
+    def spec(self) -> BaseStateBackend:
+        return self.backend
+
+    async def switch(self, on: bool) -> None:
+        self.backend.state = (
+            MaintenanceState(
+                on=True,
+                message="Database upgrade, back tomorrow",
+                ends_at=datetime.now(timezone.utc) + timedelta(days=1),
+            )
+            if on
+            else MaintenanceState()
+        )
 
 
 #: Drivers this suite knows how to give a private store, with a check of what they need.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ._apps import FORCED_ITEM_PATH, FORCED_PATH
-from ._stores import EnvStore, Store, TwoMethodStore
+from ._stores import EnvStore, FullStateStore, Store, TwoMethodStore
 
 #: Route counts compared for growth of the middleware's cost.
 FEW_ROUTES = 10
@@ -30,6 +30,8 @@ class Variant:
     forced_route: str | None = None
     #: The middleware runs with ``enable_maintenance=False``: its own cost, without a driver.
     pinned_off: bool = False
+    #: A plugin implementing ``maintenance_request_blocked`` is registered in the process.
+    blocked_hook: bool = False
     #: The app runs behind the hand-written reference middleware instead.
     reference: bool = False
     #: A one-response pure ASGI app instead of the FastAPI app: the wrapper's cost alone.
@@ -107,6 +109,16 @@ def _bypass_variants() -> list[Variant]:
     ]  # fmt: skip
 
 
+def _hook_variants() -> list[Variant]:
+    """The 503 with a plugin implementing ``maintenance_request_blocked``, in a process of its
+    own (a registered plugin is process-wide): the other rows run without one."""
+    return [
+        Variant("bare-hook", "bare app (hook process)", baseline=None, group="hooks"),
+        Variant("env-on-hook", "env on (503), a maintenance_request_blocked plugin", EnvStore,
+                on=True, blocked_hook=True, baseline="bare-hook", group="hooks"),
+    ]  # fmt: skip
+
+
 def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
     """The bare minimal app, behind the reference, and behind the middleware with each driver
     (maintenance off): differences of a fraction of a µs stand out of a ~1 µs request."""
@@ -173,13 +185,14 @@ def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
         REFERENCE,
         Variant("pinned-off", "enable_maintenance=False (no driver)", pinned_off=True),
     ]
-    measured: list[type[Store]] = [*stores, TwoMethodStore]
+    measured: list[type[Store]] = [*stores, TwoMethodStore, FullStateStore]
     for store in measured:
         found += _driver_variants(store)
     return [
         *found,
         *_bypass_variants(),
         *_minimal_variants(measured),
+        *_hook_variants(),
         *_forced_variants(),
         *_path_variants(DISTINCT_PATHS),
         *_route_variants(FEW_ROUTES),
@@ -198,6 +211,7 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
     few, many, paths = FEW_ROUTES, MANY_ROUTES, DISTINCT_PATHS
     drivers = [store.driver for store in stores]
     two = TwoMethodStore.driver
+    full = FullStateStore.driver
     return [
         *(_ratio(f"{d} off: overhead <= 3%", f"{d}-off", "bare", OVERHEAD_LIMIT) for d in drivers),
         _ratio(f"{two} off: overhead <= 5%", f"{two}-off", "bare", CUSTOM_LIMIT),
@@ -222,6 +236,11 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
         Check(f"env on, minimal app: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
               ("min-env-on-bypassed",), ("min-env-on-exempt",), BYPASSED_GAP_US, "µs"),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
+        _ratio(f"{full} off: overhead <= 3%", f"{full}-off", "bare", OVERHEAD_LIMIT),
+        _ratio(f"{full} on (message, window): 503 under half the bare app", f"{full}-on", "bare",
+               0.5),
+        _ratio("env on, a blocked-request plugin: 503 under half the bare app", "env-on-hook",
+               "bare-hook", 0.5),
         Check(
             f"off: overhead at {many} routes / at {few} routes",
             (f"env-off-r{many}", f"bare-r{few}"),

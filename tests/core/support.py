@@ -20,7 +20,17 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 
-DETAIL = {"detail": "Service temporarily unavailable due to maintenance"}
+#: The 503 JSON body of a state without details, with the default ``retry_after``.
+DETAIL = {
+    "detail": "Service temporarily unavailable due to maintenance",
+    "maintenance": {
+        "read_only": False,
+        "message": None,
+        "starts_at": None,
+        "ends_at": None,
+        "retry_after": 3600,
+    },
+}
 
 
 class MemoryBackend(BaseStateBackend):
@@ -43,6 +53,67 @@ class MemoryBackend(BaseStateBackend):
 
     async def aclose(self) -> None:
         self.calls.append("aclose")
+
+
+class DetailsBackend(BaseStateBackend):
+    """A backend kept in memory that stores the whole state, served from memory."""
+
+    stores_details = True
+
+    def __init__(self, state: MaintenanceState | None = None) -> None:
+        self.state = state or MaintenanceState()
+        self.reads = 0
+
+    async def get_value(self) -> bool:
+        return self.state.is_active()
+
+    async def set_value(self, value: bool) -> None:
+        self.state = MaintenanceState(on=value)
+
+    async def get_state(self) -> MaintenanceState:
+        self.reads += 1
+        return self.state
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        self.state = state
+
+    def cached_state(self) -> MaintenanceState:
+        return self.state
+
+
+class PushingBackend(DetailsBackend):
+    """A :class:`DetailsBackend` that pushes every change, as if shared by several processes.
+
+    :meth:`write_elsewhere` changes the state as another process would; writes from this
+    one are pushed back too, as Redis's pub/sub does.
+    """
+
+    supports_changes = True
+
+    def __init__(self, state: MaintenanceState | None = None) -> None:
+        super().__init__(state)
+        self._queues: list[asyncio.Queue[MaintenanceState | None]] = []
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        self.write_elsewhere(state)
+
+    def write_elsewhere(self, state: MaintenanceState) -> None:
+        self.state = state
+        for queue in self._queues:
+            queue.put_nowait(state)
+
+    @property
+    def followers(self) -> int:
+        return len(self._queues)
+
+    async def changes(self) -> AsyncIterator[MaintenanceState]:  # type: ignore[override]
+        queue: asyncio.Queue[MaintenanceState | None] = asyncio.Queue()
+        self._queues.append(queue)
+        try:
+            while (state := await queue.get()) is not None:
+                yield state
+        finally:
+            self._queues.remove(queue)
 
 
 class FlakyBackend(BaseStateBackend):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from fastapi_maintenance import (
     BackendUnavailableError,
+    MaintenanceState,
     configure_backend,
     get_maintenance_mode,
     hookimpl,
@@ -22,7 +24,7 @@ from fastapi_maintenance import (
 )
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend, register_plugin
 
-from .support import MemoryBackend, shop_app, state_in
+from .support import DetailsBackend, MemoryBackend, shop_app, state_in
 
 pytestmark = pytest.mark.anyio
 
@@ -252,3 +254,19 @@ async def test_env_block_over_a_garbage_variable_closes_cleanly(
     async with maintenance_mode_on(backend):
         monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "garbage")
     assert backend.cached_value() is False
+
+
+async def test_last_block_to_close_restores_the_whole_stored_state() -> None:
+    scheduled = MaintenanceState(
+        on=True,
+        read_only=True,
+        message="Upgrade at 03:00 UTC",
+        starts_at=datetime(2030, 6, 1, 3, tzinfo=timezone.utc),
+        ends_at=datetime(2030, 6, 1, 4, tzinfo=timezone.utc),
+        updated_by="ops",
+        updated_at=datetime(2030, 5, 30, tzinfo=timezone.utc),
+    )
+    backend = DetailsBackend(scheduled)
+    async with maintenance_mode_on(backend), maintenance_mode_on(backend):
+        assert backend.state == MaintenanceState(on=True)
+    assert backend.state == scheduled
