@@ -126,8 +126,8 @@ async def test_backend_by_name_with_backend_options(client_for: Any, state_file:
 
 
 async def test_backend_by_a_name_registered_in_process(client_for: Any) -> None:
-    register_backend("memory", MemoryBackend)
-    app = shop_app(backend="memory", backend_options={"value": True})
+    register_backend("shop-memory", MemoryBackend)
+    app = shop_app(backend="shop-memory", backend_options={"value": True})
     assert (await client_for(app).get("/items")).status_code == 503
 
 

@@ -1,0 +1,64 @@
+"""The ``memory`` driver: the maintenance state lives in this process's memory, no I/O."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .._backend import BaseStateBackend
+from .._errors import BackendConfigError
+
+DEFAULT_NAME = "default"
+
+
+class MemoryBackend(BaseStateBackend):
+    """Writable, per process: the state is an entry of a dict, keyed by the store's ``name``.
+
+    Backends with the same name share one state; nothing outlives the process, and no other
+    process (the command line included) can see it. Meant for tests and single-process apps.
+    ``memory://NAME`` selects the store by URL; ``memory`` alone is the store ``default``.
+    """
+
+    #: Every store of the process, by name. Reading a dict entry is the whole cost of a request.
+    _stores: ClassVar[dict[str, bool]] = {}
+
+    def __init__(self, name: str = DEFAULT_NAME) -> None:
+        if not isinstance(name, str) or not name:
+            raise BackendConfigError(
+                f"a memory store needs a non-empty name (a string), got {name!r}"
+            )
+        self.name = name
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> MemoryBackend:
+        """``memory://NAME``; a bare ``memory://`` is the store named ``default``."""
+        parts = urlsplit(url)
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise BackendConfigError(
+                f"a memory URL names only the store, as memory://NAME; got {url!r}"
+            )
+        name = options.pop("name", None)
+        if options:
+            raise BackendConfigError(
+                f"unknown option(s) {', '.join(sorted(options))} for {url!r}; accepted: name"
+            )
+        if parts.netloc and name and name != parts.netloc:
+            raise BackendConfigError(f"{url!r} names store {parts.netloc!r} but name is {name!r}")
+        return cls(name=parts.netloc or name or DEFAULT_NAME)
+
+    def cached_value(self) -> bool:
+        """The state itself: it is in memory, so requests never await :meth:`get_value`."""
+        return self._stores.get(self.name, False)
+
+    async def get_value(self) -> bool:
+        return self._stores.get(self.name, False)
+
+    async def set_value(self, value: bool) -> None:
+        self._stores[self.name] = bool(value)
+
+    def clear(self) -> None:
+        """Forget this store's state, so it reads off again, as in a fresh process."""
+        self._stores.pop(self.name, None)
+
+    def describe(self) -> str:
+        return f"memory: {self.name}"
