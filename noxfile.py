@@ -55,3 +55,10 @@ def bench(session: nox.Session) -> None:
     """Per-request cost of the middleware against a bare app, and Redis propagation."""
     session.install(*INSTALL)
     session.run("python", "-m", "tests.bench", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build, twine-check, install in fresh virtualenvs and import every distribution (dist/)."""
+    session.install("build", "twine", "packaging")
+    session.run("python", "tools/check_dists.py", "dist", *session.posargs)
