@@ -1,5 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``, ``servers``,
-``bench``."""
+"""Development sessions; ``nox -l`` lists them with what each one does."""
 
 from __future__ import annotations
 
@@ -60,10 +59,60 @@ def typecheck(session: nox.Session) -> None:
         session.run("mypy", "--strict", package, env={"MYPYPATH": "core"})
 
 
+#: The oldest release of each dependency that the metadata admits, in the core (fastapi,
+#: and the oldest starlette that fastapi release admits; pluggy; anyio) and in the Redis
+#: distribution (redis-py); pytest and httpx at the oldest releases the test extra admits,
+#: since newer ones need a newer pluggy or Starlette.
+LOWEST = [
+    "fastapi==0.109.0",
+    "starlette==0.35.0",
+    "pluggy==1.3.0",
+    "anyio==4.1.0",
+    "redis==5.0.1",
+    "pytest==8.0.2",
+    "httpx==0.27.0",
+]
+#: The same dependencies, each at the newest release the others let pip choose.
+NEWEST = ["fastapi", "starlette", "pluggy", "anyio", "redis"]
+
+
+@nox.session
+@nox.parametrize("end", ["lowest", "newest"])
+def bounds(session: nox.Session, end: str) -> None:
+    """The test suite against the oldest and the newest dependencies the metadata admits.
+
+    ``nox -s "bounds(end='lowest')"`` or ``"bounds(end='newest')"``; arguments after ``--``
+    go to pytest.
+    """
+    session.install(*INSTALL)
+    if end == "lowest":
+        session.install(*LOWEST)
+    else:
+        session.install("--upgrade", "--upgrade-strategy", "eager", *NEWEST)
+    session.run("python", "-c", _SHOW_VERSIONS)
+    session.run("pytest", *session.posargs)
+
+
+_SHOW_VERSIONS = (
+    "from importlib.metadata import version\n"
+    "print(', '.join(f'{n} {version(n)}' for n in " + repr(tuple(NEWEST)) + "))"
+)
+
+
+#: What the documentation site is built with; pydantic-settings only runs a recipe's example.
+DOCS = ["mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "pydantic-settings>=2"]
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Check that every page links to pages that exist and every Python example compiles."""
-    session.run("python", "docs/check_docs.py")
+    """Check links, run the pages' complete examples, build the site into site/ (--strict).
+
+    The examples run against the packages as pip installs them (not the source tree), the
+    example plugin included; the screenshot and the chart come from their own sessions.
+    """
+    session.install(".[cli]", "./plugins/redis", "./plugins/example", "pytest", "httpx", *DOCS)
+    session.run("python", "docs/check_docs.py", "--run")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
@@ -71,3 +120,63 @@ def bench(session: nox.Session) -> None:
     """Per-request cost of the middleware against a bare app, and Redis propagation."""
     session.install(*INSTALL)
     session.run("python", "-m", "tests.bench", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build, twine-check, install in fresh virtualenvs and import every distribution (dist/)."""
+    session.install("build", "twine", "packaging")
+    session.run("python", "tools/check_dists.py", "dist", *session.posargs)
+
+
+@nox.session
+def pictures(session: nox.Session) -> None:
+    """The default maintenance page as headless Chromium renders it, and the benchmark chart.
+
+    Both go to docs/images/. The screenshot needs Chromium (Debian: ``apt-get install -y
+    chromium chromium-driver``). The chart is drawn from the saved result
+    docs/images/bench-versions.json; ``nox -s pictures -- --measure`` measures this package,
+    fastapi-maintenance 0.0.5 (in a virtualenv of its own, on the same FastAPI) and a bare app
+    again first, and saves that result.
+    """
+    session.install(".", "httpx")
+    images = "docs/images"
+    if "--measure" in session.posargs:
+        tmp = session.create_tmp()
+        fastapi = session.run(
+            "python",
+            "-c",
+            "from importlib.metadata import version; print(version('fastapi'))",
+            silent=True,
+        )
+        session.run("python", "tools/bench_versions.py", "this package", f"{tmp}/new.json")
+        old = f"{tmp}/fastapi-maintenance-0.0.5"
+        session.run("python", "-m", "venv", "--clear", old)
+        session.run(
+            f"{old}/bin/python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "fastapi-maintenance==0.0.5",
+            f"fastapi=={str(fastapi).strip()}",
+            external=True,
+        )
+        session.run(
+            f"{old}/bin/python",
+            "tools/bench_versions.py",
+            "0.0.5",
+            f"{tmp}/old.json",
+            external=True,
+        )
+        session.run(
+            "python",
+            "tools/merge_bench.py",
+            f"{images}/bench-versions.json",
+            f"{tmp}/new.json",
+            f"{tmp}/old.json",
+        )
+    session.run("python", "tools/screenshot.py", f"{images}/maintenance-page.png")
+    session.run(
+        "python", "tools/chart.py", f"{images}/bench-versions.json", f"{images}/bench-versions.svg"
+    )

@@ -1,9 +1,26 @@
-"""Check the user guide: relative links point at files that exist, Python examples compile."""
+"""Check the user guide: relative links point at files that exist, Python examples compile.
+
+With ``--run``, the examples marked as complete programs are also executed against the
+installed package, so the pages cannot drift from the code. A marker is an HTML comment on
+the line before the code fence (invisible in the rendered page):
+
+- ``<!-- docs: run -->`` before a ``python`` block: run as a script; it must exit 0.
+- ``<!-- docs: pytest -->`` before a ``python`` block: run by pytest as a test module, with
+  the installed plugins (fastapi-maintenance's fixtures among them); every test must pass.
+- ``<!-- docs: sh -->`` before a ``bash`` block: the page's marked shell blocks run in order,
+  as one ``bash -e`` script, as a reader would type them.
+
+Each page's examples run in a fresh temporary folder; paths under ``/tmp/`` in them are moved
+into it, so runs leave nothing behind and never meet.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +31,10 @@ PAGES = [
 ]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CODE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+MARKED = re.compile(r"^<!-- docs: (run|pytest|sh) -->\n```(\w+)\n(.*?)^```", re.S | re.M)
+LANGUAGES = {"run": "python", "pytest": "python", "sh": "bash"}
+#: Seconds an example may take.
+TIMEOUT = 120
 
 
 def problems(page: Path) -> list[str]:
@@ -30,16 +51,79 @@ def problems(page: Path) -> list[str]:
             compile(block, f"{page.name} block {number}", "exec")
         except SyntaxError as exc:
             found.append(f"{page.relative_to(ROOT)}: python block {number} does not compile: {exc}")
+    for kind, language, _ in MARKED.findall(text):
+        if LANGUAGES[kind] != language:
+            found.append(
+                f"{page.relative_to(ROOT)}: a '{kind}' marker stands before a {language} block; "
+                f"it marks {LANGUAGES[kind]} blocks"
+            )
     return found
 
 
-def main() -> int:
+def _run(command: list[str], folder: Path, what: str) -> str | None:
+    """Run ``command`` in ``folder``; a failure, described, or ``None``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FASTAPI_MAINT"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    try:
+        done = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return f"{what}: still running after {TIMEOUT} s"
+    if done.returncode:
+        return f"{what}: exit {done.returncode}\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+    return None
+
+
+def run_examples(page: Path) -> tuple[int, list[str]]:
+    """Execute the marked examples of ``page``: how many ran, and the failures."""
+    text = page.read_text(encoding="utf-8")
+    marked = MARKED.findall(text)
+    if not marked:
+        return 0, []
+    name = page.relative_to(ROOT)
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="docs-") as tmp:
+        folder = Path(tmp)
+
+        def private(code: str) -> str:
+            return code.replace("/tmp/", f"{folder}/")
+
+        shell = [private(code) for kind, _, code in marked if kind == "sh"]
+        for number, (kind, _, code) in enumerate(marked, 1):
+            what = f"{name}: {kind} example {number}"
+            if kind == "run":
+                script = folder / f"example_{number}.py"
+                script.write_text(private(code), encoding="utf-8")
+                failures.append(_run([sys.executable, script.name], folder, what))
+            elif kind == "pytest":
+                module = folder / f"test_example_{number}.py"
+                module.write_text(private(code), encoding="utf-8")
+                command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+                failures.append(_run([*command, module.name], folder, what))
+        if shell:
+            script = folder / "page.sh"
+            script.write_text("\n".join(shell), encoding="utf-8")
+            failures.append(_run(["bash", "-e", script.name], folder, f"{name}: shell examples"))
+    return len(marked), [failure for failure in failures if failure]
+
+
+def main(argv: list[str]) -> int:
     found = [problem for page in PAGES for problem in problems(page)]
+    ran = 0
+    if "--run" in argv:
+        for page in PAGES:
+            count, failures = run_examples(page)
+            ran += count
+            found += failures
     for problem in found:
         print(problem)
-    print(f"{len(PAGES)} pages checked, {len(found)} problems")
+    summary = f"{len(PAGES)} pages checked, {len(found)} problems"
+    if "--run" in argv:
+        summary += f", {ran} examples run"
+    print(summary)
     return 1 if found else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

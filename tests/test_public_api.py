@@ -46,6 +46,7 @@ PUBLIC = {
         "LocalFileBackend",
         "MAINTENANCE_MODE_ENV_VAR_NAME",
         "MAX_TEXT_BYTES",
+        "MemoryBackend",
         "PLUGIN_ENTRY_POINT_GROUP",
         "available_backends",
         "backend_info",

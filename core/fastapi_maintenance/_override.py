@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-# Imported while _state is still being built, which needs OverrideState: used at call time only.
-from . import _api, _state
 from ._backend import BaseStateBackend
 from ._errors import InvalidStateError
 from ._model import MaintenanceState, state_of
@@ -71,12 +69,16 @@ class override_maintenance_mode:
     """
 
     def __init__(self, value: bool = True, backend: BackendSpec | None = None) -> None:
+        from . import _api
+
         _api.check_spec(backend)
         self.value = bool(value)
         self._backend = backend
         self._entered: list[tuple[BaseStateBackend, Override]] = []
 
     async def __aenter__(self) -> override_maintenance_mode:
+        from . import _api
+
         backend = _api.target_backend(self._backend)
         override = _state.state.overrides.setdefault(id(backend), Override())
         override.users += 1
@@ -155,6 +157,8 @@ async def _served(backend: BaseStateBackend) -> MaintenanceState:
     try:
         return await backend.get_state()
     except InvalidStateError:
+        from . import _api
+
         return _api.cached_state_of(backend) or state_of(bool(backend.cached_value()))
 
 
@@ -179,3 +183,9 @@ def maintenance_mode_on(backend: BackendSpec | None = None) -> override_maintena
     the previous state is restored when the block ends, also when it raises.
     """
     return override_maintenance_mode(True, backend)
+
+
+# Last: _state needs OverrideState, and either module may be the one imported first. Both
+# _state and _api (which needs a complete _state, so it is imported where it is called) are
+# used at call time only.
+from . import _state  # noqa: E402

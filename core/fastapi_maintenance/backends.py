@@ -1,8 +1,8 @@
 """State drivers: the base class, the registry that finds drivers by name or URL, and
 the helpers drivers share (the textual on/off state, hiding credentials in specs).
 
-``EnvVarBackend`` and ``LocalFileBackend`` are resolved through the registry (entry
-points ``env`` and ``file``), exactly like a third-party driver.
+``EnvVarBackend``, ``LocalFileBackend`` and ``MemoryBackend`` are resolved through the
+registry (entry points ``env``, ``file`` and ``memory``), exactly like a third-party driver.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     # For type checkers only: at run time both come from the registry, when first used.
     from .drivers.env import EnvVarBackend
     from .drivers.file import LocalFileBackend
+    from .drivers.memory import MemoryBackend
 
 #: The variable the ``env`` driver reads by default (the name fastapi-maintenance 0.0.5 gave it).
 MAINTENANCE_MODE_ENV_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
@@ -37,6 +38,7 @@ __all__ = [
     "BaseStateBackend",
     "EnvVarBackend",
     "LocalFileBackend",
+    "MemoryBackend",
     "available_backends",
     "backend_info",
     "create_backend",
@@ -49,7 +51,7 @@ __all__ = [
     "unregister_backend",
 ]
 
-_BUILTIN_NAMES = {"EnvVarBackend": "env", "LocalFileBackend": "file"}
+_BUILTIN_NAMES = {"EnvVarBackend": "env", "LocalFileBackend": "file", "MemoryBackend": "memory"}
 
 
 def available_backends() -> list[str]:

@@ -123,7 +123,7 @@ class RedisStore(Store):
 
 
 class MemoryStore(Store):
-    """The example plugin's in-process driver: a private store name per variant."""
+    """The core's in-process ``memory`` driver: a private store name per variant."""
 
     driver = "memory"
 

@@ -31,9 +31,14 @@ class Server:
         return max(self.hung_up) - min(self.connected)
 
 
+def _commands_in(data: bytes) -> int:
+    """How many RESP commands (arrays of bulk strings) a chunk holds."""
+    return data.count(b"\r\n*") + data.startswith(b"*")
+
+
 @contextlib.contextmanager
 def tcp_server(reply: bytes | None) -> Iterator[Server]:
-    """Accept every connection; answer each chunk received with ``reply``, or never (``None``).
+    """Accept every connection; answer each command received with ``reply``, or never (``None``).
 
     Connections stay open until the client hangs up or the server stops, as a hung server's.
     """
@@ -58,7 +63,9 @@ def tcp_server(reply: bytes | None) -> Iterator[Server]:
                 if not data:
                     break
                 if reply is not None:
-                    peer.sendall(reply)
+                    # One reply per command: clients send several commands in one chunk
+                    # (redis-py before 8 sends its two CLIENT SETINFO calls together).
+                    peer.sendall(reply * max(1, _commands_in(data)))
             server.hung_up.append(time.monotonic())
 
     def serve() -> None:

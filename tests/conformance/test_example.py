@@ -25,12 +25,12 @@ class TestMemoryBackend(BackendContract):
 
     @pytest.fixture
     def backend(self, store: str) -> BaseStateBackend:
-        return get_backend_class("memory")(name=store)  # type: ignore[call-arg]
+        return get_backend_class("example-memory")(name=store)  # type: ignore[call-arg]
 
     @pytest.fixture
     def second_backend(self, store: str) -> BaseStateBackend:
-        return get_backend_class("memory")(name=store)  # type: ignore[call-arg]
+        return get_backend_class("example-memory")(name=store)  # type: ignore[call-arg]
 
     @pytest.fixture
     def backend_url(self, store: str) -> str:
-        return f"memory://{store}"
+        return f"example-memory://{store}"

@@ -26,7 +26,7 @@ def _example(section: str) -> Any:
     text = PAGE.read_text(encoding="utf-8").split(f"## {section}\n", 1)[1]
     source = re.search(r"```python\n(.*?)```", text, re.S)
     assert source is not None, f"no Python example under {section!r}"
-    backend = 'backend="file:///var/run/myapp/maintenance"'
+    backend = 'backend="file:///tmp/myapp/maintenance"'
     assert backend in source[1]
     namespace: dict[str, Any] = {}
     exec(source[1].replace(backend, "enable_maintenance=True"), namespace)

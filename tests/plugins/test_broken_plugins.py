@@ -78,7 +78,7 @@ async def test_other_drivers_keep_working_after_a_plugin_fails(tmp_path: Path) -
     for name in FAILURES:
         with pytest.raises(BackendLoadError):
             get_backend_class(name)
-    for spec in (f"file://{tmp_path / 'maintenance'}", "memory://after-failures"):
+    for spec in (f"file://{tmp_path / 'maintenance'}", "example-memory://after-failures"):
         backend = create_backend(spec)
         await set_maintenance_mode(True, backend)
         assert await get_maintenance_mode(backend) is True
@@ -87,7 +87,7 @@ async def test_other_drivers_keep_working_after_a_plugin_fails(tmp_path: Path) -
 def test_available_backends_still_lists_every_name() -> None:
     with pytest.raises(BackendLoadError):
         get_backend_class("broken-import")
-    assert {"env", "file", "memory", "mem", *FAILURES} <= set(available_backends())
+    assert {"env", "file", "example-memory", "example-mem", *FAILURES} <= set(available_backends())
 
 
 def test_backend_info_says_why_each_broken_plugin_fails() -> None:
@@ -99,5 +99,7 @@ def test_backend_info_says_why_each_broken_plugin_fails() -> None:
 
 def test_backend_info_shows_working_drivers_without_error() -> None:
     info = {entry.name: entry for entry in backend_info()}
-    assert [info[name].error for name in ("env", "file", "memory", "mem")] == [None] * 4
-    assert info["memory"].distribution == EXAMPLE_DISTRIBUTION
+    assert [info[name].error for name in ("env", "file", "example-memory", "example-mem")] == [
+        None
+    ] * 4
+    assert info["example-memory"].distribution == EXAMPLE_DISTRIBUTION

@@ -60,7 +60,7 @@ class HookBackend(LocalFileBackend):
 class MemoryPlugin:
     @hookimpl
     def register_backends(self, register: Callable[[str, type[BaseStateBackend]], None]) -> None:
-        register("memory", HookBackend)
+        register("example-memory", HookBackend)
 
 
 class FilePlugin:
@@ -81,15 +81,15 @@ def example(use_sites: Callable[..., None], example_site: Path) -> None:
 @pytest.mark.usefixtures("example")
 def test_registering_over_an_entry_point_warns_and_wins() -> None:
     with pytest.warns(BackendNameConflictWarning, match="entry point fastapi_maintenance_example"):
-        register_backend("memory", OtherBackend)
-    assert get_backend_class("memory") is OtherBackend
+        register_backend("example-memory", OtherBackend)
+    assert get_backend_class("example-memory") is OtherBackend
 
 
 @pytest.mark.usefixtures("example")
 def test_registering_over_a_loaded_driver_warns() -> None:
-    get_backend_class("memory")
-    with pytest.warns(BackendNameConflictWarning, match="'memory'"):
-        register_backend("memory", OtherBackend)
+    get_backend_class("example-memory")
+    with pytest.warns(BackendNameConflictWarning, match="'example-memory'"):
+        register_backend("example-memory", OtherBackend)
 
 
 def test_registering_the_same_class_again_is_silent() -> None:
@@ -103,42 +103,42 @@ def test_registering_the_same_class_again_is_silent() -> None:
 @pytest.mark.parametrize("loaded", [True, False], ids=["loaded", "not-yet-loaded"])
 def test_a_plugin_hook_replacing_an_entry_point_warns_and_wins(loaded: bool) -> None:
     if loaded:
-        get_backend_class("memory")
+        get_backend_class("example-memory")
     with pytest.warns(BackendNameConflictWarning, match="MemoryPlugin"):
         register_plugin(MemoryPlugin(), name="MemoryPlugin")
-    assert get_backend_class("memory") is HookBackend
+    assert get_backend_class("example-memory") is HookBackend
 
 
 @pytest.mark.usefixtures("example")
 def test_an_in_process_registration_wins_over_a_plugin_hook() -> None:
-    register_backend("memory", OtherBackend, replace=True)
+    register_backend("example-memory", OtherBackend, replace=True)
     with pytest.warns(BackendNameConflictWarning, match="MemoryPlugin"):
         register_plugin(MemoryPlugin(), name="MemoryPlugin")
-    assert get_backend_class("memory") is OtherBackend
+    assert get_backend_class("example-memory") is OtherBackend
 
 
 @pytest.mark.usefixtures("example")
 def test_unregistering_restores_what_the_registration_replaced() -> None:
     with pytest.warns(BackendNameConflictWarning):
         register_plugin(MemoryPlugin(), name="MemoryPlugin")
-    register_backend("memory", OtherBackend, replace=True)
-    unregister_backend("memory")
-    assert get_backend_class("memory") is HookBackend
+    register_backend("example-memory", OtherBackend, replace=True)
+    unregister_backend("example-memory")
+    assert get_backend_class("example-memory") is HookBackend
 
 
 @pytest.mark.usefixtures("example")
 def test_a_hook_registering_its_own_entry_point_name_is_silent() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        get_backend_class("mem")
+        get_backend_class("example-mem")
 
 
 @pytest.mark.usefixtures("example")
 def test_unregistering_brings_back_a_name_registered_by_an_entry_point_hook() -> None:
-    offered = get_backend_class("mem")
-    register_backend("mem", OtherBackend, replace=True)
-    unregister_backend("mem")
-    assert get_backend_class("mem") is offered
+    offered = get_backend_class("example-mem")
+    register_backend("example-mem", OtherBackend, replace=True)
+    unregister_backend("example-mem")
+    assert get_backend_class("example-mem") is offered
 
 
 def test_two_distributions_offering_one_name_warn(

@@ -16,9 +16,9 @@ from dataclasses import asdict
 from fastapi_maintenance import configure_backend, get_maintenance_mode, set_maintenance_mode
 from fastapi_maintenance.backends import available_backends, backend_info, create_backend
 
-configure_backend("memory", name="shop")
+configure_backend("example-memory", name="shop")
 asyncio.run(set_maintenance_mode(True))
-by_url = create_backend("mem://shop")
+by_url = create_backend("example-mem://shop")
 print(json.dumps({
     "available": available_backends(),
     "configured_on": asyncio.run(get_maintenance_mode()),
@@ -36,7 +36,7 @@ def report(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_available_backends_lists_the_plugins_names(report: Any) -> None:
-    assert {"env", "file", "memory", "mem"} <= set(report["available"])
+    assert {"env", "file", "example-memory", "example-mem"} <= set(report["available"])
 
 
 def test_configure_backend_uses_the_plugin_by_name(report: Any) -> None:
@@ -48,7 +48,7 @@ def test_create_backend_reaches_the_hook_registered_name_by_url(report: Any) -> 
     assert report["url_driver"] == "fastapi_maintenance_example.memory.MemoryBackend"
 
 
-@pytest.mark.parametrize("name", ["memory", "mem"])
+@pytest.mark.parametrize("name", ["example-memory", "example-mem"])
 def test_backend_info_names_the_distribution_and_its_version(report: Any, name: str) -> None:
     info = report["info"][name]
     assert (info["distribution"], info["version"], info["error"]) == (
@@ -59,8 +59,8 @@ def test_backend_info_names_the_distribution_and_its_version(report: Any, name: 
 
 
 def test_backend_info_tells_the_two_doors_apart(report: Any) -> None:
-    sources = {name: report["info"][name]["source"] for name in ("memory", "mem")}
+    sources = {name: report["info"][name]["source"] for name in ("example-memory", "example-mem")}
     assert sources == {
-        "memory": "entry point fastapi_maintenance_example.memory:MemoryBackend",
-        "mem": "entry point fastapi_maintenance_example.hooks",
+        "example-memory": "entry point fastapi_maintenance_example.memory:MemoryBackend",
+        "example-mem": "entry point fastapi_maintenance_example.hooks",
     }

@@ -11,5 +11,5 @@ from .memory import MemoryBackend
 
 @hookimpl
 def register_backends(register: Callable[[str, type[BaseStateBackend]], None]) -> None:
-    """Offer the memory driver under the short name ``mem`` too, so ``mem://NAME`` works."""
-    register("mem", MemoryBackend)
+    """Offer the driver under a second name too, so ``example-mem://NAME`` works."""
+    register("example-mem", MemoryBackend)

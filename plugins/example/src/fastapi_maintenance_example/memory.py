@@ -16,7 +16,7 @@ class MemoryBackend(BaseStateBackend):
     """State kept in a dict shared by every instance in the process, keyed by ``name``.
 
     Instances with the same name share one state, which nothing outlives the process: handy
-    for tests and single-process apps. ``memory://NAME`` selects the name by URL.
+    for tests and single-process apps. ``example-memory://NAME`` selects the name by URL.
     """
 
     supports_changes: ClassVar[bool] = True
@@ -31,11 +31,11 @@ class MemoryBackend(BaseStateBackend):
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> MemoryBackend:
-        """``memory://NAME``; a bare ``memory://`` is the store named ``default``."""
+        """``example-memory://NAME``; a bare ``example-memory://`` is the store ``default``."""
         parts = urlsplit(url)
         if parts.path or parts.query or parts.fragment:
             raise BackendConfigError(
-                f"a memory URL names only the store, as memory://NAME; got {url!r}"
+                f"a memory URL names only the store, as example-memory://NAME; got {url!r}"
             )
         if parts.netloc:
             options["name"] = parts.netloc

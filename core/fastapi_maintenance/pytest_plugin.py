@@ -1,0 +1,126 @@
+"""The pytest plugin: fixtures that put the app under test into maintenance and out again.
+
+pytest loads this module through the ``pytest11`` entry point of fastapi-maintenance. It
+defines fixtures only (none is autouse) and imports nothing of the package until a test asks
+for one, so test suites that never use them pay nothing. Applications never import it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .drivers.memory import MemoryBackend
+
+__all__ = ["MaintenanceSwitch", "maintenance", "maintenance_state"]
+
+
+class MaintenanceSwitch:
+    """Switches maintenance on and off for the apps of the test, sync or async.
+
+    Apps built without a ``backend`` argument follow it: the switch writes the in-memory
+    backend the ``maintenance_state`` fixture made the default. Every change goes through
+    :func:`~fastapi_maintenance.set_maintenance_mode`, so plugins' ``maintenance_mode_changed``
+    hooks hear of it as in production. New settings arrive as new methods or keyword-only
+    arguments, so tests written today keep working.
+    """
+
+    def __init__(self, backend: MemoryBackend) -> None:
+        #: The backend the switch writes: hand it to an app built with an explicit backend.
+        self.backend = backend
+
+    @property
+    def spec(self) -> str:
+        """The backend as a URL (``memory://NAME``), for apps that take their backend as text."""
+        return f"memory://{self.backend.name}"
+
+    @property
+    def is_on(self) -> bool:
+        """Whether maintenance mode is on in the backend."""
+        return self.backend.cached_value()
+
+    def on(self) -> None:
+        """Switch maintenance on, from a sync test (or an async one: no event loop is needed)."""
+        self.set(True)
+
+    def off(self) -> None:
+        """Switch maintenance off, from a sync test."""
+        self.set(False)
+
+    def set(self, value: bool) -> None:
+        """Switch maintenance to ``value`` from a sync test."""
+        _run_to_end(self.aset(value))
+
+    async def aon(self) -> None:
+        """Switch maintenance on, from an async test."""
+        await self.aset(True)
+
+    async def aoff(self) -> None:
+        """Switch maintenance off, from an async test."""
+        await self.aset(False)
+
+    async def aset(self, value: bool) -> None:
+        """Switch maintenance to ``value`` from an async test."""
+        from . import set_maintenance_mode
+
+        await set_maintenance_mode(value, self.backend)
+
+    def __repr__(self) -> str:
+        return f"<MaintenanceSwitch {self.spec} {'on' if self.is_on else 'off'}>"
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` on an event loop of its own, in a thread, whatever the caller runs.
+
+    A thread keeps the loop away from one the test (or its event loop plugin) may be running.
+    """
+    import anyio
+
+    failure: list[BaseException] = []
+
+    async def main() -> None:
+        await coroutine
+
+    def run() -> None:
+        try:
+            anyio.run(main)
+        except BaseException as exc:  # handed back to the calling thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="fastapi-maintenance-switch")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+@pytest.fixture
+def maintenance_state() -> Iterator[MemoryBackend]:
+    """An isolated maintenance state: the package as in a fresh process, before and after.
+
+    Forgets every configured backend, override block and in-process registration
+    (``reset_state()``), then makes a new in-memory backend, off, the default backend; it
+    yields that backend. Afterwards the state is reset again and the store forgotten.
+    """
+    from . import configure_backend, reset_state
+    from .drivers.memory import MemoryBackend
+
+    reset_state()
+    backend = MemoryBackend(f"pytest-{uuid.uuid4().hex}")
+    configure_backend(backend)
+    try:
+        yield backend
+    finally:
+        reset_state()
+        backend.clear()
+
+
+@pytest.fixture
+def maintenance(maintenance_state: MemoryBackend) -> MaintenanceSwitch:
+    """The switch for maintenance mode of the apps under test, over an isolated state."""
+    return MaintenanceSwitch(maintenance_state)
