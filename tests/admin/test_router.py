@@ -75,6 +75,8 @@ async def test_get_answers_the_whole_state(client: httpx.AsyncClient) -> None:
         "ends_at": None,
         "updated_by": None,
         "updated_at": None,
+        "allow_ips": [],
+        "allow_paths": [],
     }
 
 
