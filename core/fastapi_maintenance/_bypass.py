@@ -129,15 +129,22 @@ def _checked(given: str | None, default: str, option: str) -> str:
     return name
 
 
-def stored_lists(backend: BaseStateBackend) -> MaintenanceState | None:
-    """The backend's state as last seen, when it carries allow-lists; read from memory only
-    (``cached_state``), never from the store, so a blocked request waits on no I/O."""
-    if not backend.stores_details:
-        return None
-    try:
-        current = backend.cached_state()
-    except Exception:
-        return None  # the middleware reports a broken cache where it reads the state
+#: Where the middleware leaves the state it read for this request, when it read a whole one.
+_STATE_KEY = "fastapi_maintenance.state"
+
+
+def stored_lists(scope: Any, backend: BaseStateBackend) -> MaintenanceState | None:
+    """The state read for this request, else the backend's state as last seen, when it
+    carries allow-lists; from memory only (``cached_state``), so a blocked request waits
+    on no I/O."""
+    current = scope.get(_STATE_KEY)
+    if not isinstance(current, MaintenanceState):
+        if not backend.stores_details:
+            return None
+        try:
+            current = backend.cached_state()
+        except Exception:
+            return None  # the middleware reports a broken cache where it reads the state
     return current if current is not None and current.allows else None
 
 

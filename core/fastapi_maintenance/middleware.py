@@ -169,8 +169,9 @@ class MaintenanceModeMiddleware:
         if found.forced is None:
             if not on or path in table.docs_paths:
                 return receive
-            backend = self.backend or self._default_backend()
-            stored = stored_lists(backend) if self.enable_maintenance is None else None
+            stored = None  # allow-lists stored with the state the backend holds
+            if self.enable_maintenance is None:
+                stored = stored_lists(scope, self.backend or self._default_backend())
             if self._bypass is not None or stored is not None:
                 admitted = await admit(self._bypass, stored, scope, send, path)
                 if admitted is not Admission.BLOCKED:
