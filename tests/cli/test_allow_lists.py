@@ -4,6 +4,8 @@ app reading it lets through; the installed command, run as a deploy script runs 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,8 @@ from fastapi_maintenance.drivers.file import LocalFileBackend
 from .conftest import RunScript
 
 pytestmark = pytest.mark.slow
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _app(state_file: Path) -> FastAPI:
@@ -80,3 +84,27 @@ def test_a_malformed_entry_exits_2_with_what_is_accepted_and_writes_nothing(
     assert f"Invalid value for {option}" in flat
     assert accepted in flat
     assert not state_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [
+        ("letting-people-through.md", "## Allow-lists stored with the state"),
+        ("operators.md", "## Letting some through for this maintenance"),
+    ],
+)
+def test_the_documented_command_stores_what_the_page_says(
+    run_script: RunScript, state_file: Path, page: str, heading: str
+) -> None:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    lines = [line for line in block.group(1).splitlines() if not line.startswith("#")]
+    args = shlex.split(" ".join(lines).replace("\\", ""))
+    assert args[:2] == ["fastapi-maintenance", "on"]
+    result = run_script(*args[1:], "--backend", state_file.as_uri())
+    assert result.returncode == 0, result.stderr
+    data = json.loads(run_script("status", "--json", "--backend", state_file.as_uri()).stdout)
+    assert data["allow_ips"] == [args[i + 1] for i, a in enumerate(args) if a == "--allow-ip"]
+    assert data["allow_paths"] == [args[i + 1] for i, a in enumerate(args) if a == "--allow-path"]
