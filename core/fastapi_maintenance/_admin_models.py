@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ._clients import Networks
 from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
+from ._paths import ExemptPaths
 from ._timespec import DURATION_FORMS, MAX_DURATION, parse_duration
 
 
@@ -22,6 +24,8 @@ class MaintenanceStateOut(BaseModel):
     ends_at: datetime | None
     updated_by: str | None
     updated_at: datetime | None
+    allow_ips: list[str] = Field(description="Ranges let through by every app reading the state.")
+    allow_paths: list[str] = Field(description="Paths let through by every app reading the state.")
 
     @classmethod
     def of(cls, state: MaintenanceState) -> MaintenanceStateOut:
@@ -36,6 +40,8 @@ class MaintenanceStateOut(BaseModel):
             ends_at=state.ends_at,
             updated_by=state.updated_by,
             updated_at=state.updated_at,
+            allow_ips=list(state.allow_ips),
+            allow_paths=list(state.allow_paths),
         )
 
 
@@ -63,6 +69,30 @@ class SwitchOn(BaseModel):
         default=None, description="When it ends (ISO 8601 with an offset). Not with duration."
     )
     read_only: bool = Field(default=False, description="Let reads pass; block writes.")
+    allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR ranges every app reading the state lets through, on "
+        "top of its own allow_ips.",
+        examples=[["10.0.0.0/8", "2001:db8::/32"]],
+    )
+    allow_paths: list[str] = Field(
+        default_factory=list,
+        description="Exact paths (/health) or prefixes (/internal/*) every app reading the "
+        "state lets through, on top of its own exempt_paths.",
+        examples=[["/internal/*"]],
+    )
+
+    @field_validator("allow_ips")
+    @classmethod
+    def _ranges_parse(cls, value: list[str]) -> list[str]:
+        Networks(value, "allow_ips")
+        return value
+
+    @field_validator("allow_paths")
+    @classmethod
+    def _paths_parse(cls, value: list[str]) -> list[str]:
+        ExemptPaths(value, "allow_paths")
+        return value
 
     @field_validator("duration")
     @classmethod

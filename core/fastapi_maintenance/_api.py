@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,14 +118,18 @@ async def set_maintenance_mode(
     duration: timedelta | float | None = None,
     read_only: bool = False,
     updated_by: str | None = None,
+    allow_ips: Iterable[str] | None = None,
+    allow_paths: Iterable[str] | None = None,
 ) -> None:
     """Switch maintenance mode on or off in ``backend`` (an instance, a driver name or a URL)
     or the default backend.
 
     Switching on may carry a ``message`` for users, a window (``starts_at``, and ``ends_at``
     or a ``duration`` in seconds or as a ``timedelta``, counted from ``starts_at`` if given,
-    else from now) and ``read_only`` (reads pass, writes get 503). Switching off clears
-    them. Invalid input raises ``ValueError`` and writes nothing.
+    else from now), ``read_only`` (reads pass, writes get 503), and ``allow_ips`` (CIDR) and
+    ``allow_paths`` (``/health``, ``/internal/*``) that every app reading the state lets
+    through on top of its own lists. Switching off clears them. Invalid input raises
+    ``ValueError`` and writes nothing.
     """
     if value:
         start, end = window(starts_at=starts_at, ends_at=ends_at, duration=duration)
@@ -135,6 +140,8 @@ async def set_maintenance_mode(
             starts_at=start,
             ends_at=end,
             updated_by=updated_by,
+            allow_ips=_listed("allow_ips", allow_ips),
+            allow_paths=_listed("allow_paths", allow_paths),
         )
     else:
         details = [
@@ -145,6 +152,8 @@ async def set_maintenance_mode(
                 ("ends_at", ends_at),
                 ("duration", duration),
                 ("read_only", read_only or None),
+                ("allow_ips", allow_ips or None),
+                ("allow_paths", allow_paths or None),
             )
             if given is not None
         ]
@@ -155,3 +164,12 @@ async def set_maintenance_mode(
             )
         new = MaintenanceState(on=False, updated_by=updated_by)
     await set_maintenance_state(new, backend)
+
+
+def _listed(name: str, entries: Iterable[str] | None) -> tuple[str, ...]:
+    """A list argument as a tuple; a lone string is refused, not split into characters."""
+    if entries is None:
+        return ()
+    if isinstance(entries, (str, bytes)):
+        raise TypeError(f"{name} must be a list of strings, got a single {type(entries).__name__}")
+    return tuple(entries)

@@ -62,15 +62,15 @@ class BaseStateBackend(ABC):
     async def set_state(self, state: MaintenanceState) -> None:
         """Store the whole state; by default only on/off, through :meth:`set_value`.
 
-        A driver without ``stores_details`` refuses a state with a message, a window or
-        read-only (:class:`UnsupportedStateError`) and writes nothing; ``updated_by`` and
-        ``updated_at`` are simply not kept.
+        A driver without ``stores_details`` refuses a state with a message, a window,
+        read-only or allow-lists (:class:`UnsupportedStateError`) and writes nothing;
+        ``updated_by`` and ``updated_at`` are simply not kept.
         """
         if state.has_details and not self.stores_details:
             raise UnsupportedStateError(
                 f"{self.describe()} stores only on and off; it cannot keep a message, a "
-                "window or read-only mode (use a driver that stores them, such as file or "
-                "redis: `fastapi-maintenance backends` lists what each driver stores)"
+                "window, read-only mode or allow-lists (use a driver that stores them, such as "
+                "file or redis: `fastapi-maintenance backends` lists what each driver stores)"
             )
         await self.set_value(state.on)
 

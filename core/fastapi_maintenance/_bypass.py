@@ -20,12 +20,14 @@ from urllib.parse import quote, unquote_to_bytes
 from starlette.requests import ClientDisconnect
 from starlette.types import Send
 
+from ._backend import BaseStateBackend
 from ._clients import ClientAddresses, Networks
 from ._logonce import Problems
+from ._model import MaintenanceState
 from ._paths import ExemptPaths
 from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
 
-__all__ = ["Admission", "Bypass", "bypass_from"]
+__all__ = ["Admission", "Bypass", "admit", "bypass_from", "stored_lists"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -56,7 +58,10 @@ def bypass_from(
     bypass_cookie: str | None,
 ) -> Bypass | None:
     """The configured rules, each option falling back to its environment variable;
-    ``None`` when there are none, so that a request costs nothing more than before."""
+    ``None`` when there are none, so that a request costs nothing more than before.
+
+    ``trusted_proxies`` alone is kept: allow-lists stored in the state need it.
+    """
     paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
     allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
     trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
@@ -78,7 +83,7 @@ def bypass_from(
             f"{', '.join(given)} given without a bypass secret; set bypass_secret or "
             f"{SECRET_ENV} too, or leave {' and '.join(given)} out"
         )
-    if not (paths or allow or secrets):
+    if not (paths or allow or secrets or trusted):
         return None
     return Bypass(
         paths,
@@ -124,6 +129,37 @@ def _checked(given: str | None, default: str, option: str) -> str:
     return name
 
 
+#: Where the middleware leaves the state it read for this request, when it read a whole one.
+_STATE_KEY = "fastapi_maintenance.state"
+
+
+def stored_lists(scope: Any, backend: BaseStateBackend) -> MaintenanceState | None:
+    """The state read for this request, else the backend's state as last seen, when it
+    carries allow-lists; from memory only (``cached_state``), so a blocked request waits
+    on no I/O."""
+    current = scope.get(_STATE_KEY)
+    if not isinstance(current, MaintenanceState):
+        if not backend.stores_details:
+            return None
+        try:
+            current = backend.cached_state()
+        except Exception:
+            return None  # the middleware reports a broken cache where it reads the state
+    return current if current is not None and current.allows else None
+
+
+async def admit(
+    bypass: Bypass | None,
+    stored: MaintenanceState | None,
+    scope: Any,
+    send: Send,
+    path: str,
+) -> Admission:
+    """:meth:`Bypass.admit` with the allow-lists of a stored state on top of the static ones;
+    without static rules, only the stored lists apply (no proxy is trusted)."""
+    return await (bypass or _STORED_ONLY).admit(scope, send, path, stored)
+
+
 class Bypass:
     """The bypass rules, asked cheapest first: exempt paths, the header token, client ranges,
     the link, the cookie (the order changes nothing of what passes)."""
@@ -148,13 +184,17 @@ class Bypass:
         self.cookie = cookie.encode("latin-1")
         self._problems = Problems()
 
-    async def admit(self, scope: Any, send: Send, path: str) -> Admission:
+    async def admit(
+        self, scope: Any, send: Send, path: str, stored: MaintenanceState | None = None
+    ) -> Admission:
         """Let a request through, answer it with the cookie redirect, or leave it blocked.
 
-        A failure in here blocks the request (never a 500, never an open door), logged once.
+        ``stored`` is the state read from the backend: its ``allow_paths`` and ``allow_ips``
+        are asked where the static ``exempt_paths`` and ``allow_ips`` are. A failure in here
+        blocks the request (never a 500, never an open door), logged once.
         """
         try:
-            return await self._admit(scope, send, path)
+            return await self._admit(scope, send, path, stored)
         except Exception as exc:
             # Neither the message nor the traceback: they could quote a token.
             self._problems.report(
@@ -165,23 +205,37 @@ class Bypass:
             )
             return Admission.BLOCKED
 
-    async def _admit(self, scope: Any, send: Send, path: str) -> Admission:
+    async def _admit(
+        self, scope: Any, send: Send, path: str, stored: MaintenanceState | None
+    ) -> Admission:
         # Cheapest first; the order changes nothing of what passes.
         if self.paths:
             pattern = self.paths.match(path)
             if pattern is not None:
                 _through(scope, path, "exempt path %s", pattern)
                 return Admission.THROUGH
+        stored_paths = stored.allowed_paths if stored is not None else None
+        if stored_paths is not None:
+            pattern = stored_paths.match(path)
+            if pattern is not None:
+                _through(scope, path, "the stored allow_paths %s", pattern)
+                return Admission.THROUGH
         signer = self.signer
         if signer is not None and self._by_header(scope, signer):
             _through(scope, path, "the bypass header")
             return Admission.THROUGH
-        if self.allow:
+        stored_ips = stored.allowed_networks if stored is not None else None
+        if self.allow or stored_ips is not None:
             client = self.clients.client(scope)
-            network = self.allow.match(client) if client is not None else None
-            if network is not None:
-                _through(scope, path, "allow_ips %s (client %s)", network, client)
-                return Admission.THROUGH
+            if client is not None:
+                network = self.allow.match(client) if self.allow else None
+                if network is not None:
+                    _through(scope, path, "allow_ips %s (client %s)", network, client)
+                    return Admission.THROUGH
+                network = stored_ips.match(client) if stored_ips is not None else None
+                if network is not None:
+                    _through(scope, path, "the stored allow_ips %s (client %s)", network, client)
+                    return Admission.THROUGH
         if signer is None:
             return Admission.BLOCKED
         if scope["type"] == "http" and scope.get("query_string"):
@@ -278,6 +332,18 @@ class Bypass:
             await send({"type": "http.response.body", "body": b""})
         except (OSError, ClientDisconnect):
             logger.debug("the client left before the bypass redirect was sent")
+
+
+#: The rules for an app without static ones: the stored lists alone, no proxy trusted.
+_STORED_ONLY = Bypass(
+    ExemptPaths((), "exempt_paths"),
+    Networks((), "allow_ips"),
+    ClientAddresses(Networks((), "trusted_proxies")),
+    None,
+    header=DEFAULT_HEADER,
+    query_param=DEFAULT_QUERY_PARAM,
+    cookie=DEFAULT_COOKIE,
+)
 
 
 def _now() -> int:

@@ -308,6 +308,28 @@ ByArg = Annotated[
         show_default=False,
     ),
 ]
+AllowIpArg = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-ip",
+        metavar="CIDR",
+        help="Let this address or range through in every app reading the state, on top of "
+        "its allow_ips (repeatable; e.g. 10.0.0.0/8, 2001:db8::/32, 203.0.113.7).",
+        show_default=False,
+    ),
+]
+AllowPathArg = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-path",
+        metavar="PATTERN",
+        help="Let this path through in every app reading the state, on top of its "
+        "exempt_paths (repeatable; an exact path such as /health, or a prefix such as "
+        "/internal/*).",
+        show_default=False,
+    ),
+]
+_LIST_OPTIONS = {"allow_ips": "'--allow-ip'", "allow_paths": "'--allow-path'"}
 
 
 def operator() -> str:
@@ -326,6 +348,8 @@ def _state_on(
     start: str | None,
     read_only: bool,
     by: str | None,
+    allow_ips: list[str] | None = None,
+    allow_paths: list[str] | None = None,
 ) -> MaintenanceState:
     """The state ``on`` writes, checked before any backend is built (exit 2 when wrong)."""
     if for_ is not None and until is not None:
@@ -345,8 +369,13 @@ def _state_on(
             starts_at=starts_at,
             ends_at=ends_at,
             updated_by=operator() if by is None else by,
+            allow_ips=tuple(allow_ips or ()),
+            allow_paths=tuple(allow_paths or ()),
         )
     except ValueError as exc:
+        field, colon, reason = str(exc).partition(": ")
+        if colon and field in _LIST_OPTIONS:
+            raise typer.BadParameter(reason, param_hint=_LIST_OPTIONS[field]) from None
         raise typer.BadParameter(str(exc)) from None
 
 
@@ -364,19 +393,23 @@ def on(
     start: StartArg = None,
     read_only: ReadOnlyArg = False,
     by: ByArg = None,
+    allow_ip: AllowIpArg = None,
+    allow_path: AllowPathArg = None,
 ) -> None:
     """🔴 Switch maintenance mode on (writable backends only; env is read-only).
 
-    A message, a window or read-only mode need a driver that stores them (file, redis):
-    `fastapi-maintenance backends` lists what each driver stores.
+    A message, a window, read-only mode or allow-lists need a driver that stores them
+    (file, redis): `fastapi-maintenance backends` lists what each driver stores.
 
     $ fastapi-maintenance on --backend file:///var/run/app/maintenance
 
     $ fastapi-maintenance on --for 30m --message "Database upgrade, back at 03:00 UTC"
 
     $ fastapi-maintenance on --start 2026-12-01T02:00Z --until 2026-12-01T03:00Z --read-only
+
+    $ fastapi-maintenance on --allow-ip 10.0.0.0/8 --allow-path "/internal/*"
     """
-    new = _state_on(message, for_, until, start, read_only, by)
+    new = _state_on(message, for_, until, start, read_only, by, allow_ip, allow_path)
     _switch(new, backend, var_name, file_path, option, timeout, json)
 
 

@@ -90,6 +90,10 @@ def state_details(state: MaintenanceState, now: datetime) -> list[tuple[str, str
         lines.append(("Time left", format_duration(state.ends_at - now)))
     elif state.is_expired(now):
         lines.append(("Time left", "none: the window has ended, so maintenance is off"))
+    if state.allow_ips:
+        lines.append(("Allowed IPs", ", ".join(state.allow_ips)))
+    if state.allow_paths:
+        lines.append(("Allowed paths", ", ".join(state.allow_paths)))
     if state.updated_by is not None or state.updated_at is not None:
         who = f"by {state.updated_by}" if state.updated_by is not None else ""
         when = f"at {format_time(state.updated_at)}" if state.updated_at is not None else ""

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._clients import Networks
+from ._paths import ExemptPaths
 from ._values import FALSY, TRUTHY, format_bool, parse_bool
 
 #: The longest message a state carries, in characters.
@@ -27,6 +29,11 @@ FORMAT_KEY = "fastapi_maintenance"
 FORMAT_VERSION = 1
 
 _TIME_FIELDS = ("starts_at", "ends_at", "updated_at")
+_LIST_FIELDS = ("allow_ips", "allow_paths")
+_ACCEPTED = {
+    "allow_ips": "accepted: addresses ('203.0.113.7', '2001:db8::1') or CIDR ranges ('10.0.0.0/8')",
+    "allow_paths": "accepted: exact paths such as '/health', or prefixes such as '/internal/*'",
+}
 #: What a store may hold, for messages refusing anything else.
 ACCEPTED_TEXT = (
     f"{', '.join(sorted(TRUTHY))} (on), {', '.join(sorted(FALSY))} or nothing (off), "
@@ -61,6 +68,19 @@ def _text(name: str, value: object, limit: int) -> str | None:
     return value
 
 
+def _entries(name: str, value: object) -> tuple[str, ...]:
+    """A list field as a tuple of strings, each stripped of surrounding whitespace."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of strings, got {type(value).__name__}")
+    entries = []
+    for entry in value:
+        if not isinstance(entry, str):
+            raise TypeError(f"{name} must be a list of strings, got a {type(entry).__name__}")
+        _text(name, entry, MAX_TEXT_BYTES)  # no lone surrogate: no store could keep it
+        entries.append(entry.strip())
+    return tuple(entries)
+
+
 @dataclass(frozen=True)
 class MaintenanceState:
     """What a backend stores: on or off, and the details that come with it.
@@ -69,7 +89,9 @@ class MaintenanceState:
     ``starts_at <= now < ends_at`` (for whichever bounds are set). Before ``starts_at`` it is
     *scheduled*; from ``ends_at`` on it is *expired* and counts as off. Datetimes are
     timezone-aware and kept in UTC. ``read_only`` lets reads (``GET``, ``HEAD``,
-    ``OPTIONS``) through and blocks the rest.
+    ``OPTIONS``) through and blocks the rest. ``allow_ips`` (CIDR ranges) and ``allow_paths``
+    (``/health``, ``/internal/*``) let requests through as the middleware's ``allow_ips`` and
+    ``exempt_paths`` do, in every process that reads the state.
     """
 
     on: bool = False
@@ -79,9 +101,14 @@ class MaintenanceState:
     ends_at: datetime | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
+    allow_ips: tuple[str, ...] = ()
+    allow_paths: tuple[str, ...] = ()
     #: The window's bounds as POSIX timestamps, for a per-request check without datetimes.
     _starts: float | None = field(default=None, init=False, repr=False, compare=False)
     _ends: float | None = field(default=None, init=False, repr=False, compare=False)
+    #: The allow-lists parsed once per state, for the per-request check; ``None`` if empty.
+    _networks: Networks | None = field(default=None, init=False, repr=False, compare=False)
+    _paths: ExemptPaths | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.on, bool) or not isinstance(self.read_only, bool):
@@ -95,6 +122,22 @@ class MaintenanceState:
             raise ValueError(f"ends_at ({ends.isoformat()}) must be after starts_at ({starts})")
         object.__setattr__(self, "_starts", starts.timestamp() if starts else None)
         object.__setattr__(self, "_ends", ends.timestamp() if ends else None)
+        ips = _entries("allow_ips", self.allow_ips)
+        paths = _entries("allow_paths", self.allow_paths)
+        object.__setattr__(self, "allow_ips", ips)
+        object.__setattr__(self, "allow_paths", paths)
+        if ips or paths:
+            # The same parsers, and so the same messages, as the middleware's options.
+            networks = Networks(ips, "allow_ips")
+            exempt = ExemptPaths(paths, "allow_paths")
+            object.__setattr__(self, "_networks", networks or None)
+            object.__setattr__(self, "_paths", exempt or None)
+            size = len(self.to_text().encode("utf-8"))
+            if size > MAX_TEXT_BYTES:
+                raise ValueError(
+                    f"the state would take {size} bytes in a store; at most {MAX_TEXT_BYTES} "
+                    "are accepted (give fewer or shorter allow_ips and allow_paths)"
+                )
 
     # when it applies -----------------------------------------------------------------
 
@@ -134,11 +177,29 @@ class MaintenanceState:
         """On, with a window that has not started at a POSIX ``timestamp``."""
         return self.on and self._starts is not None and timestamp < self._starts
 
+    # who it lets through ------------------------------------------------------------
+
+    @property
+    def allows(self) -> bool:
+        """Whether the state carries allow-list entries."""
+        return self._networks is not None or self._paths is not None
+
+    @property
+    def allowed_networks(self) -> Networks | None:
+        """``allow_ips`` parsed (once per state), or ``None`` when empty."""
+        return self._networks
+
+    @property
+    def allowed_paths(self) -> ExemptPaths | None:
+        """``allow_paths`` compiled (once per state), or ``None`` when empty."""
+        return self._paths
+
     # what a store needs to keep ------------------------------------------------------
 
     @property
     def has_details(self) -> bool:
-        """Whether the state says more than on or off: a message, a window or read-only.
+        """Whether the state says more than on or off: a message, a window, read-only or
+        allow-lists.
 
         A driver that stores only on and off (``stores_details`` false) cannot keep it.
         """
@@ -147,6 +208,8 @@ class MaintenanceState:
             or self.message is not None
             or self.starts_at is not None
             or self.ends_at is not None
+            or bool(self.allow_ips)
+            or bool(self.allow_paths)
         )
 
     def stamped(self, by: str | None = None, at: datetime | None = None) -> MaintenanceState:
@@ -166,7 +229,11 @@ class MaintenanceState:
             if not f.init:
                 continue
             value = getattr(self, f.name)
-            data[f.name] = value.isoformat() if isinstance(value, datetime) else value
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[f.name] = value
         return data
 
     @classmethod
@@ -187,13 +254,22 @@ class MaintenanceState:
                 except ValueError:
                     # Never the text itself: it comes from a store.
                     raise ValueError(f"{name} is not an ISO 8601 datetime") from None
+        for name in _LIST_FIELDS:
+            raw = values.get(name)
+            if raw is not None and not isinstance(raw, list):
+                raise TypeError(f"{name} must be a list of strings, got {type(raw).__name__}")
+            values[name] = tuple(raw or ())
         return cls(**values)
 
     def to_text(self) -> str:
         """``1`` or ``0`` when the state is only on or off, else a JSON document."""
         if not self.has_details and self.updated_by is None and self.updated_at is None:
             return format_bool(self.on)
-        document = {FORMAT_KEY: FORMAT_VERSION, **self.to_dict()}
+        data = self.to_dict()
+        for name in _LIST_FIELDS:
+            if not data[name]:
+                del data[name]  # the text of a state without lists stays as it was
+        document = {FORMAT_KEY: FORMAT_VERSION, **data}
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -223,7 +299,11 @@ class MaintenanceState:
         try:
             return cls.from_dict(document)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"not a valid maintenance state document: {exc}") from None
+            reason = str(exc)
+            listed = reason.partition(":")[0]
+            if listed in _LIST_FIELDS:  # the parsers quote the entry: never a store's content
+                reason = f"{listed} holds an entry that is not accepted; {_ACCEPTED[listed]}"
+            raise ValueError(f"not a valid maintenance state document: {reason}") from None
 
 
 def _timestamp(now: datetime | None) -> float:

@@ -111,6 +111,8 @@ def admin_router(
                 duration=wanted.span(),
                 read_only=wanted.read_only,
                 updated_by=by,
+                allow_ips=wanted.allow_ips,
+                allow_paths=wanted.allow_paths,
             )
         return await read()
 

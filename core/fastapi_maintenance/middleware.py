@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from . import _clock
 from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
-from ._bypass import Admission, bypass_from
+from ._bypass import Admission, admit, bypass_from, stored_lists
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
@@ -198,8 +198,11 @@ class MaintenanceModeMiddleware:
         if found.forced is None:
             if not on or path in table.docs_paths:
                 return receive
-            if self._bypass is not None:
-                admitted = await self._bypass.admit(scope, send, path)
+            stored = None  # allow-lists stored with the state the backend holds
+            if self.enable_maintenance is None:
+                stored = stored_lists(scope, self.backend or self._default_backend())
+            if self._bypass is not None or stored is not None:
+                admitted = await admit(self._bypass, stored, scope, send, path)
                 if admitted is not Admission.BLOCKED:
                     return receive if admitted is Admission.THROUGH else None
             if self.exempt_handler is not None:

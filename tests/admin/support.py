@@ -42,6 +42,9 @@ class DetailsMemoryBackend(BaseStateBackend):
     async def get_state(self) -> MaintenanceState:
         return self.state
 
+    def cached_state(self) -> MaintenanceState:
+        return self.state
+
     async def set_state(self, state: MaintenanceState) -> None:
         self.writes += 1
         self.state = state

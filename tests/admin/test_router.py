@@ -75,6 +75,8 @@ async def test_get_answers_the_whole_state(client: httpx.AsyncClient) -> None:
         "ends_at": None,
         "updated_by": None,
         "updated_at": None,
+        "allow_ips": [],
+        "allow_paths": [],
     }
 
 
@@ -252,3 +254,38 @@ def test_any_duration_is_either_accepted_or_refused_with_a_message(duration: obj
     else:
         span = wanted.span()
         assert span is not None and span > timedelta(0)
+
+
+async def test_on_stores_allow_lists_the_app_honours(client: httpx.AsyncClient) -> None:
+    lists = {"allow_ips": ["10.0.0.0/8"], "allow_paths": ["/items"]}
+    response = await client.post(f"{STATE}/on", headers=AUTH, json=lists)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["allow_ips"], body["allow_paths"]) == (lists["allow_ips"], lists["allow_paths"])
+    assert (await client.get("/items")).status_code == 200
+
+
+async def test_schedule_takes_allow_lists(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"{STATE}/schedule",
+        headers=AUTH,
+        json={"starts_at": later(hours=1), "allow_paths": ["/internal/*"]},
+    )
+    assert response.status_code == 200
+    assert response.json()["allow_paths"] == ["/internal/*"]
+
+
+@pytest.mark.parametrize(
+    ("lists", "accepted"),
+    [
+        ({"allow_ips": ["10.0.0.1/8"]}, "did you mean '10.0.0.0/8'?"),
+        ({"allow_paths": ["internal/*"]}, "accepted: an exact path such as '/health'"),
+    ],
+)
+async def test_a_malformed_allow_entry_is_a_422_saying_what_is_accepted(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, lists: dict[str, Any], accepted: str
+) -> None:
+    response = await client.post(f"{STATE}/on", headers=AUTH, json=lists)
+    assert response.status_code == 422
+    assert accepted in response.text
+    assert (await backend.get_state()).on is False

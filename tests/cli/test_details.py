@@ -68,6 +68,8 @@ def test_status_json_gives_the_whole_state_under_its_field_names(details: RunScr
         "ends_at",
         "updated_by",
         "updated_at",
+        "allow_ips",
+        "allow_paths",
     }
     assert data["maintenance"] is True
     assert (data["on"], data["read_only"], data["message"]) == (True, True, MESSAGE)
@@ -176,7 +178,14 @@ def test_a_message_over_the_limit_exits_2(details: RunScript, state_file: Path) 
 
 
 @pytest.mark.parametrize(
-    "details_args", [["--message", MESSAGE], ["--for", "30m"], ["--read-only"]]
+    "details_args",
+    [
+        ["--message", MESSAGE],
+        ["--for", "30m"],
+        ["--read-only"],
+        ["--allow-ip", "10.0.0.0/8"],
+        ["--allow-path", "/internal/*"],
+    ],
 )
 def test_an_on_off_driver_refuses_details_in_one_line_before_writing(
     run_script: RunScript, state_drivers: dict[str, str], state_file: Path, details_args: list[str]
@@ -186,8 +195,8 @@ def test_an_on_off_driver_refuses_details_in_one_line_before_writing(
     assert result.returncode == 1
     assert result.stderr == (
         f"❌ Error: onoff: {state_file} stores only on and off; it cannot keep a message, a "
-        "window or read-only mode (use a driver that stores them, such as file or redis: "
-        "`fastapi-maintenance backends` lists what each driver stores)\n"
+        "window, read-only mode or allow-lists (use a driver that stores them, such as file or "
+        "redis: `fastapi-maintenance backends` lists what each driver stores)\n"
     )
     assert not state_file.exists()
 

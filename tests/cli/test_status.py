@@ -127,4 +127,6 @@ def test_status_json_gives_the_state_and_the_backend(invoke: Invoke, state_file:
         "ends_at": None,
         "updated_by": None,
         "updated_at": None,
+        "allow_ips": [],
+        "allow_paths": [],
     }

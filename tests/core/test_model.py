@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from fastapi_maintenance import MaintenanceState, UnsupportedStateError
 from fastapi_maintenance._model import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_BYTES, window
+from fastapi_maintenance.testing._states import state_strategy
 
 from .support import MemoryBackend
 
@@ -230,3 +231,68 @@ def test_the_longest_state_fits_the_size_limit_even_fully_escaped() -> None:
         updated_at=NOON,
     )
     assert MaintenanceState.from_text(state.to_text()) == state
+
+
+# allow-lists ---------------------------------------------------------------------------
+
+
+def test_allow_lists_are_kept_as_tuples_of_stripped_entries() -> None:
+    state = MaintenanceState(on=True, allow_ips=[" 10.0.0.0/8"], allow_paths=["/health "])  # type: ignore[arg-type]
+    assert state.allow_ips == ("10.0.0.0/8",)
+    assert state.allow_paths == ("/health",)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"allow_ips": ("10.0.0.1/8",)}, r"allow_ips: '10.0.0.1/8' has host bits set; .*accepted"),
+        ({"allow_ips": ("my office",)}, r"allow_ips: 'my office' is not an address or a range"),
+        ({"allow_paths": ("health",)}, r"allow_paths: 'health' must start with '/'; accepted"),
+        ({"allow_paths": ("/a*/b",)}, r"allow_paths: '/a\*/b' has a '\*' that is not a final"),
+    ],
+)
+def test_a_malformed_allow_entry_is_refused_naming_what_is_accepted(
+    arguments: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        MaintenanceState(on=True, **arguments)  # type: ignore[arg-type]
+
+
+def test_a_single_string_is_not_taken_for_a_list() -> None:
+    with pytest.raises(TypeError, match="allow_ips must be a list of strings, got str"):
+        MaintenanceState(on=True, allow_ips="10.0.0.0/8")  # type: ignore[arg-type]
+
+
+def test_allow_lists_count_as_details() -> None:
+    assert MaintenanceState(on=True, allow_ips=("10.0.0.0/8",)).has_details
+    assert MaintenanceState(on=True, allow_paths=("/health",)).has_details
+
+
+async def test_a_two_method_driver_refuses_allow_lists_and_writes_nothing() -> None:
+    backend = MemoryBackend(False)
+    with pytest.raises(UnsupportedStateError, match="allow-lists"):
+        await backend.set_state(MaintenanceState(on=True, allow_paths=("/internal/*",)))
+    assert backend.calls == []
+
+
+def test_a_state_without_lists_is_written_without_them() -> None:
+    assert "allow" not in MaintenanceState(on=True, message="Back soon").to_text()
+
+
+def test_a_stored_entry_that_does_not_parse_is_refused_without_quoting_it() -> None:
+    text = '{"fastapi_maintenance": 1, "on": true, "allow_ips": ["secret-host-name"]}'
+    with pytest.raises(ValueError, match="allow_ips holds an entry that is not accepted") as caught:
+        MaintenanceState.from_text(text)
+    assert "secret-host-name" not in str(caught.value)
+
+
+def test_lists_too_long_for_a_store_are_refused() -> None:
+    paths = tuple(f"/{'x' * 90}{n}" for n in range(100))
+    with pytest.raises(ValueError, match=f"at most {MAX_TEXT_BYTES} are accepted"):
+        MaintenanceState(on=True, allow_paths=paths)
+
+
+@given(state=state_strategy())
+def test_every_state_of_the_kit_survives_its_text_form(state: MaintenanceState) -> None:
+    assert MaintenanceState.from_text(state.to_text()) == state
+    assert MaintenanceState.from_dict(state.to_dict()) == state

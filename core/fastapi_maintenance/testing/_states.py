@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from ipaddress import ip_network
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ def edge_states(now: datetime) -> list[MaintenanceState]:
         MaintenanceState(on=True, ends_at=_LATEST),
         MaintenanceState(
             on=True,
+            allow_ips=("10.0.0.0/8", "2001:db8::/32", "203.0.113.7", "::ffff:0:0/96"),
+            allow_paths=("/health", "/internal/*", "/é/ü", '/"quoted"\\'),
+        ),
+        MaintenanceState(
+            on=True,
             read_only=True,
             message="Wartung: 数据库升级 ✓",
             starts_at=now - timedelta(hours=1),
@@ -64,6 +70,22 @@ def state_strategy() -> SearchStrategy[MaintenanceState]:
         timezones=st.just(timezone.utc),
     )
     texts = st.text(max_size=MAX_MESSAGE_LENGTH)
+    v4 = st.ip_addresses(v=4).flatmap(
+        lambda a: st.integers(0, 32).map(lambda n: str(ip_network(f"{a}/{n}", strict=False)))
+    )
+    v6 = st.ip_addresses(v=6).flatmap(
+        lambda a: st.integers(0, 128).map(lambda n: str(ip_network(f"{a}/{n}", strict=False)))
+    )
+    segment = st.text(
+        st.characters(min_codepoint=0x21, blacklist_characters="/*?#", blacklist_categories=["Cs"]),
+        min_size=1,
+        max_size=12,
+    )
+    paths = st.builds(
+        lambda parts, prefix: "/" + "/".join(parts) + ("/*" if prefix else ""),
+        st.lists(segment, max_size=3),
+        st.booleans(),
+    ).map(lambda p: p.replace("//*", "/*"))
 
     @st.composite
     def states(draw: DrawFn) -> MaintenanceState:
@@ -77,6 +99,8 @@ def state_strategy() -> SearchStrategy[MaintenanceState]:
             ends_at=end,
             updated_by=draw(st.none() | st.text(max_size=MAX_NAME_LENGTH)),
             updated_at=draw(st.none() | instants),
+            allow_ips=tuple(draw(st.lists(v4 | v6, max_size=4))),
+            allow_paths=tuple(draw(st.lists(paths, max_size=4))),
         )
 
     return states()
