@@ -26,6 +26,7 @@ from ._logonce import Problems
 from ._model import MaintenanceState
 from ._paths import ExemptPaths
 from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
+from .responses import STATE_SCOPE_KEY
 
 __all__ = ["Admission", "Bypass", "admit", "bypass_from", "stored_lists"]
 
@@ -129,15 +130,11 @@ def _checked(given: str | None, default: str, option: str) -> str:
     return name
 
 
-#: Where the middleware leaves the state it read for this request, when it read a whole one.
-_STATE_KEY = "fastapi_maintenance.state"
-
-
 def stored_lists(scope: Any, backend: BaseStateBackend) -> MaintenanceState | None:
     """The state read for this request, else the backend's state as last seen, when it
     carries allow-lists; from memory only (``cached_state``), so a blocked request waits
     on no I/O."""
-    current = scope.get(_STATE_KEY)
+    current = scope.get(STATE_SCOPE_KEY)
     if not isinstance(current, MaintenanceState):
         if not backend.stores_details:
             return None
