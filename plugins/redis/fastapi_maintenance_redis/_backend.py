@@ -18,9 +18,11 @@ from fastapi_maintenance import (
     InvalidStateError,
     MaintenanceState,
 )
+from fastapi_maintenance.remote import Outage, bounded, describe_error
 
 from ._cache import StateCache
 from ._follower import Follower
+from ._log import logger
 from ._loop import AsyncioRequiredError, running_loop
 from ._options import (
     DEFAULT_KEY,
@@ -30,7 +32,6 @@ from ._options import (
     redacted,
     split_url,
 )
-from ._resilience import Outage, bounded, describe_error, logger
 from ._store import read, write
 
 _T = TypeVar("_T")
@@ -83,7 +84,7 @@ class RedisBackend(BaseStateBackend):
         )
         self._client = client
         self._cache = StateCache(self.options.assume)
-        self._follower = Follower(self.options, self._cache, Outage(self.describe()))
+        self._follower = Follower(self.options, self._cache, Outage(self.describe(), logger))
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = asyncio.Event()

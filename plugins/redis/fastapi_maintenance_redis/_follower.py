@@ -11,9 +11,11 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 
+from fastapi_maintenance.remote import Backoff, Outage, Throttled, bounded, describe_error
+
 from ._cache import StateCache
+from ._log import logger
 from ._options import RedisOptions
-from ._resilience import Backoff, Outage, Throttled, bounded, describe_error, logger
 from ._store import InvalidStateError, parse_hint, read
 
 #: Messages taken from the socket at once after a hint; all of them lead to one read.
@@ -39,7 +41,7 @@ class Follower:
         self.options = options
         self.cache = cache
         self.outage = outage
-        self._dropped = Throttled(options.resync_interval)
+        self._dropped = Throttled(options.resync_interval, logger)
         #: Why Redis refuses the subscription, while it does.
         self._refused: str | None = None
 

@@ -15,8 +15,7 @@ from redis.exceptions import ConnectionError, RedisError
 
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import parse_state_text, redact_spec
-
-from ._resilience import printable
+from fastapi_maintenance.remote import printable
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KEY = "fastapi_maintenance:state"

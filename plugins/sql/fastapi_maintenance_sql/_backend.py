@@ -17,9 +17,11 @@ from fastapi_maintenance import (
     InvalidStateError,
     MaintenanceError,
 )
+from fastapi_maintenance.remote import Outage, bounded, describe_error
 
 from ._cache import StateCache
 from ._follower import Follower
+from ._log import logger
 from ._options import (
     DEFAULT_APPLICATION_NAME,
     DEFAULT_KEY,
@@ -30,7 +32,6 @@ from ._options import (
     build_options,
     split_url,
 )
-from ._resilience import Outage, bounded, describe_error, logger
 from ._schema import ensure_table
 from ._store import make_table, read, write
 
@@ -96,7 +97,9 @@ class SqlBackend(BaseStateBackend):
         self._engine = self.options.new_engine()
         self._table = make_table(self.options.table)
         self._cache = StateCache(self.options.assume)
-        self._follower = Follower(self.options, self._table, self._cache, Outage(self.describe()))
+        self._follower = Follower(
+            self.options, self._table, self._cache, Outage(self.describe(), logger)
+        )
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = asyncio.Event()

@@ -9,10 +9,12 @@ import uuid
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from fastapi_maintenance.remote import Backoff, Outage, bounded
+
 from ._cache import StateCache
+from ._log import logger
 from ._notify import Notifications, listen
 from ._options import SqlOptions
-from ._resilience import Backoff, Outage, bounded, logger
 from ._schema import ensure_table
 from ._store import InvalidStateError, parse_hint, read
 

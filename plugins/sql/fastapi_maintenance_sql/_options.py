@@ -18,8 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import parse_state_text, redact_spec
-
-from ._resilience import printable
+from fastapi_maintenance.remote import printable
 
 DEFAULT_TABLE = "fastapi_maintenance"
 DEFAULT_KEY = "default"

@@ -1,0 +1,201 @@
+"""Tools for drivers whose store is remote: time limits, reconnection delays, outage logging.
+
+A driver that follows a server (a database, a cache, a broker) from a background task
+meets the same questions: how long to wait for an answer, how soon to reconnect, how to
+report an outage once rather than once a second, and how to show a server's error text
+without letting it forge an operator's screen. This module answers them, so every such
+driver keeps the rules of the house the same way::
+
+    from fastapi_maintenance.remote import Backoff, Outage, bounded
+
+    outage = Outage("redis://cache:6379/0", "my_plugin")
+    backoff = Backoff(cap=30.0)
+    try:
+        value = await bounded(read_state(), seconds=2.0)
+    except Exception as exc:
+        outage.failed(exc, serving=last_value, known=True)
+        await asyncio.sleep(backoff.next_delay())
+    else:
+        outage.recovered(value)
+        backoff.reset()
+
+Messages built here pass through :func:`~fastapi_maintenance.backends.redact_spec`, so a
+password quoted by a server or a client library never reaches the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from ._redact import redact as redact_spec
+
+__all__ = [
+    "FIRST_DELAY",
+    "MAX_SHOWN",
+    "Backoff",
+    "Outage",
+    "Throttled",
+    "bounded",
+    "describe_error",
+    "printable",
+]
+
+_T = TypeVar("_T")
+
+#: The first delay, in seconds, of a :class:`Backoff`.
+FIRST_DELAY = 0.05
+#: The most characters of a server's error text a message shows.
+MAX_SHOWN = 200
+
+
+def _logger(logger: logging.Logger | str) -> logging.Logger:
+    return logger if isinstance(logger, logging.Logger) else logging.getLogger(logger)
+
+
+async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
+    """``awaitable``'s result, or ``asyncio.TimeoutError`` after ``seconds``.
+
+    Unlike ``asyncio.wait_for`` before Python 3.12, a cancellation that arrives just as
+    the awaitable finishes is never lost, so a background task always stops when told.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.wait({task})
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.wait({task})
+        raise asyncio.TimeoutError()
+    return task.result()
+
+
+class Backoff:
+    """Doubling delays from ``first`` (:data:`FIRST_DELAY`) up to ``cap``, each drawn in its
+    upper half.
+
+    The jitter keeps a fleet of processes from reconnecting to a restarted server in step.
+    Call :meth:`reset` once a connection works again.
+    """
+
+    def __init__(self, cap: float, first: float = FIRST_DELAY) -> None:
+        self.cap = cap
+        self.first = first
+        self._attempt = 0
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next attempt."""
+        ceiling = min(self.cap, self.first * 2 ** min(self._attempt, 32))
+        self._attempt += 1
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        """Start again from the first delay."""
+        self._attempt = 0
+
+
+class Throttled:
+    """A warning logged to ``logger`` (a logger or its name) at most once per ``interval``
+    seconds, counting the ones held back.
+
+    For an event that may repeat quickly while the store stays reachable, such as a
+    dropped notification: the log shows that it happens and how often, not each one.
+    """
+
+    def __init__(self, interval: float, logger: logging.Logger | str) -> None:
+        self.interval = interval
+        self.logger = _logger(logger)
+        self._last: float | None = None
+        self._held = 0
+
+    def warn(self, message: str, *args: object) -> None:
+        """Log ``message % args`` as a warning, unless one was logged less than
+        ``interval`` seconds ago."""
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.interval:
+            self._held += 1
+            return
+        if self._held:
+            message, args = f"{message} (and %d more since the last report)", (*args, self._held)
+        self.logger.warning(message, *args)
+        self._last, self._held = now, 0
+
+
+class Outage:
+    """Logs, to ``logger`` (a logger or its name), the first failure of an outage of the
+    store at ``where`` and its end, and nothing in between but debug lines.
+
+    ``where`` names the store as an operator knows it, usually the backend's
+    ``describe()``, already free of passwords.
+    """
+
+    def __init__(self, where: str, logger: logging.Logger | str) -> None:
+        self.where = where
+        self.logger = _logger(logger)
+        #: The cause of the current outage, as :func:`describe_error` shows it; ``None``
+        #: while the store is followed.
+        self.cause: str | None = None
+
+    def failed(self, exc: BaseException, serving: bool, known: bool) -> None:
+        """Report that the store could not be read because of ``exc``, while the process
+        serves ``serving``: the last known state if ``known``, else an assumed one."""
+        cause = describe_error(exc)
+        if self.cause is None:
+            self.logger.error(
+                "cannot follow the maintenance state in %s (%s); serving the %s state (%s) "
+                "meanwhile",
+                self.where,
+                cause,
+                "last known" if known else "assumed",
+                "on" if serving else "off",
+            )
+        else:
+            self.logger.debug("still cannot follow %s: %s", self.where, cause)
+        self.cause = cause
+
+    def recovered(self, value: bool) -> None:
+        """Report that the store is followed again and holds ``value``, if it was not."""
+        if self.cause is not None:
+            self.logger.warning(
+                "following the maintenance state in %s again; it is %s",
+                self.where,
+                "on" if value else "off",
+            )
+            self.cause = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error's type and message, safe to print.
+
+    A server's text may carry anything, and a client library's may quote a connection
+    string: the text is redacted with :func:`~fastapi_maintenance.backends.redact_spec`
+    and made :func:`printable`. An error wrapping the client library's own under an
+    ``orig`` attribute (as SQLAlchemy's do, appending the statement and a help link) is
+    described by the one it wraps.
+    """
+    original = getattr(exc, "orig", None)
+    if isinstance(original, BaseException):
+        exc = original
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
+        return "timed out"
+    text = printable(redact_spec(str(exc).strip()))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def printable(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` with control characters escaped (``\\x1b``), cut to ``limit`` characters.
+
+    A server, or anything posing as one, chooses its error text: raw, it could move the
+    cursor, clear an operator's screen or forge a line of output.
+    """
+    shown = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+    return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(text)} characters)"
