@@ -84,6 +84,16 @@ PUBLIC = {
     },
     "fastapi_maintenance.admin": {"DEFAULT_UPDATED_BY", "admin_router"},
     "fastapi_maintenance.testing": {"BackendContract"},
+    "fastapi_maintenance.remote": {
+        "Backoff",
+        "FIRST_DELAY",
+        "MAX_SHOWN",
+        "Outage",
+        "Throttled",
+        "bounded",
+        "describe_error",
+        "printable",
+    },
 }
 
 #: The command-line module of 0.0.5 had no ``__all__``; these are the names code imported.
