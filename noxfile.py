@@ -84,7 +84,7 @@ def bounds(session: nox.Session, end: str) -> None:
     ``nox -s "bounds(end='lowest')"`` or ``"bounds(end='newest')"``; arguments after ``--``
     go to pytest.
     """
-    session.install(*INSTALL)
+    session.install(*INSTALL_SERVERS)
     if end == "lowest":
         session.install(*LOWEST)
     else:
