@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
+from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware, MaintenanceState
 from fastapi_maintenance_sql import SqlBackend, ddl
 from fastapi_maintenance_sql._store import make_table, write
 
@@ -107,6 +107,23 @@ async def test_another_process_write_reaches_a_follower(
     for value in (True, False, True):
         await writer.set_value(value)
         await wait_until(lambda: follower.cached_value() is value, timeout=3)  # noqa: B023
+
+
+async def test_a_message_written_through_one_backend_reaches_another_as_fast_as_on_off(
+    postgresql: Database, make_backend: MakeBackend
+) -> None:
+    """Pushed by the same notification: no poll or resync would explain it in time."""
+    follower = make_backend(postgresql, **PUSH_ONLY)
+    writer = make_backend(postgresql)
+    await writer.set_value(True)
+    await follower.start()
+    for message in ("Back at noon", "Back at one"):
+        await writer.set_state(MaintenanceState(on=True, message=message))
+        await wait_until(
+            lambda: follower.cached_state().message == message,  # noqa: B023
+            timeout=3,
+        )
+    assert follower.cached_value() is True
 
 
 async def test_a_change_made_behind_the_drivers_back_is_caught_by_the_resync(
@@ -244,7 +261,7 @@ async def test_the_notification_is_part_of_the_writes_transaction(
             await driver.add_listener(postgresql.table, lambda *a: received.put_nowait(a[3]))
 
             transaction = await writing.begin()
-            await write(writing, table, "default", True, postgresql.table)
+            await write(writing, table, "default", MaintenanceState(on=True), postgresql.table)
             await asyncio.sleep(0.2)
             assert received.empty(), "notified before the write committed"
             await transaction.rollback()
@@ -252,7 +269,9 @@ async def test_the_notification_is_part_of_the_writes_transaction(
             assert received.empty(), "notified for a write that rolled back"
 
             async with writing.begin():
-                version = await write(writing, table, "default", True, postgresql.table)
+                version = await write(
+                    writing, table, "default", MaintenanceState(on=True), postgresql.table
+                )
             assert await asyncio.wait_for(received.get(), 3) == f"{version} default"
     finally:
         await engine.dispose()

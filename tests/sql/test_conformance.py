@@ -17,11 +17,11 @@ FAST = {"timeout": 0.5, "poll_interval": 0.1}
 
 class TestSqlBackend(BackendContract):
     @pytest.fixture
-    def backend(self, make_backend: MakeBackend, database: Database) -> BaseStateBackend:
+    def backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:
         return make_backend(database, **FAST)
 
     @pytest.fixture
-    def second_backend(self, make_backend: MakeBackend, database: Database) -> BaseStateBackend:
+    def second_backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:
         return make_backend(database, **FAST)
 
     @pytest.fixture
@@ -29,16 +29,16 @@ class TestSqlBackend(BackendContract):
         return with_query(database.url, table=database.table)
 
     @pytest.fixture
-    def failing_backend(self, make_backend: MakeBackend, database: Database) -> BaseStateBackend:
+    def failing_backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:
         """A server nowhere (or, for SQLite, a file in a folder that does not exist)."""
         return make_backend(database, url=_unreachable(database), **FAST)
 
     @pytest.fixture
-    def unreadable_backend(self, make_backend: MakeBackend, database: Database) -> BaseStateBackend:
+    def unreadable_backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:
         return make_backend(database, url=_unreachable(database), **FAST)
 
     @pytest.fixture
-    def garbage_backend(self, make_backend: MakeBackend, database: Database) -> BaseStateBackend:
+    def garbage_backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:
         backend = make_backend(database, **FAST)
         database.execute(
             f'CREATE TABLE {database.table} ("key" VARCHAR(191) PRIMARY KEY, state TEXT NOT NULL,'

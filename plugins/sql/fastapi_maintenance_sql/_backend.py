@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
@@ -16,6 +17,7 @@ from fastapi_maintenance import (
     BaseStateBackend,
     InvalidStateError,
     MaintenanceError,
+    MaintenanceState,
 )
 from fastapi_maintenance.remote import Outage, bounded, describe_error
 
@@ -51,20 +53,22 @@ class AsyncioRequiredError(MaintenanceError, RuntimeError):
 
 
 class SqlBackend(BaseStateBackend):
-    """The state is a row of a table in PostgreSQL, MySQL, MariaDB or SQLite.
+    """The state is a row of a table in PostgreSQL, MySQL, MariaDB or SQLite: the whole
+    :class:`MaintenanceState` (message, window, read-only, allow-lists), not just on or off.
 
-    Requests never wait on the database: :meth:`cached_value` answers from memory, kept
+    Requests never wait on the database: :meth:`cached_state` answers from memory, kept
     current by a background task holding one connection. On PostgreSQL it LISTENs, and each
     write NOTIFYs in its own transaction; elsewhere (and behind PgBouncer in transaction
     mode) it reads the row every ``poll_interval``. After a failure it reconnects with
     jittered backoff, serving the last known state meanwhile (``assume`` until the first
-    read). :meth:`get_value` and :meth:`set_value` open a connection of their own.
+    read). :meth:`get_state` and :meth:`set_state` open a connection of their own.
 
     Pass the URL you give SQLAlchemy (``postgresql://`` means ``postgresql+asyncpg://``);
     other keywords go to ``sqlalchemy.ext.asyncio.create_async_engine``.
     """
 
     supports_changes: ClassVar[bool] = True
+    stores_details: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -131,11 +135,20 @@ class SqlBackend(BaseStateBackend):
 
     # the hot path --------------------------------------------------------------------
 
-    def cached_value(self) -> bool:
+    def cached_state(self) -> MaintenanceState:
+        """The state this process follows, the same object until it changes."""
         task = self._task
         if task is None or task.done():
             self._start_soon()
         return self._cache.serving()
+
+    def cached_value(self) -> bool:
+        """Whether the state this process follows is active now (a window counts)."""
+        task = self._task
+        if task is None or task.done():
+            self._start_soon()
+        untimed = self._cache.untimed
+        return self._cache.serving().active_at(time.time()) if untimed is None else untimed
 
     # lifecycle -----------------------------------------------------------------------
 
@@ -163,7 +176,7 @@ class SqlBackend(BaseStateBackend):
                     "from this caller",
                     exc,
                     "last known" if self._cache.known else "assumed",
-                    "on" if self._cache.serving() else "off",
+                    "on" if self._cache.serving_on() else "off",
                 )
             return
         self._launch(loop)
@@ -197,37 +210,44 @@ class SqlBackend(BaseStateBackend):
 
     # reading and writing -------------------------------------------------------------
 
-    async def get_value(self) -> bool:
+    async def get_state(self) -> MaintenanceState:
         """Read the row; ``InvalidStateError`` if it holds no state, ``BackendUnavailableError``
         if the database cannot be read in time."""
         try:
-            value, _ = await self._call(lambda conn: read(conn, self._table, self.options.key))
+            state, _ = await self._call(lambda conn: read(conn, self._table, self.options.key))
         except InvalidStateError as exc:
             raise InvalidStateError(f"cannot read {self.describe()}: {exc}") from None
         except _DB_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot read the maintenance state from {self.describe()}: {describe_error(exc)}"
             ) from exc
-        return value
+        return state
+
+    async def get_value(self) -> bool:
+        """Whether the state in the row is active now; raises as :meth:`get_state` does."""
+        return (await self.get_state()).is_active()
 
     async def set_value(self, value: bool) -> None:
+        """Write a plain ``1`` or ``0``, as :meth:`set_state` does."""
+        await self.set_state(MaintenanceState(on=bool(value)))
+
+    async def set_state(self, state: MaintenanceState) -> None:
         """Write the row (and notify, on PostgreSQL) in one transaction;
         ``BackendUnavailableError`` if that fails."""
-        value = bool(value)
         try:
-            version = await self._call(lambda conn: self._write(conn, value))
+            version = await self._call(lambda conn: self._write(conn, state))
         except _DB_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot write the maintenance state to {self.describe()}: {describe_error(exc)}"
             ) from exc
-        self._cache.offer(value, version)
+        self._cache.offer(state, version)
 
-    async def _write(self, conn: AsyncConnection, value: bool) -> int:
+    async def _write(self, conn: AsyncConnection, state: MaintenanceState) -> int:
         channel = self.options.channel if self.options.database == "postgresql" else None
         for attempt in range(_RETRIES):
             try:
                 async with conn.begin():
-                    return await write(conn, self._table, self.options.key, value, channel)
+                    return await write(conn, self._table, self.options.key, state, channel)
             except DBAPIError as exc:
                 if attempt == _RETRIES - 1 or not _retryable(exc):
                     raise

@@ -50,7 +50,7 @@ class Follower:
             try:
                 await self._connected(engine, ready, backoff)
             except Exception as exc:
-                self.outage.failed(exc, self.cache.serving(), self.cache.known)
+                self.outage.failed(exc, self.cache.serving_on(), self.cache.known)
             ready.set()
             # The delay counts from the start of the failed attempt: however long that
             # attempt took, the database back is followed within one delay.
@@ -156,9 +156,9 @@ class Follower:
     async def _resync(self, conn: AsyncConnection) -> None:
         mark = self.cache.mark()
         try:
-            value, version = await read(conn, self.table, self.options.key)
+            state, version = await read(conn, self.table, self.options.key)
         except InvalidStateError as exc:
-            self.outage.failed(exc, self.cache.serving(), self.cache.known)
+            self.outage.failed(exc, self.cache.serving_on(), self.cache.known)
             return
-        self.cache.offer_read(value, version, mark)
-        self.outage.recovered(self.cache.serving())
+        self.cache.offer_read(state, version, mark)
+        self.outage.recovered(self.cache.serving_on())

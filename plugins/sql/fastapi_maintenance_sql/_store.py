@@ -1,8 +1,10 @@
 """What the driver keeps in the database, and how it writes and reads it back.
 
-One table, one row per key: ``state`` holds the state document (for now the text
-``format_state_text`` writes, ``1`` or ``0``), ``version`` counts the writes, ``updated_at``
-says when the last one happened. A missing row is off. A write updates the row and bumps
+One table, one row per key: ``state`` holds :meth:`MaintenanceState.to_text`, ``1`` or ``0``
+for a state that is only on or off (so a plain ``UPDATE`` can switch it), else a small JSON
+document with the message, the window, read-only, the allow-lists and who switched it when;
+``version`` counts the writes, ``updated_at`` says when the last one happened. A missing row
+is off. A write updates the row and bumps
 its version in one transaction; on PostgreSQL the same transaction notifies the channel
 named after the table with ``"<version> <key>"``, delivered to listeners when it commits.
 """
@@ -26,18 +28,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fastapi_maintenance import InvalidStateError
-from fastapi_maintenance.backends import format_state_text, parse_state_text
+from fastapi_maintenance import InvalidStateError, MaintenanceState
+from fastapi_maintenance.backends import MAX_TEXT_BYTES
 
 from ._options import MAX_KEY_LENGTH
 
 __all__ = ["MAX_STATE_CHARS", "InvalidStateError", "make_table", "parse_hint", "read", "write"]
 
-#: The longest state document the row may hold; anything longer is garbage, never read whole.
-MAX_STATE_CHARS = 65536
+#: The longest state document the row may hold, in characters (no state takes more than
+#: ``MAX_TEXT_BYTES`` bytes); anything longer is garbage, never read whole.
+MAX_STATE_CHARS = MAX_TEXT_BYTES
 #: ``"<version> <key>"`` as the driver notifies it. Anything else on the channel is dropped.
 _ANNOUNCEMENT = re.compile(r"([0-9]{1,20}) (.*)", re.DOTALL)
-_EXPECTED = "expected 1 or 0 (or on/off, true/false, yes/no)"
+_EXPECTED = (
+    "expected 1 or 0 (or on/off, true/false, yes/no), or a JSON document "
+    '{"fastapi_maintenance": 1, "on": ...}'
+)
 
 
 def make_table(name: str) -> Table:
@@ -52,7 +58,7 @@ def make_table(name: str) -> Table:
     )
 
 
-async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[bool, int]:
+async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[MaintenanceState, int]:
     """The state and its version, in one query, reading at most :data:`MAX_STATE_CHARS`.
 
     A missing row is off at version 0. ``InvalidStateError`` if the row holds anything but a
@@ -64,7 +70,7 @@ async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[bool, int
     ).where(table.c.key == key)
     row = (await conn.execute(query)).first()
     if row is None:
-        return False, 0
+        return MaintenanceState(), 0
     size, head, version = row
     if size is not None and int(size) > MAX_STATE_CHARS:
         raise InvalidStateError(
@@ -75,16 +81,16 @@ async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[bool, int
 
 
 async def write(
-    conn: AsyncConnection, table: Table, key: str, value: bool, channel: str | None
+    conn: AsyncConnection, table: Table, key: str, state: MaintenanceState, channel: str | None
 ) -> int:
-    """Store ``value`` and bump the version in the transaction ``conn`` is in; return it.
+    """Store ``state`` and bump the version in the transaction ``conn`` is in; return it.
 
     The update comes first, so on SQLite the transaction takes the write lock at once, and on
     PostgreSQL and MySQL the row lock orders concurrent writers. Where no row is there yet,
     it is inserted; ``IntegrityError`` if another writer inserted it meanwhile (roll back and
     call again). ``channel``: notify it too, in the same transaction.
     """
-    text = format_state_text(value)
+    text = state.to_text()
     changed = (
         update(table)
         .where(table.c.key == key)
@@ -112,16 +118,21 @@ def parse_hint(payload: str, key: str) -> int | None:
     return int(match.group(1))
 
 
-def parse_state(raw: object, what: str) -> bool:
-    """A state read from the row."""
-    try:
-        return parse_state_text(raw) if isinstance(raw, str) else _not_text(raw)
-    except ValueError:
-        size = len(raw) if isinstance(raw, str | bytes) else 0
-        raise InvalidStateError(
-            f"{what} holds {size} characters that are not a maintenance state; {_EXPECTED}"
-        ) from None
+def parse_state(raw: object, what: str) -> MaintenanceState:
+    """A state read from the row.
 
-
-def _not_text(raw: object) -> bool:
-    raise ValueError(f"not text: {type(raw).__name__}")
+    ``InvalidStateError`` gives the length of what was found and why it is no state,
+    never the content.
+    """
+    why = ""
+    if isinstance(raw, str):
+        try:
+            return MaintenanceState.from_text(raw)
+        except ValueError as exc:
+            if raw.lstrip().startswith("{"):
+                # What is wrong with a document; the model's reasons never quote it.
+                why = f" ({str(exc).split('; expected', 1)[0]})"
+    size = len(raw) if isinstance(raw, str | bytes) else 0
+    raise InvalidStateError(
+        f"{what} holds {size} characters that are not a maintenance state{why}; {_EXPECTED}"
+    )
