@@ -67,7 +67,7 @@ LOWEST = [
     "fastapi==0.109.0",
     "starlette==0.35.0",
     "pluggy==1.3.0",
-    "anyio==4.1.0",
+    "anyio==4.13.0",
     "redis==5.0.1",
     "pytest==8.0.2",
     "httpx==0.27.0",
