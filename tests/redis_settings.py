@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 #: Database 9 of the local server, so the tests never touch the keys of database 0.
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-#: Every key a test or benchmark creates starts with this, and is removed afterwards.
-KEY_PREFIX = "fastapi_maintenance_test:"
+#: Every key a test or benchmark creates starts with this, and is removed afterwards. The
+#: run's own part lets the check for keys left behind see this run's keys only, so two runs
+#: on one server (a developer's and CI's) never fail each other.
+KEY_PREFIX = f"fastapi_maintenance_test:{uuid.uuid4().hex[:8]}:"
 
 
 def redis_url() -> str:

@@ -1,7 +1,7 @@
 """Real databases for every test here: PostgreSQL, MariaDB and SQLite in a temporary file.
 
-Each test gets a table of its own (``fm_test_<uuid>``, dropped afterwards; the session fails
-if any is left on a shared server), backends that are closed afterwards, and fails on an
+Each test gets a table of its own (``fm_test_<run>_<uuid>``, dropped afterwards; the session
+fails if one of its tables is left on a shared server), backends that are closed afterwards, and fails on an
 unclosed connection or a task left pending. Under ``CI`` a server that does not answer is a
 failure, not a skip.
 """
@@ -33,7 +33,8 @@ from .databases import (
 )
 
 HERE = Path(__file__).parent
-TABLE_PREFIX = "fm_test_"
+#: The run's own part lets the check for tables left behind see this run's tables only.
+TABLE_PREFIX = f"fm_test_{uuid.uuid4().hex[:8]}_"
 
 MakeBackend = Callable[..., SqlBackend]
 
@@ -119,7 +120,7 @@ class Database:
 
 
 def unique_table() -> str:
-    return f"{TABLE_PREFIX}{uuid.uuid4().hex[:16]}"
+    return f"{TABLE_PREFIX}{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(params=["postgresql", "mariadb", "sqlite"])
