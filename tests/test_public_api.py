@@ -89,6 +89,7 @@ PUBLIC = {
         "FIRST_DELAY",
         "MAX_SHOWN",
         "Outage",
+        "StateCache",
         "Throttled",
         "bounded",
         "describe_error",

@@ -32,6 +32,7 @@ import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from ._model import MaintenanceState
 from ._redact import redact as redact_spec
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_SHOWN",
     "Backoff",
     "Outage",
+    "StateCache",
     "Throttled",
     "bounded",
     "describe_error",
@@ -199,3 +201,77 @@ def printable(text: str, limit: int = MAX_SHOWN) -> str:
         ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
     )
     return shown if len(shown) <= limit else f"{shown[:limit]}... ({len(text)} characters)"
+
+
+class StateCache:
+    """The last state seen, with its version; ``assume`` until anything is known.
+
+    A pushed change or this process's own write is taken only if its version is newer than
+    the one held. A read is taken if it is not older, or if nothing else was taken while it
+    was in flight (so a store that lost its data, or whose versions started over, is still
+    followed). A state equal
+    to the one held keeps the object held, so requests see the same object until the
+    state really changes.
+    """
+
+    def __init__(self, assume: bool) -> None:
+        self.assume = MaintenanceState(on=assume)
+        self.state: MaintenanceState | None = None
+        #: Whether the state served is on, while no window bounds it; else ``None``.
+        self.untimed: bool | None = assume
+        self.version = -1
+        self._updates = 0
+        self._listeners: set[asyncio.Queue[bool | None]] = set()
+
+    def serving(self) -> MaintenanceState:
+        state = self.state
+        return self.assume if state is None else state
+
+    def serving_on(self) -> bool:
+        """Whether the state served is active now, for logs."""
+        return self.serving().is_active()
+
+    @property
+    def known(self) -> bool:
+        return self.state is not None
+
+    def offer(self, state: MaintenanceState, version: int) -> None:
+        """A pushed change, or this process's own write."""
+        if version > self.version:
+            self._take(state, version)
+
+    def mark(self) -> int:
+        """Call before a read; pass the result to :meth:`offer_read`."""
+        return self._updates
+
+    def offer_read(self, state: MaintenanceState, version: int, mark: int) -> None:
+        if version >= self.version or self._updates == mark:
+            self._take(state, version)
+
+    def _take(self, state: MaintenanceState, version: int) -> None:
+        before = self.serving()
+        if state != before:
+            self.state = state
+            self.untimed = None if state.timed else state.on
+        elif self.state is None:
+            self.state = before
+        self.version = version
+        self._updates += 1
+        if state.on != before.on:
+            for queue in self._listeners:
+                queue.put_nowait(state.on)
+
+    # change listeners ------------------------------------------------------------------
+
+    def listen(self) -> asyncio.Queue[bool | None]:
+        """A queue that receives each change of on/off served, then ``None`` on close."""
+        queue: asyncio.Queue[bool | None] = asyncio.Queue()
+        self._listeners.add(queue)
+        return queue
+
+    def unlisten(self, queue: asyncio.Queue[bool | None]) -> None:
+        self._listeners.discard(queue)
+
+    def end_listeners(self) -> None:
+        for queue in self._listeners:
+            queue.put_nowait(None)

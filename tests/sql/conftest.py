@@ -1,9 +1,9 @@
 """Real databases for every test here: PostgreSQL, MariaDB and SQLite in a temporary file.
 
 Each test gets a table of its own (``fm_test_<run>_<uuid>``, dropped afterwards; the session
-fails if one of its tables is left on a shared server), backends that are closed afterwards, and fails on an
-unclosed connection or a task left pending. Under ``CI`` a server that does not answer is a
-failure, not a skip.
+fails if one of its tables is left on a shared server), backends that are closed afterwards,
+and fails on an unclosed connection or a task left pending. Under ``CI`` a server that does
+not answer is a failure, not a skip.
 """
 
 from __future__ import annotations

@@ -18,9 +18,8 @@ from fastapi_maintenance import (
     InvalidStateError,
     MaintenanceState,
 )
-from fastapi_maintenance.remote import Outage, bounded, describe_error
+from fastapi_maintenance.remote import Outage, StateCache, bounded, describe_error
 
-from ._cache import StateCache
 from ._follower import Follower
 from ._log import logger
 from ._loop import AsyncioRequiredError, running_loop

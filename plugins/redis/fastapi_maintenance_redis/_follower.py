@@ -11,9 +11,15 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 
-from fastapi_maintenance.remote import Backoff, Outage, Throttled, bounded, describe_error
+from fastapi_maintenance.remote import (
+    Backoff,
+    Outage,
+    StateCache,
+    Throttled,
+    bounded,
+    describe_error,
+)
 
-from ._cache import StateCache
 from ._log import logger
 from ._options import RedisOptions
 from ._store import InvalidStateError, parse_hint, read

@@ -19,9 +19,8 @@ from fastapi_maintenance import (
     MaintenanceError,
     MaintenanceState,
 )
-from fastapi_maintenance.remote import Outage, bounded, describe_error
+from fastapi_maintenance.remote import Outage, StateCache, bounded, describe_error
 
-from ._cache import StateCache
 from ._follower import Follower
 from ._log import logger
 from ._options import (

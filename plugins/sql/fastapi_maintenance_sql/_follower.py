@@ -9,9 +9,8 @@ import uuid
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fastapi_maintenance.remote import Backoff, Outage, bounded
+from fastapi_maintenance.remote import Backoff, Outage, StateCache, bounded
 
-from ._cache import StateCache
 from ._log import logger
 from ._notify import Notifications, listen
 from ._options import SqlOptions
