@@ -38,9 +38,13 @@ def servers(session: nox.Session) -> None:
     session.run("pytest", "tests/servers", *session.posargs, env={"SERVERS_MATRIX": "full"})
 
 
+#: The pinned releases of the checkers and of everything they read (see .ci/checkers.txt).
+CHECKERS = ["-c", ".ci/checkers.txt"]
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff")
+    session.install(*CHECKERS, "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -48,7 +52,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the core package and on each first-party plugin."""
-    session.install(*INSTALL, "mypy")
+    session.install(*CHECKERS, *INSTALL, "mypy")
     session.run("mypy")
     plugins = (
         "plugins/redis/fastapi_maintenance_redis",
@@ -57,6 +61,19 @@ def typecheck(session: nox.Session) -> None:
     )
     for package in plugins:
         session.run("mypy", "--strict", package, env={"MYPYPATH": "core"})
+
+
+@nox.session
+def lock_checkers(session: nox.Session) -> None:
+    """Pin the newest releases the checkers and the code they read run with, into
+    .ci/checkers.txt; run lint and typecheck afterwards and fix what they find."""
+    session.install(*INSTALL, "mypy", "ruff")
+    frozen = session.run("pip", "freeze", "--exclude-editable", silent=True)
+    pins = [line for line in str(frozen).splitlines() if line and not line.startswith(("#", "-e"))]
+    with open(".ci/checkers.txt") as file:
+        header = [line.rstrip("\n") for line in file if line.startswith("#")]
+    with open(".ci/checkers.txt", "w") as file:
+        file.write("\n".join([*header, *pins]) + "\n")
 
 
 #: The oldest release of each dependency that the metadata admits, in the core (fastapi,

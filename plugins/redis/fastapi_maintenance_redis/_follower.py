@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -98,7 +99,7 @@ class Follower:
                 self._refused = None
             await self._listen(client, pubsub)
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await _aclose(pubsub)
 
     async def _subscribe(self, pubsub: PubSub) -> None:
         await pubsub.subscribe(self.options.channel)
@@ -195,3 +196,8 @@ def _about_channels(exc: NoPermissionError) -> bool:
     """Whether Redis refused the channel or the SUBSCRIBE command (not, say, the database)."""
     text = str(exc).lower()
     return "channel" in text or "subscribe" in text
+
+
+def _aclose(pubsub: PubSub) -> Awaitable[None]:
+    """``pubsub.aclose()``, typed the same whether redis-py's own annotations type it or not."""
+    return cast(Callable[[], Awaitable[None]], pubsub.aclose)()
