@@ -97,8 +97,9 @@ def _forced_variants() -> list[Variant]:
 
 
 def _bypass_variants() -> list[Variant]:
-    """Every bypass option configured: maintenance off (they must cost nothing), and
-    maintenance on with a request let through by a header token."""
+    """Every bypass option configured: maintenance off (they must cost nothing), maintenance
+    on with a request let through by a header token, and a blocked request that asked each
+    rule in vain."""
     return [
         Variant("env-off-bypass", "env off, every bypass option configured", EnvStore,
                 bypass="all"),
@@ -106,6 +107,8 @@ def _bypass_variants() -> list[Variant]:
                 on=True, bypass="target-exempt"),
         Variant("env-on-bypassed", "env on, let through by a header token (200)", EnvStore,
                 on=True, bypass="all", bypass_token=True),
+        Variant("env-on-bypass", "env on, every bypass option configured, none matches (503)",
+                EnvStore, on=True, bypass="all"),
     ]  # fmt: skip
 
 
@@ -236,6 +239,8 @@ def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
         Check(f"env on, minimal app: a token within {BYPASSED_GAP_US:g} µs of an exempt path",
               ("min-env-on-bypassed",), ("min-env-on-exempt",), BYPASSED_GAP_US, "µs"),
         *(_ratio(f"{d} on: 503 no slower than bare app", f"{d}-on", "bare", 1.0) for d in drivers),
+        _ratio("env on, every bypass option: 503 under half the bare app", "env-on-bypass",
+               "bare", 0.5),
         _ratio(f"{full} off: overhead <= 3%", f"{full}-off", "bare", OVERHEAD_LIMIT),
         _ratio(f"{full} on (message, window): 503 under half the bare app", f"{full}-on", "bare",
                0.5),
