@@ -9,7 +9,7 @@ import sys
 import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 from . import _clock
 from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
-from ._bypass import Admission, admit, bypass_from, stored_lists
+from ._bypass import Admission, Bypass, admit, bypass_from, stored_lists
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
@@ -104,26 +104,39 @@ class MaintenanceModeMiddleware:
         bypass_cookie: str | None = None,
         announce_schedule: bool = False,
     ) -> None:
-        _check_options(retry_after, state_timeout)
-        #: The bypass rules (each option else its environment variable); ``None`` if none.
-        self._bypass = bypass_from(
-            exempt_paths,
-            allow_ips,
-            trusted_proxies,
-            bypass_secret,
-            bypass_header,
-            bypass_query_param,
-            bypass_cookie,
-        )
-        warn_if_wrapping_cors(app)
         self.app = app
         self.enable_maintenance = enable_maintenance
-        self.backend = resolve_backend(backend, backend_options)
         self.exempt_handler = exempt_handler
         self.response_handler = response_handler
         self.retry_after = retry_after
         self.state_timeout = state_timeout
         self.announce_schedule = bool(announce_schedule)
+        self.backend: BaseStateBackend | None = None
+        #: The bypass rules (each option else its environment variable); ``None`` if none.
+        self._bypass: Bypass | None = None
+        #: A configuration mistake found while a server runs the app (Starlette builds the
+        #: middleware of ``add_middleware`` on the first ASGI call): it fails the startup.
+        self._misconfigured: Exception | None = None
+        try:
+            _check_options(retry_after, state_timeout)
+            self._bypass = bypass_from(
+                exempt_paths,
+                allow_ips,
+                trusted_proxies,
+                bypass_secret,
+                bypass_header,
+                bypass_query_param,
+                bypass_cookie,
+            )
+            self.backend = resolve_backend(backend, backend_options)
+        except (ValueError, TypeError, MaintenanceError) as exc:
+            if not _in_event_loop():
+                raise  # built at import: the app does not load, under any server
+            # Fail closed where no startup can fail (a server run without lifespan).
+            self._misconfigured = exc
+            self.enable_maintenance = True
+            self.retry_after, self.response_handler = DEFAULT_RETRY_AFTER, None
+        warn_if_wrapping_cors(app)
         if self.backend is not None:
             remember_app_backend(self.backend)
         self._table: RouteTable | None = None
@@ -227,6 +240,9 @@ class MaintenanceModeMiddleware:
         if plugins.blocked_hooks != ():
             plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
         return None
+
+    def _misconfiguration(self) -> str:
+        return redact(f"MaintenanceModeMiddleware is misconfigured: {self._misconfigured}")
 
     def _applies(self, current: MaintenanceState, scope: Scope, send: Send) -> tuple[bool, Send]:
         """Whether a state that is on blocks this request now, by the clock and read-only;
@@ -382,7 +398,7 @@ class MaintenanceModeMiddleware:
         )
 
     def _default_backend(self) -> BaseStateBackend:
-        """The default backend, or, if it cannot be built, one that answers off.
+        """The default backend, or, if it cannot be built, one that answers on.
 
         Startup already refuses a broken default; this covers servers run without lifespan.
         """
@@ -391,8 +407,9 @@ class MaintenanceModeMiddleware:
         except MaintenanceError as exc:
             self._problems.report(
                 "default-backend",
-                "cannot build the default maintenance backend (%s); maintenance mode counts as off",
-                exc,
+                "cannot build the default maintenance backend (%s); maintenance mode counts as "
+                "on until it is fixed",
+                redact(str(exc)),
             )
             return _UNUSABLE
 
@@ -411,6 +428,12 @@ class MaintenanceModeMiddleware:
         )
 
     def _build_table(self, scope: Scope) -> RouteTable:
+        if self._misconfigured is not None:
+            self._problems.report(
+                "misconfigured",
+                "%s; maintenance mode counts as on until the configuration is fixed",
+                self._misconfiguration(),
+            )
         # Wrapping an app (even one mounted in another), resolve on its routes; added with
         # add_middleware, on the routes of the app that added it.
         wraps_app = isinstance(getattr(self.app, "routes", None), list)
@@ -444,15 +467,15 @@ class MaintenanceModeMiddleware:
         first = await receive()
         started: BaseStateBackend | None = None
         if first["type"] == "lifespan.startup":
+            if self._misconfigured is not None:
+                await _fail_startup(send, self._misconfiguration(), self._misconfigured)
             try:
                 started = self.backend or default_backend()
             except Exception as exc:
-                await send({"type": "lifespan.startup.failed", "message": redact(str(exc))})
-                return
+                await _fail_startup(send, redact(str(exc)), exc)
             failure = await self._start(started)
             if failure is not None:
-                await send({"type": "lifespan.startup.failed", "message": failure})
-                return
+                await _fail_startup(send, failure)
             # Read the routes now: a misplaced force decorator is reported at startup, and
             # the first request does not pay for the table.
             self._build_table(scope)
@@ -546,16 +569,16 @@ class MaintenanceModeMiddleware:
             )
 
 
-class _Off(BaseStateBackend):
-    """Stands in for a default backend that cannot be built: maintenance counts as off."""
+class _Unusable(BaseStateBackend):
+    """Stands in for a default backend that cannot be built: maintenance counts as on."""
 
     read_only = True
 
     def cached_value(self) -> bool:
-        return False
+        return True
 
     async def get_value(self) -> bool:
-        return False
+        return True
 
     async def set_value(self, value: bool) -> None:
         return None
@@ -564,7 +587,7 @@ class _Off(BaseStateBackend):
         return "no usable backend"
 
 
-_UNUSABLE = _Off()
+_UNUSABLE = _Unusable()
 
 
 class _Recorded:
@@ -590,6 +613,24 @@ class _Recorded:
             return pending.popleft() if pending else await live()
 
         return receive
+
+
+async def _fail_startup(send: Send, message: str, error: Exception | None = None) -> NoReturn:
+    """Tell the server the startup failed, then raise: every server stops on the message,
+    and Starlette's ``TestClient`` only on the exception.
+
+    A mistaken option is raised as it is; a backend's failure as a :class:`MaintenanceError`
+    with the redacted ``message``, since its own text may quote a URL's credentials.
+    """
+    await send({"type": "lifespan.startup.failed", "message": message})
+    if isinstance(error, (ValueError, TypeError)) and not isinstance(error, MaintenanceError):
+        raise error
+    raise MaintenanceError(message) from None
+
+
+def _in_event_loop() -> bool:
+    """Whether an event loop runs this code: a server is building the app's middleware."""
+    return _running_loop() is not None or _on_trio()
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:

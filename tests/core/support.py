@@ -212,19 +212,29 @@ class RawCall:
 
 @asynccontextmanager
 async def lifespan_of(app: Any) -> AsyncIterator[dict[str, Any]]:
-    """Run an app's lifespan startup, yield the startup answer, then shut it down."""
+    """Run an app's lifespan startup, yield the startup answer, then shut it down.
+
+    A failed startup must also raise (as Starlette's own lifespan does, so that
+    ``TestClient`` fails too): the answer then carries the exception under ``"raised"``.
+    """
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
     task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
     await inbox.put({"type": "lifespan.startup"})
     started = await asyncio.wait_for(outbox.get(), timeout=5)
+    if started["type"] == "lifespan.startup.failed":
+        done, _ = await asyncio.wait([task], timeout=5)
+        assert done, "the app went on after a failed startup"
+        raised = task.exception()
+        assert raised is not None, "a failed startup did not raise"
+        yield {**started, "raised": raised}
+        return
     try:
         yield started
     finally:
-        if started["type"] == "lifespan.startup.complete":
-            await inbox.put({"type": "lifespan.shutdown"})
-            await asyncio.wait_for(outbox.get(), timeout=5)
+        await inbox.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(outbox.get(), timeout=5)
         await asyncio.wait_for(task, timeout=5)
 
 

@@ -281,13 +281,13 @@ async def test_cached_value_that_raises_falls_back_to_get_value(
     assert len(logged("cached_value() of")) == 1
 
 
-async def test_unbuildable_default_backend_without_lifespan_counts_as_off(
+async def test_unbuildable_default_backend_without_lifespan_counts_as_on(
     client_for: Any, logged: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FASTAPI_MAINTENANCE_BACKEND", "no-such-driver")
     client = client_for(shop_app())
     for _ in range(3):
-        assert (await client.get("/items")).status_code == 200
+        assert (await client.get("/items")).status_code == 503
     assert len(logged("no-such-driver")) == 1
 
 
