@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from fastapi_maintenance._admin_page import CSRF_COOKIE
+from fastapi_maintenance._admin_page import CSRF_COOKIE, MAX_FORM_BYTES
 
 from .support import AUTH, DetailsMemoryBackend
 
 pytestmark = pytest.mark.anyio
 
 PAGE = "/admin/maintenance/page"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 async def form_token(client: httpx.AsyncClient) -> str:
@@ -57,14 +61,31 @@ async def test_posting_the_form_switches_on_and_redirects_back_to_the_page(
     assert re.search(r'until <time datetime="[0-9T:+-]+">', page)
 
 
-async def test_the_form_reads_times_without_an_offset_as_utc(
-    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+@pytest.fixture
+def local_zone_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time zone set to UTC+05:30 for the test, then restored."""
+    monkeypatch.setenv("TZ", "IST-5:30")
+    time.tzset()
+    try:
+        assert time.localtime().tm_gmtoff == 5 * 3600 + 30 * 60
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.usefixtures("local_zone_not_utc")
+@pytest.mark.parametrize("field", ["ends_at", "starts_at"])
+async def test_the_form_reads_times_without_an_offset_as_utc_whatever_the_local_zone(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, field: str
 ) -> None:
     token = await form_token(client)
-    form = {"csrf_token": token, "action": "on", "ends_at": "2099-01-01T12:00"}
-    await client.post(PAGE, headers=AUTH, data=form)
-    assert backend.state.ends_at is not None
-    assert backend.state.ends_at.isoformat() == "2099-01-01T12:00:00+00:00"
+    form = {"csrf_token": token, "action": "on", field: "2099-01-01T12:00"}
+    response = await client.post(PAGE, headers=AUTH, data=form)
+    assert response.status_code == 303, response.text
+    moment = getattr(backend.state, field)
+    assert moment is not None
+    assert moment.isoformat() == "2099-01-01T12:00:00+00:00"
 
 
 async def test_a_message_is_shown_escaped(
@@ -86,6 +107,50 @@ async def test_a_post_without_the_page_token_changes_nothing(
     response = await client.post(PAGE, headers=AUTH, data={"csrf_token": token, "action": "on"})
     assert response.status_code == 403
     assert "nothing was changed" in response.text
+    assert backend.writes == 0
+
+
+async def test_a_post_with_neither_cookie_nor_form_token_changes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    response = await client.post(PAGE, headers=AUTH, data={"action": "on"})
+    assert response.status_code == 403
+    assert "nothing was changed" in response.text
+    assert backend.writes == 0
+
+
+async def test_the_token_stays_valid_across_a_reload_or_a_second_tab(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    first = await form_token(client)
+    await form_token(client)
+    response = await client.post(PAGE, headers=AUTH, data={"csrf_token": first, "action": "on"})
+    assert response.status_code == 303
+    assert backend.state.on is True
+
+
+def padded_form(token: str, size: int) -> bytes:
+    """A valid form switching on, padded with an unknown field to exactly ``size`` bytes."""
+    head = urlencode({"csrf_token": token, "action": "on", "pad": ""}).encode()
+    return head + b"x" * (size - len(head))
+
+
+async def test_a_form_of_the_largest_size_is_taken(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    body = padded_form(await form_token(client), MAX_FORM_BYTES)
+    response = await client.post(PAGE, headers={**AUTH, **FORM}, content=body)
+    assert response.status_code == 303
+    assert backend.state.on is True
+
+
+async def test_a_form_over_the_limit_answers_413_and_changes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    body = padded_form(await form_token(client), MAX_FORM_BYTES + 1)
+    response = await client.post(PAGE, headers={**AUTH, **FORM}, content=body)
+    assert response.status_code == 413
+    assert f"larger than {MAX_FORM_BYTES} bytes" in response.text
     assert backend.writes == 0
 
 
