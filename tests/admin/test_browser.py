@@ -13,9 +13,10 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi import Cookie, Depends, FastAPI, HTTPException
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
+from fastapi_maintenance._admin_page import CSRF_COOKIE
 
 from .support import DetailsMemoryBackend
 from .webdriver import Browser, browser_binaries, headless_chromium
@@ -24,6 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSION = "operator-session-0123456789abcdef"
 PAGE = "/admin/maintenance/page"
+#: A site whose subdomains all lead to this machine: the shop's admin and a sibling.
+SITE = "shop.test"
+RESOLVE_SITE = f"--host-resolver-rules=MAP *.{SITE} 127.0.0.1"
+#: The form token an attacker chooses, and plants as the token cookie.
+PLANTED = "attacker-chosen-token-0123456789abcdefghijklmn"
 
 
 def require_session(session: str | None = Cookie(default=None)) -> str:
@@ -80,7 +86,7 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI is set)")
         pytest.skip(reason)
-    with headless_chromium(*found, javascript=False) as chromium:
+    with headless_chromium(*found, javascript=False, args=[RESOLVE_SITE]) as chromium:
         yield chromium
 
 
@@ -141,3 +147,41 @@ def test_a_refused_input_is_explained_and_what_was_typed_is_kept(
     assert "expected a number of days, hours, minutes and seconds" in browser.text("#error")
     assert browser.attribute("input[name=message]", "value") == "Back soon"
     assert backend.writes == 0
+
+
+def sibling_app(target: str) -> FastAPI:
+    """A page on another subdomain of the shop's site: it plants a token cookie for the whole
+    site and offers a form posting that token to the admin page."""
+    app = FastAPI()
+
+    @app.get("/")
+    async def lure() -> HTMLResponse:
+        response = HTMLResponse(
+            f"""<!doctype html><title>Prize</title>
+<form method="post" action="{target}">
+<input type="hidden" name="csrf_token" value="{PLANTED}">
+<input type="hidden" name="action" value="on">
+<input type="hidden" name="message" value="Closed for good">
+<button type="submit" id="claim">Claim your prize</button></form>"""
+        )
+        response.set_cookie(CSRF_COOKIE, PLANTED, domain=SITE, path=PAGE, samesite="strict")
+        return response
+
+    return app
+
+
+def test_a_page_on_a_sibling_subdomain_planting_the_token_cookie_cannot_switch_it(
+    browser: Browser, backend: DetailsMemoryBackend
+) -> None:
+    with serving(operator_app(backend)) as base:
+        admin = base.replace("127.0.0.1", f"admin.{SITE}")
+        browser.open(f"{admin}/login")
+        assert browser.text("#state") == "OFF"
+        with serving(sibling_app(f"{admin}{PAGE}")) as other:
+            browser.open(other.replace("127.0.0.1", f"www.{SITE}"))
+            browser.submit("#claim")
+        assert (backend.writes, backend.state.on) == (0, False)
+        assert browser.url == f"{admin}{PAGE}"
+        assert "nothing was changed" in browser.text("#error")
+        sent = {(c["domain"], c["value"]) for c in browser.cookies() if c["name"] == CSRF_COOKIE}
+        assert (f".{SITE}", PLANTED) in sent
