@@ -19,7 +19,7 @@ from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
 from fastapi_maintenance._admin_page import CSRF_COOKIE
 
 from .support import DetailsMemoryBackend
-from .webdriver import Browser, browser_binaries, headless_chromium
+from .webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -109,6 +109,12 @@ def test_the_page_shows_the_state_after_logging_in(browser: Browser, site: str) 
     assert browser.text("#state") == "OFF"
 
 
+def test_the_pages_own_style_applies_under_its_content_security_policy(
+    browser: Browser, site: str
+) -> None:
+    assert browser.css("#state", "color") == "rgba(27, 122, 58, 1)"
+
+
 def test_the_form_switches_maintenance_on_with_a_message_and_an_end(
     browser: Browser, site: str, backend: DetailsMemoryBackend
 ) -> None:
@@ -185,3 +191,32 @@ def test_a_page_on_a_sibling_subdomain_planting_the_token_cookie_cannot_switch_i
         assert "nothing was changed" in browser.text("#error")
         sent = {(c["domain"], c["value"]) for c in browser.cookies() if c["name"] == CSRF_COOKIE}
         assert (f".{SITE}", PLANTED) in sent
+
+
+def framing_app(target: str) -> FastAPI:
+    """A page of another origin that shows the admin page in a frame."""
+    app = FastAPI()
+
+    @app.get("/")
+    async def frame() -> HTMLResponse:
+        page = f'<!doctype html><title>Frame</title><iframe id="admin" src="{target}">'
+        return HTMLResponse(page)
+
+    return app
+
+
+def test_chromium_does_not_show_the_page_in_a_frame_even_on_a_sibling_subdomain(
+    browser: Browser, backend: DetailsMemoryBackend
+) -> None:
+    with serving(operator_app(backend)) as base:
+        admin = base.replace("127.0.0.1", f"admin.{SITE}")
+        browser.open(f"{admin}/login")
+        assert browser.text("#state") == "OFF"
+        with serving(framing_app(f"{admin}{PAGE}")) as other:
+            browser.open(other.replace("127.0.0.1", f"www.{SITE}"))
+            browser.frame("#admin")
+            try:
+                with pytest.raises(WebDriverError, match="no such element"):
+                    browser.find("#state")
+            finally:
+                browser.frame(None)

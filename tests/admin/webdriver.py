@@ -92,6 +92,11 @@ class Browser:
         found: list[dict[str, Any]] = self._call("GET", "/cookie")
         return found
 
+    def frame(self, css: str | None) -> None:
+        """Look inside the frame at ``css`` from now on; ``None``: back to the top page."""
+        target = None if css is None else {ELEMENT: self.find(css)}
+        self._call("POST", "/frame", {"id": target})
+
     def type(self, css: str, text: str) -> None:
         element = self.find(css)
         self._call("POST", f"/element/{element}/clear", {})
