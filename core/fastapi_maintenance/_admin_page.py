@@ -1,15 +1,16 @@
 """The admin router's HTML page: the state, and a plain form to switch it.
 
 One self-contained page (no script, no external asset). The form is protected against
-cross-site posts by a token kept in a ``SameSite=Strict`` cookie and repeated in the form
-(double submit): a page on another site can neither read the cookie nor make the browser
-send it with its own post.
+cross-site posts by a random value kept in a ``SameSite=Strict`` cookie and, in the form,
+an HMAC of it that only the server can make (see ``_admin_csrf``). The page may not be
+framed, so another site cannot trick a click on its buttons.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -19,13 +20,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from ._admin_csrf import FormTokens
 from ._admin_models import SwitchOn
 from ._api import BackendSpec, get_maintenance_state
 from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
 from ._timespec import format_duration, format_time, parse_time
 from .decorators import force_maintenance_mode_off
 
-#: The cookie holding the form's token.
+#: The cookie holding the random value the form's token is made from.
 CSRF_COOKIE = "fastapi_maintenance_csrf"
 #: The largest form accepted, in bytes.
 MAX_FORM_BYTES = 16384
@@ -43,6 +45,24 @@ input[type=text]{padding:.4rem;font:inherit}.check{display:block}
 .error{background:#fde8ec;border:1px solid #b00020;padding:.5rem 1rem}
 button{padding:.5rem 1rem;font:inherit;margin-right:.5rem}
 """
+
+
+#: The page loads nothing, runs no script, may only post to its own origin and is never
+#: framed; its one inline style is allowed by its hash.
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+}
+_REFUSED = "This form has expired or did not come from this page: nothing was changed. Try again."
+_REFUSED_PER_PROCESS = (
+    " If this keeps happening and the application runs in several processes, give them all "
+    "the same admin_router(csrf_secret=...) or FASTAPI_MAINTENANCE_CSRF_SECRET."
+)
 
 
 def _time(moment: datetime) -> str:
@@ -171,21 +191,26 @@ def page_routes(
     signer: Callable[..., Any],
     switch_on: SwitchOnFn,
     switch_off: SwitchOffFn,
+    tokens: FormTokens,
 ) -> None:
-    """Add ``GET`` and ``POST {prefix}/page`` to ``router``."""
+    """Add ``GET`` and ``POST {prefix}/page`` to ``router``, their forms signed by ``tokens``."""
 
     async def show(
-        request: Request, token: str, status: int = 200, error: str | None = None, form: Any = None
+        request: Request,
+        cookie: str,
+        status: int = 200,
+        error: str | None = None,
+        form: Any = None,
     ) -> Response:
         try:
             state = await get_maintenance_state(backend)
         except Exception as exc:
             state, error, status = MaintenanceState(), f"cannot read the state: {exc}", 503
-        response = HTMLResponse(render(state, token, error, form), status_code=status)
-        response.headers["Cache-Control"] = "no-store"
+        page = render(state, tokens.token(cookie), error, form)
+        response = HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
         response.set_cookie(
             CSRF_COOKIE,
-            token,
+            cookie,
             httponly=True,
             samesite="strict",
             secure=request.url.scheme == "https",
@@ -196,26 +221,17 @@ def page_routes(
     @router.get("/page", response_class=HTMLResponse, summary="The admin page")
     @force_maintenance_mode_off
     async def get_page(request: Request) -> Response:
-        token = request.cookies.get(CSRF_COOKIE) or ""
-        if len(token) < 32:
-            token = secrets.token_urlsafe(32)
-        return await show(request, token)
+        return await show(request, tokens.cookie(request.cookies.get(CSRF_COOKIE)))
 
     @router.post("/page", response_class=HTMLResponse, summary="Switch from the admin page")
     @force_maintenance_mode_off
     async def post_page(request: Request, by: str = Depends(signer)) -> Response:
         form = await _form(request)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        sent = form.get("csrf_token", "")
-        if not cookie or not secrets.compare_digest(cookie.encode(), sent.encode()):
-            return await show(
-                request,
-                secrets.token_urlsafe(32),
-                403,
-                "This form has expired or did not come from this page: nothing was changed. "
-                "Try again.",
-                form,
-            )
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if cookie is None or not tokens.match(cookie, form.get("csrf_token")):
+            # The fields are not shown back: they may be another site's, waiting for a click.
+            hint = "" if tokens.shared else _REFUSED_PER_PROCESS
+            return await show(request, tokens.cookie(), 403, _REFUSED + hint)
         action = form.get("action")
         try:
             if action == "on":

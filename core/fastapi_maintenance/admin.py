@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, params
 
+from ._admin_csrf import FormTokens
 from ._admin_models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
 from ._admin_page import page_routes
 from ._api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
@@ -72,6 +73,7 @@ def admin_router(
     prefix: str = "/maintenance",
     tags: list[str] | None = None,
     page: bool = True,
+    csrf_secret: str | None = None,
     allow_unauthenticated_i_know_this_is_unsafe: bool = False,
 ) -> APIRouter:
     """An ``APIRouter`` to read and switch maintenance mode, for ``app.include_router()``.
@@ -81,7 +83,10 @@ def admin_router(
     instance, a driver name or a URL; by default the one the state functions use.
     ``updated_by`` is a dependency returning who makes a change (the same function as the
     auth dependency may serve: FastAPI runs it once per request); without it, changes are
-    signed ``"admin"``. ``page`` adds a small HTML page with a form at ``{prefix}/page``.
+    signed ``"admin"``. ``page`` adds a small HTML page with a form at ``{prefix}/page``;
+    ``csrf_secret`` (else ``FASTAPI_MAINTENANCE_CSRF_SECRET``, read now; at least 32 bytes)
+    is the key of its form tokens. Without either, the key is random to this router, so
+    every process serving the page must be given the same one.
 
     Routes: ``GET {prefix}`` the state; ``POST {prefix}/on``, ``POST {prefix}/off``,
     ``POST {prefix}/schedule``, ``PUT {prefix}`` (the whole state) switch it and answer
@@ -168,7 +173,7 @@ def admin_router(
         return await switch_off(by)
 
     if page:
-        page_routes(router, backend, signer, switch_on, switch_off)
+        page_routes(router, backend, signer, switch_on, switch_off, FormTokens(csrf_secret))
     return router
 
 

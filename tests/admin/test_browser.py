@@ -13,17 +13,23 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi import Cookie, Depends, FastAPI, HTTPException
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
+from fastapi_maintenance._admin_page import CSRF_COOKIE
 
 from .support import DetailsMemoryBackend
-from .webdriver import Browser, browser_binaries, headless_chromium
+from .webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SESSION = "operator-session-0123456789abcdef"
 PAGE = "/admin/maintenance/page"
+#: A site whose subdomains all lead to this machine: the shop's admin and a sibling.
+SITE = "shop.test"
+RESOLVE_SITE = f"--host-resolver-rules=MAP *.{SITE} 127.0.0.1"
+#: The form token an attacker chooses, and plants as the token cookie.
+PLANTED = "attacker-chosen-token-0123456789abcdefghijklmn"
 
 
 def require_session(session: str | None = Cookie(default=None)) -> str:
@@ -80,7 +86,7 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI is set)")
         pytest.skip(reason)
-    with headless_chromium(*found, javascript=False) as chromium:
+    with headless_chromium(*found, javascript=False, args=[RESOLVE_SITE]) as chromium:
         yield chromium
 
 
@@ -101,6 +107,12 @@ def test_the_page_shows_the_state_after_logging_in(browser: Browser, site: str) 
     assert browser.url == f"{site}{PAGE}"
     assert browser.title == "Maintenance mode: OFF"
     assert browser.text("#state") == "OFF"
+
+
+def test_the_pages_own_style_applies_under_its_content_security_policy(
+    browser: Browser, site: str
+) -> None:
+    assert browser.css("#state", "color") == "rgba(27, 122, 58, 1)"
 
 
 def test_the_form_switches_maintenance_on_with_a_message_and_an_end(
@@ -141,3 +153,70 @@ def test_a_refused_input_is_explained_and_what_was_typed_is_kept(
     assert "expected a number of days, hours, minutes and seconds" in browser.text("#error")
     assert browser.attribute("input[name=message]", "value") == "Back soon"
     assert backend.writes == 0
+
+
+def sibling_app(target: str) -> FastAPI:
+    """A page on another subdomain of the shop's site: it plants a token cookie for the whole
+    site and offers a form posting that token to the admin page."""
+    app = FastAPI()
+
+    @app.get("/")
+    async def lure() -> HTMLResponse:
+        response = HTMLResponse(
+            f"""<!doctype html><title>Prize</title>
+<form method="post" action="{target}">
+<input type="hidden" name="csrf_token" value="{PLANTED}">
+<input type="hidden" name="action" value="on">
+<input type="hidden" name="message" value="Closed for good">
+<button type="submit" id="claim">Claim your prize</button></form>"""
+        )
+        response.set_cookie(CSRF_COOKIE, PLANTED, domain=SITE, path=PAGE, samesite="strict")
+        return response
+
+    return app
+
+
+def test_a_page_on_a_sibling_subdomain_planting_the_token_cookie_cannot_switch_it(
+    browser: Browser, backend: DetailsMemoryBackend
+) -> None:
+    with serving(operator_app(backend)) as base:
+        admin = base.replace("127.0.0.1", f"admin.{SITE}")
+        browser.open(f"{admin}/login")
+        assert browser.text("#state") == "OFF"
+        with serving(sibling_app(f"{admin}{PAGE}")) as other:
+            browser.open(other.replace("127.0.0.1", f"www.{SITE}"))
+            browser.submit("#claim")
+        assert (backend.writes, backend.state.on) == (0, False)
+        assert browser.url == f"{admin}{PAGE}"
+        assert "nothing was changed" in browser.text("#error")
+        sent = {(c["domain"], c["value"]) for c in browser.cookies() if c["name"] == CSRF_COOKIE}
+        assert (f".{SITE}", PLANTED) in sent
+
+
+def framing_app(target: str) -> FastAPI:
+    """A page of another origin that shows the admin page in a frame."""
+    app = FastAPI()
+
+    @app.get("/")
+    async def frame() -> HTMLResponse:
+        page = f'<!doctype html><title>Frame</title><iframe id="admin" src="{target}">'
+        return HTMLResponse(page)
+
+    return app
+
+
+def test_chromium_does_not_show_the_page_in_a_frame_even_on_a_sibling_subdomain(
+    browser: Browser, backend: DetailsMemoryBackend
+) -> None:
+    with serving(operator_app(backend)) as base:
+        admin = base.replace("127.0.0.1", f"admin.{SITE}")
+        browser.open(f"{admin}/login")
+        assert browser.text("#state") == "OFF"
+        with serving(framing_app(f"{admin}{PAGE}")) as other:
+            browser.open(other.replace("127.0.0.1", f"www.{SITE}"))
+            browser.frame("#admin")
+            try:
+                with pytest.raises(WebDriverError, match="no such element"):
+                    browser.find("#state")
+            finally:
+                browser.frame(None)

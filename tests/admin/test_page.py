@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
 
-from fastapi_maintenance._admin_page import CSRF_COOKIE
+from fastapi_maintenance._admin_csrf import CSRF_SECRET_ENV, FormTokens
+from fastapi_maintenance._admin_page import CSRF_COOKIE, MAX_FORM_BYTES
+from tests.conftest import asgi_client
 
-from .support import AUTH, DetailsMemoryBackend
+from .support import AUTH, DetailsMemoryBackend, shop_app
 
 pytestmark = pytest.mark.anyio
 
 PAGE = "/admin/maintenance/page"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+#: The key an operator gives every process of the shop.
+SECRET = "a-secret-all-processes-share-0123456789"
 
 
 async def form_token(client: httpx.AsyncClient) -> str:
@@ -57,14 +69,31 @@ async def test_posting_the_form_switches_on_and_redirects_back_to_the_page(
     assert re.search(r'until <time datetime="[0-9T:+-]+">', page)
 
 
-async def test_the_form_reads_times_without_an_offset_as_utc(
-    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+@pytest.fixture
+def local_zone_not_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time zone set to UTC+05:30 for the test, then restored."""
+    monkeypatch.setenv("TZ", "IST-5:30")
+    time.tzset()
+    try:
+        assert time.localtime().tm_gmtoff == 5 * 3600 + 30 * 60
+        yield
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.usefixtures("local_zone_not_utc")
+@pytest.mark.parametrize("field", ["ends_at", "starts_at"])
+async def test_the_form_reads_times_without_an_offset_as_utc_whatever_the_local_zone(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, field: str
 ) -> None:
     token = await form_token(client)
-    form = {"csrf_token": token, "action": "on", "ends_at": "2099-01-01T12:00"}
-    await client.post(PAGE, headers=AUTH, data=form)
-    assert backend.state.ends_at is not None
-    assert backend.state.ends_at.isoformat() == "2099-01-01T12:00:00+00:00"
+    form = {"csrf_token": token, "action": "on", field: "2099-01-01T12:00"}
+    response = await client.post(PAGE, headers=AUTH, data=form)
+    assert response.status_code == 303, response.text
+    moment = getattr(backend.state, field)
+    assert moment is not None
+    assert moment.isoformat() == "2099-01-01T12:00:00+00:00"
 
 
 async def test_a_message_is_shown_escaped(
@@ -86,6 +115,50 @@ async def test_a_post_without_the_page_token_changes_nothing(
     response = await client.post(PAGE, headers=AUTH, data={"csrf_token": token, "action": "on"})
     assert response.status_code == 403
     assert "nothing was changed" in response.text
+    assert backend.writes == 0
+
+
+async def test_a_post_with_neither_cookie_nor_form_token_changes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    response = await client.post(PAGE, headers=AUTH, data={"action": "on"})
+    assert response.status_code == 403
+    assert "nothing was changed" in response.text
+    assert backend.writes == 0
+
+
+async def test_the_token_stays_valid_across_a_reload_or_a_second_tab(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    first = await form_token(client)
+    await form_token(client)
+    response = await client.post(PAGE, headers=AUTH, data={"csrf_token": first, "action": "on"})
+    assert response.status_code == 303
+    assert backend.state.on is True
+
+
+def padded_form(token: str, size: int) -> bytes:
+    """A valid form switching on, padded with an unknown field to exactly ``size`` bytes."""
+    head = urlencode({"csrf_token": token, "action": "on", "pad": ""}).encode()
+    return head + b"x" * (size - len(head))
+
+
+async def test_a_form_of_the_largest_size_is_taken(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    body = padded_form(await form_token(client), MAX_FORM_BYTES)
+    response = await client.post(PAGE, headers={**AUTH, **FORM}, content=body)
+    assert response.status_code == 303
+    assert backend.state.on is True
+
+
+async def test_a_form_over_the_limit_answers_413_and_changes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    body = padded_form(await form_token(client), MAX_FORM_BYTES + 1)
+    response = await client.post(PAGE, headers={**AUTH, **FORM}, content=body)
+    assert response.status_code == 413
+    assert f"larger than {MAX_FORM_BYTES} bytes" in response.text
     assert backend.writes == 0
 
 
@@ -120,3 +193,97 @@ async def test_a_scheduled_window_shows_when_it_starts(
     assert 'class="scheduled">SCHEDULED</strong>' in page
     assert "<dt>Starts in</dt><dd>" in page
     assert 'from <time datetime="2099-01-01T00:00:00+00:00">' in page
+
+
+#: A form token an attacker chooses, planted as the cookie and repeated in the form.
+PLANTED = "attacker-chosen-token-0123456789abcdefghijklmn"
+
+
+@pytest.mark.parametrize("visited", [False, True], ids=["fresh", "after a visit"])
+async def test_a_planted_cookie_with_the_same_form_field_changes_nothing(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, visited: bool
+) -> None:
+    if visited:
+        await form_token(client)
+    client.cookies.clear()
+    client.cookies.set(CSRF_COOKIE, PLANTED, domain="testserver.local", path=PAGE)
+    form = {"csrf_token": PLANTED, "action": "on", "message": "Closed for good"}
+    response = await client.post(PAGE, headers=AUTH, data=form)
+    assert response.status_code == 403
+    assert "nothing was changed" in response.text
+    assert backend.writes == 0
+    assert PLANTED not in response.text
+    assert "Closed for good" not in response.text
+    assert f"{CSRF_COOKIE}={PLANTED}" not in response.headers["set-cookie"]
+
+
+async def test_the_page_may_not_be_framed(client: httpx.AsyncClient) -> None:
+    token = await form_token(client)
+    shown = await client.get(PAGE, headers=AUTH)
+    refused = await client.post(PAGE, headers=AUTH, data={"action": "on"})
+    invalid = await client.post(
+        PAGE, headers=AUTH, data={"csrf_token": token, "action": "on", "duration": "soon"}
+    )
+    for page in (shown, refused, invalid):
+        assert page.headers["x-frame-options"] == "DENY"
+        policy = [part.strip() for part in page.headers["content-security-policy"].split(";")]
+        assert "frame-ancestors 'none'" in policy
+
+
+def two_processes(**router_options: Any) -> tuple[FastAPI, FastAPI]:
+    """The shop as two processes behind one load balancer build it: one router each."""
+    backend = DetailsMemoryBackend()
+    return shop_app(backend, **router_options), shop_app(backend, **router_options)
+
+
+async def post_to_the_other(first: FastAPI, second: FastAPI) -> httpx.Response:
+    """The page read from ``first``, its form posted to ``second`` with the cookie it set."""
+    async with asgi_client(first) as one, asgi_client(second) as other:
+        token = await form_token(one)
+        other.cookies = one.cookies
+        return await other.post(PAGE, headers=AUTH, data={"csrf_token": token, "action": "on"})
+
+
+async def test_processes_given_the_same_csrf_secret_take_each_others_forms() -> None:
+    response = await post_to_the_other(*two_processes(csrf_secret=SECRET))
+    assert response.status_code == 303
+
+
+async def test_processes_given_the_same_secret_variable_take_each_others_forms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CSRF_SECRET_ENV, SECRET)
+    response = await post_to_the_other(*two_processes())
+    assert response.status_code == 303
+
+
+async def test_without_a_secret_each_process_takes_only_its_own_forms() -> None:
+    response = await post_to_the_other(*two_processes())
+    assert response.status_code == 403
+    assert "FASTAPI_MAINTENANCE_CSRF_SECRET" in response.text
+
+
+async def test_processes_with_different_secrets_refuse_each_others_forms() -> None:
+    first = shop_app(DetailsMemoryBackend(), csrf_secret=SECRET)
+    second = shop_app(DetailsMemoryBackend(), csrf_secret=SECRET[::-1])
+    response = await post_to_the_other(first, second)
+    assert response.status_code == 403
+    assert "FASTAPI_MAINTENANCE_CSRF_SECRET" not in response.text
+
+
+async def test_a_short_csrf_secret_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValueError, match="at least 32 bytes") as raised:
+        shop_app(DetailsMemoryBackend(), csrf_secret="too-short-a-secret")
+    assert "too-short-a-secret" not in str(raised.value)
+    monkeypatch.setenv(CSRF_SECRET_ENV, "")
+    with pytest.raises(ValueError, match=f"{CSRF_SECRET_ENV} is 0 bytes long"):
+        shop_app(DetailsMemoryBackend())
+
+
+@given(cookie=st.text(), sent=st.text())
+def test_only_the_servers_own_token_matches_a_cookie(cookie: str, sent: str) -> None:
+    tokens = FormTokens(SECRET)
+    assert not tokens.match(cookie, cookie)
+    assert tokens.match(cookie, sent) == (32 <= len(cookie) <= 128 and sent == tokens.token(cookie))

@@ -3,6 +3,7 @@ while maintenance is on."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -192,23 +193,88 @@ async def test_an_unreachable_store_answers_503_with_the_cause() -> None:
     assert "cache.internal:6379 is down" in write.json()["detail"]
 
 
+#: Every write route, with a body it accepts: (method, path under the prefix, JSON body).
+WRITES = [
+    ("POST", "/on", {"message": MESSAGE}),
+    ("POST", "/off", {}),
+    ("POST", "/schedule", {"starts_at": "2099-01-01T00:00:00Z", "duration": "1h"}),
+    ("PUT", "", {"on": True, "message": MESSAGE}),
+]
+WRITE_IDS = ["POST /on", "POST /off", "POST /schedule", "PUT"]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=WRITE_IDS)
+async def test_every_write_accepts_json_with_a_charset(
+    client: httpx.AsyncClient,
+    backend: DetailsMemoryBackend,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    headers = {**AUTH, "Content-Type": "application/json; charset=utf-8"}
+    response = await client.request(
+        method, f"{STATE}{path}", headers=headers, content=json.dumps(body).encode()
+    )
+    assert response.status_code == 200, response.text
+    assert backend.writes == 1
+    assert response.json()["message"] == body.get("message")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=WRITE_IDS)
 @pytest.mark.parametrize(
-    "sent",
+    "content_type",
     [
-        {"data": {"x": "1"}},
-        {"content": b"{}"},
-        {"content": b"{}", "headers": {"content-type": "text/plain"}},
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+        "text/plain; charset=application/json",
+        "application/jsonp",
+        None,
     ],
-    ids=["form", "no content type", "text"],
+    ids=["form", "multipart", "text", "text naming json", "jsonp", "none"],
 )
 async def test_a_write_that_is_not_json_is_refused_so_a_cross_site_form_cannot_make_it(
-    client: httpx.AsyncClient, backend: DetailsMemoryBackend, sent: dict[str, Any]
+    client: httpx.AsyncClient,
+    backend: DetailsMemoryBackend,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    content_type: str | None,
 ) -> None:
-    headers = {**AUTH, **sent.pop("headers", {})}
-    response = await client.post(f"{STATE}/on", headers=headers, **sent)
-    assert response.status_code == 415
+    headers = dict(AUTH) if content_type is None else {**AUTH, "Content-Type": content_type}
+    response = await client.request(
+        method, f"{STATE}{path}", headers=headers, content=json.dumps(body).encode()
+    )
+    assert response.status_code == 415, response.text
     assert "Content-Type: application/json" in response.json()["detail"]
     assert backend.writes == 0
+
+
+def named_operator(x_operator: str = Header()) -> str:
+    """Who makes a change: the operator named in the request, so that two can differ."""
+    return x_operator
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("POST", "/off", {}), ("PUT", "", {"on": False})],
+    ids=["POST /off", "PUT on false"],
+)
+async def test_switching_off_keeps_who_switched_it_off(
+    backend: DetailsMemoryBackend, method: str, path: str, body: dict[str, Any]
+) -> None:
+    async with asgi_client(shop_app(backend, updated_by=named_operator)) as client:
+        on = await client.post(
+            f"{STATE}/on", headers={**AUTH, "X-Operator": "alice"}, json={"message": MESSAGE}
+        )
+        assert on.json()["updated_by"] == "alice"
+        off = await client.request(
+            method, f"{STATE}{path}", headers={**AUTH, "X-Operator": "bob"}, json=body
+        )
+        assert (off.json()["on"], off.json()["updated_by"]) == (False, "bob")
+        read = await client.get(STATE, headers=AUTH)
+    assert read.json()["updated_by"] == "bob"
+    assert (backend.state.on, backend.state.updated_by) == (False, "bob")
 
 
 async def test_writes_are_never_get(client: httpx.AsyncClient) -> None:

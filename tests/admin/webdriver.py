@@ -7,7 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,21 @@ class Browser:
         value: str | None = self._call("GET", f"/element/{self.find(css)}/attribute/{name}")
         return value
 
+    def css(self, css: str, name: str) -> str:
+        """The computed value of the CSS property ``name`` of the element at ``css``."""
+        value: str = self._call("GET", f"/element/{self.find(css)}/css/{name}")
+        return value
+
+    def cookies(self) -> list[dict[str, Any]]:
+        """Every cookie the current page's address would be sent, with its attributes."""
+        found: list[dict[str, Any]] = self._call("GET", "/cookie")
+        return found
+
+    def frame(self, css: str | None) -> None:
+        """Look inside the frame at ``css`` from now on; ``None``: back to the top page."""
+        target = None if css is None else {ELEMENT: self.find(css)}
+        self._call("POST", "/frame", {"id": target})
+
     def type(self, css: str, text: str) -> None:
         element = self.find(css)
         self._call("POST", f"/element/{element}/clear", {})
@@ -115,8 +130,11 @@ class Browser:
 
 
 @contextmanager
-def headless_chromium(chromium: str, chromedriver: str, *, javascript: bool) -> Iterator[Browser]:
-    """A fresh headless Chromium (its own profile, JavaScript on or off) behind chromedriver."""
+def headless_chromium(
+    chromium: str, chromedriver: str, *, javascript: bool, args: Sequence[str] = ()
+) -> Iterator[Browser]:
+    """A fresh headless Chromium (its own profile, JavaScript on or off, ``args`` added to its
+    flags) behind chromedriver."""
     port = free_port()
     driver = subprocess.Popen(
         [chromedriver, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -129,7 +147,7 @@ def headless_chromium(chromium: str, chromedriver: str, *, javascript: bool) -> 
             _wait_ready(http)
             options = {
                 "binary": chromium,
-                "args": [*FLAGS, f"--user-data-dir={Path(profile)}"],
+                "args": [*FLAGS, *args, f"--user-data-dir={Path(profile)}"],
                 "prefs": {
                     "profile.managed_default_content_settings.javascript": 1 if javascript else 2
                 },
