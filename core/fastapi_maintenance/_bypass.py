@@ -21,7 +21,13 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Send
 
 from ._backend import BaseStateBackend
-from ._clients import ClientAddresses, Networks
+from ._clients import (
+    DEFAULT_FORWARDED_HEADER,
+    ClientAddresses,
+    ForwardedHeader,
+    Networks,
+    forwarded_header,
+)
 from ._logonce import Problems
 from ._model import MaintenanceState
 from ._paths import ExemptPaths
@@ -57,6 +63,7 @@ def bypass_from(
     bypass_header: str | None,
     bypass_query_param: str | None,
     bypass_cookie: str | None,
+    forwarded_header: str | None = None,
 ) -> Bypass | None:
     """The configured rules, each option falling back to its environment variable;
     ``None`` when there are none, so that a request costs nothing more than before.
@@ -66,6 +73,7 @@ def bypass_from(
     paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
     allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
     trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
+    header = _forwarded_header_from(forwarded_header, trusted)
     secrets = secrets_from(bypass_secret)
     options = {
         "bypass_header": bypass_header,
@@ -89,12 +97,31 @@ def bypass_from(
     return Bypass(
         paths,
         allow,
-        ClientAddresses(trusted),
+        ClientAddresses(trusted, header),
         Signer(secrets) if secrets else None,
         header=_checked(names["bypass_header"], DEFAULT_HEADER, "bypass_header"),
         query_param=_checked(names["bypass_query_param"], DEFAULT_QUERY_PARAM, "query"),
         cookie=_checked(names["bypass_cookie"], DEFAULT_COOKIE, "bypass_cookie"),
     )
+
+
+def _forwarded_header_from(given: str | None, trusted: Networks) -> ForwardedHeader:
+    """The header the trusted proxies write: the option, else its variable, else
+    ``X-Forwarded-For``. Naming one without any trusted proxy is refused: it would be
+    read from nobody."""
+    variable = _variable("forwarded_header")
+    value = given if given is not None else os.environ.get(variable)
+    if value is None:
+        return DEFAULT_FORWARDED_HEADER
+    where = "forwarded_header" if given is not None else variable
+    header = forwarded_header(value, where)
+    if not trusted:
+        raise ValueError(
+            f"{where} given without trusted_proxies; it names the header the trusted proxies "
+            f"write, so set trusted_proxies or {_variable('trusted_proxies')} too, or leave "
+            f"{where} out"
+        )
+    return header
 
 
 def _variable(option: str) -> str:

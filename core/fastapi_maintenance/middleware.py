@@ -74,9 +74,11 @@ class MaintenanceModeMiddleware:
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
     by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
 
-    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``) and ``bypass_secret`` (with
-    ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let people through during
-    maintenance; each not given falls back to its ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
+    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``, read from the header they
+    write: ``forwarded_header``, ``"X-Forwarded-For"`` by default or ``"Forwarded"``) and
+    ``bypass_secret`` (with ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let
+    people through during maintenance; each not given falls back to its
+    ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
 
     A state with a window blocks only within it, by this process's clock, checked on every
     request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
@@ -102,6 +104,7 @@ class MaintenanceModeMiddleware:
         bypass_header: str | None = None,
         bypass_query_param: str | None = None,
         bypass_cookie: str | None = None,
+        forwarded_header: str | None = None,
         announce_schedule: bool = False,
     ) -> None:
         _check_options(retry_after, state_timeout)
@@ -114,6 +117,7 @@ class MaintenanceModeMiddleware:
             bypass_header,
             bypass_query_param,
             bypass_cookie,
+            forwarded_header,
         )
         warn_if_wrapping_cors(app)
         self.app = app
