@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
 from fastapi_maintenance._bypass import Admission, Bypass, bypass_from
+from fastapi_maintenance._tokens import _CACHED_EXPIRIES as CACHED_EXPIRIES
 from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
 
 from .bypass_support import (
@@ -349,6 +351,67 @@ def test_a_short_secret_is_refused_without_showing_it() -> None:
         MaintenanceModeMiddleware(echo_app(), bypass_secret=[SECRET, short])
     assert short not in str(caught.value)
     assert "secret #2 of 2" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("a" * 32, "repeats a sequence of 1 character"),
+        ("password" * 4, "repeats a sequence of 8 character"),
+        ("0123456789abcdef" * 3, "repeats a sequence of 16 character"),
+        ("Tr0ub4dor&3" * 3 + "Tr0", "repeats a sequence of 11 character"),
+        ("a" * 31 + "b", "has only 2 distinct character"),
+        ("abcdabcdabcdabcdabcdabcdabcdabcdx", "has only 5 distinct character"),
+    ],
+)
+def test_an_obviously_weak_secret_is_refused_saying_how_to_make_one(secret: str, why: str) -> None:
+    with pytest.raises(ValueError, match="secret #2 of 2 is too easy to guess") as caught:
+        MaintenanceModeMiddleware(echo_app(), bypass_secret=[SECRET, secret])
+    message = str(caught.value)
+    assert why in message
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in message
+    assert secret not in message
+
+
+def test_a_weak_secret_in_the_environment_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_BYPASS_SECRET", "password" * 4)
+    with pytest.raises(ValueError, match="FASTAPI_MAINTENANCE_BYPASS_SECRET: secret #1 of 1"):
+        MaintenanceModeMiddleware(echo_app())
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(16),
+        "correct-horse-battery-staple-2024",
+        SECRET,
+        OLD_SECRET,
+        OTHER_SECRET,
+    ],
+)
+def test_a_random_or_long_varied_secret_is_accepted(secret: str) -> None:
+    assert MaintenanceModeMiddleware(echo_app(), bypass_secret=secret)._bypass is not None
+
+
+def test_a_secret_of_exactly_32_bytes_is_accepted() -> None:
+    secret = "Exactly-32-bytes-long-secret-0K!"
+    assert len(secret.encode()) == MIN_SECRET_BYTES
+    bypass = MaintenanceModeMiddleware(echo_app(), bypass_secret=secret)._bypass
+    assert bypass is not None and bypass.signer is not None
+    with pytest.raises(ValueError, match="31 bytes long"):
+        MaintenanceModeMiddleware(echo_app(), bypass_secret=secret[:-1])
+
+
+def test_the_signature_cache_stays_bounded_under_100k_forged_tokens() -> None:
+    signer = Signer([SECRET])
+    forged_signature = b"A" * 43
+    for expiry in range(2_000_000_000, 2_000_100_000):
+        assert signer.verify(b"%d.%s" % (expiry, forged_signature)) == "wrongly signed"
+        assert len(signer._expected) <= CACHED_EXPIRIES
+    assert isinstance(signer.verify(token().encode()), int)
 
 
 @pytest.mark.parametrize("option", ["bypass_header", "bypass_query_param", "bypass_cookie"])
