@@ -194,6 +194,13 @@ class MaintenanceModeMiddleware:
         self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool, path: str
     ) -> Receive | None:
         """Answer a blocked request and return ``None``, or return the ``receive`` to pass on."""
+        bypass = self._bypass
+        if on and bypass is not None and bypass.is_link_post(scope):
+            # The POST a bypass link makes holds a token: answered here on any path, never
+            # passed on; without a valid token, blocked (the body is not read again).
+            if not await bypass.answer_link(scope, receive, send, path):
+                await self._block(scope, _no_body, send)
+            return None
         websocket = scope["type"] == "websocket"
         host = host_of(scope) if table.uses_host else ""
         found = table.resolve(websocket, scope.get("method", ""), path, host)
@@ -219,8 +226,13 @@ class MaintenanceModeMiddleware:
                 receive = recorded.replay()
                 if exempt:
                     return receive
+        await self._block(scope, receive, send)
+        return None
+
+    async def _block(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer with the maintenance response (or refuse the WebSocket); tell the plugins."""
         try:
-            if websocket:
+            if scope["type"] == "websocket":
                 await self._refuse_websocket(scope, receive, send)
             else:
                 response = await self._response(Request(scope, receive))
@@ -230,7 +242,6 @@ class MaintenanceModeMiddleware:
         plugins = state.plugins
         if plugins.blocked_hooks != ():
             plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
-        return None
 
     def _applies(self, current: MaintenanceState, scope: Scope, send: Send) -> tuple[bool, Send]:
         """Whether a state that is on blocks this request now, by the clock and read-only;
@@ -594,6 +605,11 @@ class _Recorded:
             return pending.popleft() if pending else await live()
 
         return receive
+
+
+async def _no_body() -> Message:
+    """A ``receive`` for a request whose body was read already: it is empty."""
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:
