@@ -2,9 +2,9 @@
 
 A link holds its token after ``#`` (``https://shop.example.com/#maintenance_bypass=TOKEN``),
 which browsers never send: no server or proxy log sees it. On the maintenance page, the script
-posts the token to the same path with ``?maintenance_bypass`` (the name alone) as the query;
-the middleware answers that POST with the bypass cookie, and the script loads the page again
-without the fragment.
+posts the token to the same path with ``?maintenance_bypass`` (the name alone) as the query,
+when it loads or when the fragment changes; the middleware answers that POST with the bypass
+cookie, and the script loads the page again without the fragment.
 """
 
 from __future__ import annotations
@@ -21,21 +21,26 @@ LINK_SCOPE_KEY = "fastapi_maintenance.bypass_link"
 
 _SCRIPT = """<script>
 (function () {
-  var name = %s, pairs = location.hash.slice(1).split("&");
-  for (var i = 0; i < pairs.length; i++) {
-    var cut = pairs[i].indexOf("="), key = pairs[i].slice(0, cut);
-    try { key = decodeURIComponent(key); } catch (error) { continue; }
-    if (cut < 1 || key !== name) continue;
-    var page = location.href.split("#")[0];
-    fetch(location.pathname + "?" + encodeURIComponent(name), {
-      method: "POST",
-      headers: {"Content-Type": "application/x-www-form-urlencoded"},
-      body: encodeURIComponent(name) + "=" + pairs[i].slice(cut + 1),
-      credentials: "same-origin",
-      cache: "no-store"
-    }).then(function (answer) { if (answer.ok) location.replace(page); });
-    return;
+  var name = %s;
+  function admit() {
+    var pairs = location.hash.slice(1).split("&");
+    for (var i = 0; i < pairs.length; i++) {
+      var cut = pairs[i].indexOf("="), key = pairs[i].slice(0, cut);
+      try { key = decodeURIComponent(key); } catch (error) { continue; }
+      if (cut < 1 || key !== name) continue;
+      var page = location.href.split("#")[0];
+      fetch(location.pathname + "?" + encodeURIComponent(name), {
+        method: "POST",
+        headers: {"Content-Type": "application/x-www-form-urlencoded"},
+        body: encodeURIComponent(name) + "=" + pairs[i].slice(cut + 1),
+        credentials: "same-origin",
+        cache: "no-store"
+      }).then(function (answer) { if (answer.ok) location.replace(page); });
+      return;
+    }
   }
+  admit();
+  addEventListener("hashchange", admit);
 })();
 </script>
 """

@@ -77,6 +77,7 @@ _8KB = 8 * 1024
 FORWARDED_SHAPES = {
     "blanks": "for=198.51.100.9" + " " * _8KB,
     "blanks-before": " " * _8KB + "for=198.51.100.9",
+    "blanks-before-a-comma": "for=198.51.100.9," + " " * _8KB + ",for=198.51.100.9",
     "commas": "," * _8KB,
     "blanks-and-commas": " ," * (_8KB // 2),
     "an-open-quote": 'for="' + " " * _8KB,
