@@ -32,6 +32,7 @@ BYPASS_OPTIONS = (
     "exempt_paths",
     "allow_ips",
     "trusted_proxies",
+    "forwarded_header",
     "bypass_secret",
     "bypass_header",
     "bypass_query_param",

@@ -69,6 +69,7 @@ PUBLIC = {
         "DEFAULT_DETAIL",
         "DEFAULT_RETRY_AFTER",
         "STATE_SCOPE_KEY",
+        "bypass_link_script",
         "maintenance_response",
         "retry_after_for",
         "wants_html",

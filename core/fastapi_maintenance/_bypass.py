@@ -3,7 +3,8 @@ and a signed token (in a header, a link or a cookie).
 
 Only asked about requests that would otherwise get the maintenance response; the app never
 sees the token: a header or cookie that let a request through is removed from the scope,
-and a link carrying it is answered with a redirect that sets the cookie.
+and the POST the maintenance page makes for a link (the token after ``#``) is answered here
+with the cookie.
 """
 
 from __future__ import annotations
@@ -13,15 +14,22 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 from starlette.requests import ClientDisconnect
-from starlette.types import Send
+from starlette.types import Receive, Send
 
 from ._backend import BaseStateBackend
-from ._clients import ClientAddresses, Networks
+from ._clients import (
+    DEFAULT_FORWARDED_HEADER,
+    ClientAddresses,
+    ForwardedHeader,
+    Networks,
+    forwarded_header,
+)
+from ._link_script import LINK_SCOPE_KEY
 from ._logonce import Problems
 from ._model import MaintenanceState
 from ._paths import ExemptPaths
@@ -36,8 +44,13 @@ DEFAULT_HEADER = "X-Maintenance-Bypass"
 DEFAULT_QUERY_PARAM = "maintenance_bypass"
 DEFAULT_COOKIE = "maintenance_bypass"
 _ENV = "FASTAPI_MAINTENANCE_"
-#: Characters a path segment may hold unencoded (RFC 3986 pchar), and the separator.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+#: Cookies of the bypass cookie's name looked at, at most: a browser sends one, or a few
+#: (set for several paths); so many more cannot make a request dear.
+MAX_COOKIES = 16
+#: The largest body the link's POST may have: its form holds one token (about 80 bytes).
+MAX_LINK_BODY = 1024
+#: Blanks looked back over from a cookie's name for the ';' before it.
+_LOOK_BACK = 64
 _TOKEN_CHARS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
@@ -46,7 +59,6 @@ class Admission(enum.Enum):
 
     BLOCKED = enum.auto()  #: no rule applies: the maintenance response as usual
     THROUGH = enum.auto()  #: let through to the app
-    ANSWERED = enum.auto()  #: answered here (the redirect that sets the cookie)
 
 
 def bypass_from(
@@ -57,6 +69,7 @@ def bypass_from(
     bypass_header: str | None,
     bypass_query_param: str | None,
     bypass_cookie: str | None,
+    forwarded_header: str | None = None,
 ) -> Bypass | None:
     """The configured rules, each option falling back to its environment variable;
     ``None`` when there are none, so that a request costs nothing more than before.
@@ -66,6 +79,7 @@ def bypass_from(
     paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
     allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
     trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
+    header = _forwarded_header_from(forwarded_header, trusted)
     secrets = secrets_from(bypass_secret)
     options = {
         "bypass_header": bypass_header,
@@ -89,12 +103,31 @@ def bypass_from(
     return Bypass(
         paths,
         allow,
-        ClientAddresses(trusted),
+        ClientAddresses(trusted, header),
         Signer(secrets) if secrets else None,
         header=_checked(names["bypass_header"], DEFAULT_HEADER, "bypass_header"),
         query_param=_checked(names["bypass_query_param"], DEFAULT_QUERY_PARAM, "query"),
         cookie=_checked(names["bypass_cookie"], DEFAULT_COOKIE, "bypass_cookie"),
     )
+
+
+def _forwarded_header_from(given: str | None, trusted: Networks) -> ForwardedHeader:
+    """The header the trusted proxies write: the option, else its variable, else
+    ``X-Forwarded-For``. Naming one without any trusted proxy is refused: it would be
+    read from nobody."""
+    variable = _variable("forwarded_header")
+    value = given if given is not None else os.environ.get(variable)
+    if value is None:
+        return DEFAULT_FORWARDED_HEADER
+    where = "forwarded_header" if given is not None else variable
+    header = forwarded_header(value, where)
+    if not trusted:
+        raise ValueError(
+            f"{where} given without trusted_proxies; it names the header the trusted proxies "
+            f"write, so set trusted_proxies or {_variable('trusted_proxies')} too, or leave "
+            f"{where} out"
+        )
+    return header
 
 
 def _variable(option: str) -> str:
@@ -177,8 +210,20 @@ class Bypass:
         self.clients = clients
         self.signer = signer
         self.header = header.lower().encode("latin-1")
+        self.query_param_name = query_param
         self.query_param = query_param.encode()
         self.cookie = cookie.encode("latin-1")
+        #: The queries of the link's POST: the name as JavaScript's encodeURIComponent
+        #: writes it, and as it is.
+        encoded = quote(query_param, safe="-_.!~*'()").encode("ascii")
+        self._link_queries = frozenset({encoded, self.query_param})
+        names = b"|".join(re.escape(name) for name in sorted(self._link_queries))
+        #: A token in the query string, as links carried it before; only logged.
+        self._in_query = re.compile(b"(?:^|&)(?:" + names + b")=")
+        name = re.escape(self.cookie)
+        #: Starting with the name, so finding it is a fast search for a literal.
+        self._cookie_value = re.compile(name + rb"[ \t]*=([^;]*)")
+        self._cookie_pair = re.compile(rb"(?:^|;)[ \t]*" + name + rb"[ \t]*(?:=[^;]*)?(?=;|$)")
         self._problems = Problems()
 
     async def admit(
@@ -235,18 +280,21 @@ class Bypass:
                     return Admission.THROUGH
         if signer is None:
             return Admission.BLOCKED
-        if scope["type"] == "http" and scope.get("query_string"):
-            left = self._by_link(scope, signer)
-            if left is not None:
-                await self._redirect(scope, send, left)
-                _through(scope, path, "the bypass link (redirected to set the cookie)")
-                return Admission.ANSWERED
         if self._by_cookie(scope, signer):
             _through(scope, path, "the bypass cookie")
             return Admission.THROUGH
+        if scope["type"] == "http":
+            # The maintenance page's script reads the link's token after '#' (see responses).
+            scope[LINK_SCOPE_KEY] = self.query_param_name
+            query = scope.get("query_string")
+            if query and logger.isEnabledFor(logging.DEBUG) and self._in_query.search(query):
+                logger.debug(
+                    "maintenance bypass: a token was given in the query string, where it is "
+                    "not accepted (a link carries it after '#'); not let through"
+                )
         return Admission.BLOCKED
 
-    # the three places a token can be -------------------------------------------------
+    # the header and the cookie -------------------------------------------------------
 
     def _by_header(self, scope: Any, signer: Signer) -> bool:
         headers = scope.get("headers", ())
@@ -257,56 +305,94 @@ class Bypass:
                 return True
         return False
 
-    def _by_link(self, scope: Any, signer: Signer) -> int | None:
-        """Seconds left of a valid token in the query string, or ``None``."""
-        values = [
-            value for name, value in _query(scope["query_string"]) if name == self.query_param
-        ]
-        for value in values:
-            left = _valid(signer, value, TOKEN, "bypass link")
-            if left:
-                return left
-        return None
-
     def _by_cookie(self, scope: Any, signer: Signer) -> bool:
+        """Whether one of the first :data:`MAX_COOKIES` cookies of the bypass cookie's name
+        is valid; if so, every cookie of that name is removed from the request."""
         headers = scope.get("headers", ())
-        values = [
-            value
-            for key, header in headers
-            if key == b"cookie"
-            for name, value in _cookies(header)
-            if name == self.cookie
-        ]
-        if not values:
-            return False
-        if not any(_valid(signer, value, COOKIE, "bypass cookie") for value in values):
+        looked_at = 0
+        valid = False
+        for key, header in headers:
+            if key != b"cookie":
+                continue
+            for value in self._cookie_values(header):
+                looked_at += 1
+                if value is not None and _valid(signer, value, COOKIE, "bypass cookie"):
+                    valid = True
+                    break
+                if looked_at == MAX_COOKIES:
+                    break
+            if valid or looked_at == MAX_COOKIES:
+                break
+        if not valid:
             return False
         kept = []
         for key, header in headers:
             if key == b"cookie":
-                rest = [part for part in header.split(b";") if _cookie_name(part) != self.cookie]
-                header = b";".join(rest).strip()
+                header = self._cookie_pair.sub(b"", header).strip(b"; \t")
                 if not header:
                     continue
             kept.append((key, header))
         scope["headers"] = kept
         return True
 
-    # the redirect that sets the cookie -----------------------------------------------
+    def _cookie_values(self, header: bytes) -> Iterator[bytes | None]:
+        """Each occurrence of the bypass cookie's name in one ``Cookie`` header: the value of
+        the cookie it names, or ``None`` where it is not a cookie's name. Found by searching
+        for the name, so other cookies cost nothing but the search."""
+        for found in self._cookie_value.finditer(header):
+            start = found.start()
+            before = header[max(start - _LOOK_BACK, 0) : start].rstrip(b" \t")
+            if not (before.endswith(b";") if before else start <= _LOOK_BACK):
+                yield None
+                continue
+            value = found.group(1).strip(b" \t")
+            if len(value) >= 2 and value[:1] == b'"' and value[-1:] == b'"':
+                value = value[1:-1]
+            yield value
 
-    async def _redirect(self, scope: Any, send: Send, left: int) -> None:
-        """303 to the same URL without the bypass parameter, setting the bypass cookie."""
-        assert self.signer is not None
-        query = b"&".join(
-            part
-            for part in scope["query_string"].split(b"&")
-            if _query_name(part) != self.query_param
+    # the link ------------------------------------------------------------------------
+
+    def is_link_post(self, scope: Any) -> bool:
+        """Whether a request is the POST the maintenance page's script makes for a link:
+        ``?maintenance_bypass`` (the name alone) as its query."""
+        return (
+            self.signer is not None
+            and scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and scope.get("query_string") in self._link_queries
         )
-        # The path as the client asked for it, root_path included (as Starlette's request.url).
-        target = quote(scope["path"], safe=_PATH_SAFE).encode("ascii")
-        # "//host/x" or "/\host/x" would leave the site: the target stays a path.
-        target = b"/" + target.lstrip(b"/\\")
-        location = target + (b"?" + query if query else b"")
+
+    async def answer_link(self, scope: Any, receive: Receive, send: Send, path: str) -> bool:
+        """Answer the link's POST with ``204`` setting the bypass cookie, if its body holds a
+        valid token; ``False``, having sent nothing, if it does not (the body is read, up to
+        :data:`MAX_LINK_BODY` bytes, either way)."""
+        signer = self.signer
+        if signer is None:
+            return False
+        try:
+            body = await _bounded_body(scope, receive)
+            left = 0
+            if body is not None and not _cross_site(scope):
+                token = _form_value(body, self.query_param)
+                if token is not None:
+                    left = _valid(signer, token, TOKEN, "bypass link")
+        except Exception as exc:
+            self._problems.report(
+                f"link:{type(exc).__name__}",
+                "the bypass link failed on a request (%s at %s); it is treated as not let through",
+                type(exc).__name__,
+                _where(exc),
+            )
+            return False
+        if not left:
+            return False
+        await self._set_cookie(scope, send, left)
+        _through(scope, path, "the bypass link (answered with the cookie)")
+        return True
+
+    async def _set_cookie(self, scope: Any, send: Send, left: int) -> None:
+        """``204 No Content`` setting the bypass cookie for the token's remaining life."""
+        assert self.signer is not None
         expiry_cookie = self.signer.sign(_now() + left, COOKIE)
         attributes = [
             f"{self.cookie.decode('latin-1')}={expiry_cookie}",
@@ -318,17 +404,15 @@ class Bypass:
         if self.clients.is_https(scope):
             attributes.append("Secure")
         headers = [
-            (b"location", location),
             (b"set-cookie", "; ".join(attributes).encode("latin-1")),
             (b"cache-control", b"no-store"),
             (b"referrer-policy", b"no-referrer"),
-            (b"content-length", b"0"),
         ]
         try:
-            await send({"type": "http.response.start", "status": 303, "headers": headers})
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
         except (OSError, ClientDisconnect):
-            logger.debug("the client left before the bypass redirect was sent")
+            logger.debug("the client left before the bypass cookie was sent")
 
 
 #: The rules for an app without static ones: the stored lists alone, no proxy trusted.
@@ -375,32 +459,40 @@ def _through(scope: Any, path: str, rule: str, *args: object) -> None:
     )
 
 
-def _query(query_string: bytes) -> list[tuple[bytes, bytes]]:
-    pairs = []
-    for part in query_string.split(b"&"):
-        name, _, value = part.partition(b"=")
-        pairs.append((_unquote(name), _unquote(value)))
-    return pairs
+async def _bounded_body(scope: Any, receive: Receive) -> bytes | None:
+    """The request's body if it is at most :data:`MAX_LINK_BODY` bytes, else ``None`` (read
+    no further than that)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length" and (not value.isdigit() or int(value) > MAX_LINK_BODY):
+            return None
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += bytes(message.get("body", b""))
+        if len(body) > MAX_LINK_BODY:
+            return None
+        if not message.get("more_body", False):
+            return body
 
 
-def _query_name(part: bytes) -> bytes:
-    return _unquote(part.partition(b"=")[0])
+def _cross_site(scope: Any) -> bool:
+    """Whether the browser says another site made the request (``Sec-Fetch-Site``)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"sec-fetch-site":
+            return value not in (b"same-origin", b"none")
+    return False
+
+
+def _form_value(body: bytes, name: bytes) -> bytes | None:
+    """The first value of ``name`` in a form-encoded body."""
+    for part in body.split(b"&"):
+        key, equals, value = part.partition(b"=")
+        if equals and _unquote(key) == name:
+            return _unquote(value)
+    return None
 
 
 def _unquote(text: bytes) -> bytes:
     return unquote_to_bytes(text.replace(b"+", b" "))
-
-
-def _cookies(header: bytes) -> list[tuple[bytes, bytes]]:
-    pairs = []
-    for part in header.split(b";"):
-        name, _, value = part.partition(b"=")
-        value = value.strip()
-        if len(value) >= 2 and value[:1] == b'"' and value[-1:] == b'"':
-            value = value[1:-1]
-        pairs.append((name.strip(), value))
-    return pairs
-
-
-def _cookie_name(part: bytes) -> bytes:
-    return part.partition(b"=")[0].strip()

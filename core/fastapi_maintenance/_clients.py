@@ -1,20 +1,31 @@
 """The client's address behind proxies, and address ranges given as CIDR.
 
-The ASGI ``client`` is the client unless it is a trusted proxy; then the forwarded chain
-(RFC 7239 ``Forwarded`` when present, else ``X-Forwarded-For``) is walked from the right,
-skipping trusted proxies. Anything malformed where an address is needed makes the client
-unknown (``None``): never an error.
+The ASGI ``client`` is the client unless it is a trusted proxy; then the forwarded chain of
+the one header the trusted proxies are said to write (``X-Forwarded-For``, or RFC 7239
+``Forwarded``; never picked by which is present) is walked from the right, skipping trusted
+proxies, at most :data:`MAX_HOPS` hops. Anything malformed where an address is needed makes
+the client unknown (``None``): never an error.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from typing import Any
 
-__all__ = ["Address", "ClientAddresses", "Networks", "address_of"]
+__all__ = [
+    "DEFAULT_FORWARDED_HEADER",
+    "MAX_HOPS",
+    "Address",
+    "ClientAddresses",
+    "ForwardedHeader",
+    "Networks",
+    "address_of",
+    "forwarded_header",
+]
 
 _MAX_ADDRESS_LENGTH = 100
 #: Addresses whose range is remembered, per list of ranges.
@@ -109,44 +120,122 @@ def _address_of(text: str) -> Address | None:
     return address
 
 
-# RFC 7230 token characters, plus ':' '[' ']' that some proxies leave unquoted.
-_PAIR = re.compile(
-    r"[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*=[ \t]*"
-    r'(?:"((?:[^"\\]|\\.)*)"|([!#$%&\'*+.^_`|~0-9A-Za-z:\[\]-]*))[ \t]*'
+#: How many hops of a forwarded chain are walked at most, from the right. A real chain has a
+#: few proxies; a longer one whose hops are all trusted leaves the client unknown.
+MAX_HOPS = 16
+#: Pairs one ``Forwarded`` element may hold (RFC 7239 defines four); more is malformed.
+_MAX_PAIRS = 8
+# A ``Forwarded`` pair read backwards, from a string reversed: the value (a quoted string
+# without escapes, or RFC 7230 token characters plus ':' '[' ']' that some proxies leave
+# unquoted), '=', the name. Each part of it starts with a character the part before cannot
+# end with, so a match or a failure costs time linear in what it reads.
+_PAIR_REVERSED = re.compile(
+    r'[ \t]*(?:(?:"([^"\\]*)"|([!#$%&\'*+.^_`|~0-9A-Za-z:\[\]-]+))[ \t]*)?='
+    r"[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*"
 )
-_UNESCAPE = re.compile(r"\\(.)")
+#: Empty list elements and the blanks around commas, read as one run.
+_SEPARATORS = re.compile(r"[ \t,]*")
+#: A ';' closing an element (read backwards: opening it), with its blanks.
+_TRAILING_SEMICOLON = re.compile(r"[ \t]*;")
 
 
-def _forwarded(value: str) -> list[dict[str, str]] | None:
-    """The elements of a ``Forwarded`` header, or ``None`` if it does not parse."""
-    elements: list[dict[str, str]] = [{}]
-    position, end = 0, len(value)
-    while position < end:
-        pair = _PAIR.match(value, position)
-        if pair is None:
-            if value[position] in " \t,":  # empty list elements are allowed
-                if value[position] == ",":
-                    elements.append({})
+class ForwardedHeader(enum.Enum):
+    """The header the trusted proxies write the client's address (and scheme) in."""
+
+    X_FORWARDED_FOR = "X-Forwarded-For"  #: with ``X-Forwarded-Proto``
+    FORWARDED = "Forwarded"  #: RFC 7239, ``for=`` and ``proto=``
+
+
+DEFAULT_FORWARDED_HEADER = ForwardedHeader.X_FORWARDED_FOR
+
+
+def forwarded_header(value: object, option: str) -> ForwardedHeader:
+    """The header an option (or its variable) names, whatever its case; refused otherwise."""
+    if isinstance(value, str):
+        for header in ForwardedHeader:
+            if value.strip().lower() == header.value.lower():
+                return header
+    accepted = " or ".join(repr(header.value) for header in ForwardedHeader)
+    raise ValueError(
+        f"{option}: {value!r} is not a forwarding header this package reads; accepted: "
+        f"{accepted} (the header your trusted proxies write; default "
+        f"{DEFAULT_FORWARDED_HEADER.value!r})"
+    )
+
+
+def _forwarded(value: str) -> Iterator[dict[str, str] | None]:
+    """The elements of a ``Forwarded`` header from the right, at most :data:`MAX_HOPS`;
+    ``None`` in place of one that does not parse, or of the rest beyond the limit, and then
+    nothing more.
+
+    The header is read backwards, and only as far as the caller asks, so what is left of the
+    client is never parsed: the cost is that of reversing it plus the elements read. Empty
+    elements are skipped. A quoted string with a backslash escape does not parse (addresses
+    and schemes never need one).
+    """
+    text = value[::-1]
+    end = len(text)
+    position = _skip(_SEPARATORS, text, 0)
+    for _ in range(MAX_HOPS):
+        if position >= end:
+            return
+        element: dict[str, str] = {}
+        semicolon = _TRAILING_SEMICOLON.match(text, position)
+        if semicolon is not None:
+            position = semicolon.end()
+        for pairs in range(_MAX_PAIRS + 1):
+            pair = _PAIR_REVERSED.match(text, position) if pairs < _MAX_PAIRS else None
+            if pair is None:
+                yield None
+                return
+            quoted, token, name = pair.groups()
+            found = quoted if quoted is not None else token or ""
+            element.setdefault(name[::-1].lower(), found[::-1])
+            position = pair.end()
+            if position < end and text[position] == ";":
                 position += 1
-                continue
-            return None
-        name, quoted, token = pair.groups()
-        elements[-1][name.lower()] = _UNESCAPE.sub(r"\1", quoted) if quoted is not None else token
-        position = pair.end()
-        if position < end:
-            if value[position] == ",":
-                elements.append({})
-            elif value[position] != ";":
-                return None
-            position += 1
-    return [element for element in elements if element]
+            elif position < end and text[position] != ",":
+                yield None
+                return
+            else:
+                break
+        yield element
+        position = _skip(_SEPARATORS, text, position)
+    if position < end:
+        yield None
+
+
+def _skip(pattern: re.Pattern[str], text: str, position: int) -> int:
+    """Where a pattern that matches the empty string stops matching from ``position``."""
+    found = pattern.match(text, position)
+    return found.end() if found is not None else position
+
+
+def _forwarded_for(value: str) -> Iterator[str | None]:
+    """The ``for=`` of each element of a ``Forwarded`` header, as :func:`_forwarded` gives them."""
+    for element in _forwarded(value):
+        yield None if element is None else element.get("for")
+
+
+def _x_forwarded_for(value: str) -> Iterator[str | None]:
+    """The entries of ``X-Forwarded-For`` from the right, at most :data:`MAX_HOPS`; then
+    ``None`` if there are more."""
+    parts = value.rsplit(",", MAX_HOPS)
+    for part in reversed(parts[-MAX_HOPS:]):
+        yield part.strip()
+    if len(parts) > MAX_HOPS:
+        yield None
 
 
 class ClientAddresses:
-    """Finds a request's client address, trusting forwarded headers only from ``trusted``."""
+    """Finds a request's client address, trusting forwarded headers only from ``trusted``,
+    and only the one header they are said to write (``header``): the other is ignored."""
 
-    def __init__(self, trusted: Networks) -> None:
+    def __init__(
+        self, trusted: Networks, header: ForwardedHeader = DEFAULT_FORWARDED_HEADER
+    ) -> None:
         self.trusted = trusted
+        self.header = header
         #: Peers that are not trusted proxies, by the host the server gave: they are the client.
         self._direct: dict[object, Address | None] = {}
 
@@ -165,41 +254,44 @@ class ClientAddresses:
             if isinstance(host, str):
                 self._direct[host] = peer
             return peer
-        forwarded, forwarded_for, _ = _headers(scope)
-        hops: Sequence[str | None]
-        if forwarded is not None:
-            elements = _forwarded(forwarded)
-            if elements is None:
-                return None
-            hops = [element.get("for") for element in elements]
-        elif forwarded_for is not None:
-            hops = [hop.strip() for hop in forwarded_for.split(",")]
-        else:
+        rfc7239 = self.header is ForwardedHeader.FORWARDED
+        value = _header(scope, b"forwarded" if rfc7239 else b"x-forwarded-for")
+        if value is None:
             return peer
         address = peer
-        for hop in reversed(hops):
+        for hop in _forwarded_for(value) if rfc7239 else _x_forwarded_for(value):
             address_or_none = address_of(hop) if hop else None
             if address_or_none is None:
                 return None
             address = address_or_none
             if self.trusted.match(address) is None:
                 return address
+        # Every hop is a trusted proxy: the left-most is the client.
         return address
 
     def is_https(self, scope: Any) -> bool:
         """Whether the client reached us over HTTPS: the scope's scheme, or what a trusted
-        proxy says in ``X-Forwarded-Proto`` or ``Forwarded: proto=``."""
+        proxy says in the header it writes (``X-Forwarded-Proto`` beside ``X-Forwarded-For``,
+        ``Forwarded: proto=``), in its right-most :data:`MAX_HOPS` entries."""
         if scope.get("scheme") in ("https", "wss"):
             return True
         peer = _peer(scope)
         if peer is None or not self.trusted or self.trusted.match(peer) is None:
             return False
-        forwarded, _, proto = _headers(scope)
-        if forwarded is not None:
-            elements = _forwarded(forwarded) or []
-            if any(e.get("proto", "").lower() == "https" for e in elements):
-                return True
-        return proto is not None and "https" in (p.strip().lower() for p in proto.split(","))
+        if self.header is ForwardedHeader.FORWARDED:
+            value = _header(scope, b"forwarded")
+            if value is None:
+                return False
+            for element in _forwarded(value):
+                if element is None:
+                    return False
+                if element.get("proto", "").lower() == "https":
+                    return True
+            return False
+        proto = _header(scope, b"x-forwarded-proto")
+        if proto is None:
+            return False
+        return any(p.strip().lower() == "https" for p in proto.rsplit(",", MAX_HOPS)[-MAX_HOPS:])
 
 
 def _peer(scope: Any) -> Address | None:
@@ -212,15 +304,9 @@ def _peer(scope: Any) -> Address | None:
         return None
 
 
-def _headers(scope: Any) -> tuple[str | None, str | None, str | None]:
-    """``Forwarded``, ``X-Forwarded-For`` and ``X-Forwarded-Proto``, repeated lines joined."""
-    found: dict[bytes, list[str]] = {}
-    for key, value in scope.get("headers", ()):
-        if key in (b"forwarded", b"x-forwarded-for", b"x-forwarded-proto"):
-            found.setdefault(key, []).append(value.decode("latin-1"))
-
-    def joined(key: bytes) -> str | None:
-        values = found.get(key)
-        return ",".join(values) if values is not None else None
-
-    return joined(b"forwarded"), joined(b"x-forwarded-for"), joined(b"x-forwarded-proto")
+def _header(scope: Any, name: bytes) -> str | None:
+    """A header's value, repeated lines joined with commas; ``None`` when absent."""
+    found = [value for key, value in scope.get("headers", ()) if key == name]
+    if not found:
+        return None
+    return b",".join(found).decode("latin-1")

@@ -21,6 +21,7 @@ __all__ = [
     "TOKEN",
     "Signer",
     "secrets_from",
+    "weakness",
 ]
 
 #: The shortest secret accepted, in bytes of its UTF-8 encoding: 256 bits, HMAC-SHA256's size.
@@ -28,7 +29,11 @@ MIN_SECRET_BYTES = 32
 SECRET_ENV = "FASTAPI_MAINTENANCE_BYPASS_SECRET"
 TOKEN = b"fastapi-maintenance bypass token\0"
 COOKIE = b"fastapi-maintenance bypass cookie\0"
-_MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+_MAKE_ONE = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+#: A secret repeating a sequence this short or shorter is refused ("password" * 4).
+MAX_WEAK_PERIOD = 16
+#: A secret of fewer distinct characters is refused ("a" * 32, "ab" * 20).
+MIN_DISTINCT_CHARACTERS = 8
 #: Longer values are not looked at: a token is about 55 bytes.
 _MAX_LENGTH = 128
 _SIGNATURE_LENGTH = 43  # 32 bytes in unpadded base64
@@ -41,8 +46,8 @@ def secrets_from(secret: str | Sequence[str] | None, option: str = "bypass_secre
     """The secrets to use: the option if given, else ``FASTAPI_MAINTENANCE_BYPASS_SECRET``
     (several separated by commas); ``[]`` when neither is set.
 
-    Refuses an empty secret or list, and secrets shorter than :data:`MIN_SECRET_BYTES`,
-    with a message that never shows a secret.
+    Refuses an empty secret or list, secrets shorter than :data:`MIN_SECRET_BYTES`, and
+    obviously weak ones (see :func:`weakness`), with a message that never shows a secret.
     """
     if secret is None:
         raw = os.environ.get(SECRET_ENV)
@@ -69,7 +74,43 @@ def secrets_from(secret: str | Sequence[str] | None, option: str = "bypass_secre
                 f"{where}: secret #{position} of {len(found)} is {size} bytes long; a bypass "
                 f"secret must be at least {MIN_SECRET_BYTES} bytes ({_MAKE_ONE})"
             )
+        weak = weakness(item)
+        if weak is not None:
+            raise ValueError(
+                f"{where}: secret #{position} of {len(found)} is too easy to guess: it {weak}; "
+                f"use a random secret ({_MAKE_ONE})"
+            )
     return found
+
+
+def weakness(secret: str) -> str | None:
+    """Why a secret is obviously guessable, or ``None``: it repeats a short sequence, or
+    has very few distinct characters. A random secret never is (``token_urlsafe(32)``
+    gives about 30 distinct characters; even ``token_hex(16)`` gives 10 or more)."""
+    period = _period(secret)
+    if period <= MAX_WEAK_PERIOD and period < len(secret):
+        return f"repeats a sequence of {period} character(s)"
+    distinct = len(set(secret))
+    if distinct < MIN_DISTINCT_CHARACTERS:
+        return (
+            f"has only {distinct} distinct character(s) (at least "
+            f"{MIN_DISTINCT_CHARACTERS} are needed)"
+        )
+    return None
+
+
+def _period(text: str) -> int:
+    """The length of the shortest sequence that ``text`` repeats (itself if none), in time
+    linear in its length (the prefix function of Knuth, Morris and Pratt)."""
+    border = [0] * len(text)
+    for position in range(1, len(text)):
+        length = border[position - 1]
+        while length and text[position] != text[length]:
+            length = border[length - 1]
+        if text[position] == text[length]:
+            length += 1
+        border[position] = length
+    return len(text) - border[-1] if text else 0
 
 
 class Signer:

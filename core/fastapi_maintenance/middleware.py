@@ -74,9 +74,11 @@ class MaintenanceModeMiddleware:
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
     by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
 
-    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``) and ``bypass_secret`` (with
-    ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let people through during
-    maintenance; each not given falls back to its ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
+    ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``, read from the header they
+    write: ``forwarded_header``, ``"X-Forwarded-For"`` by default or ``"Forwarded"``) and
+    ``bypass_secret`` (with ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let
+    people through during maintenance; each not given falls back to its
+    ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
 
     A state with a window blocks only within it, by this process's clock, checked on every
     request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
@@ -102,6 +104,7 @@ class MaintenanceModeMiddleware:
         bypass_header: str | None = None,
         bypass_query_param: str | None = None,
         bypass_cookie: str | None = None,
+        forwarded_header: str | None = None,
         announce_schedule: bool = False,
     ) -> None:
         self.app = app
@@ -127,6 +130,7 @@ class MaintenanceModeMiddleware:
                 bypass_header,
                 bypass_query_param,
                 bypass_cookie,
+                forwarded_header,
             )
             self.backend = resolve_backend(backend, backend_options)
         except (ValueError, TypeError, MaintenanceError) as exc:
@@ -203,6 +207,13 @@ class MaintenanceModeMiddleware:
         self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool, path: str
     ) -> Receive | None:
         """Answer a blocked request and return ``None``, or return the ``receive`` to pass on."""
+        bypass = self._bypass
+        if on and bypass is not None and bypass.is_link_post(scope):
+            # The POST a bypass link makes holds a token: answered here on any path, never
+            # passed on; without a valid token, blocked (the body is not read again).
+            if not await bypass.answer_link(scope, receive, send, path):
+                await self._block(scope, _no_body, send)
+            return None
         websocket = scope["type"] == "websocket"
         host = host_of(scope) if table.uses_host else ""
         found = table.resolve(websocket, scope.get("method", ""), path, host)
@@ -228,8 +239,13 @@ class MaintenanceModeMiddleware:
                 receive = recorded.replay()
                 if exempt:
                     return receive
+        await self._block(scope, receive, send)
+        return None
+
+    async def _block(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer with the maintenance response (or refuse the WebSocket); tell the plugins."""
         try:
-            if websocket:
+            if scope["type"] == "websocket":
                 await self._refuse_websocket(scope, receive, send)
             else:
                 response = await self._response(Request(scope, receive))
@@ -239,7 +255,6 @@ class MaintenanceModeMiddleware:
         plugins = state.plugins
         if plugins.blocked_hooks != ():
             plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
-        return None
 
     def _misconfiguration(self) -> str:
         return redact(f"MaintenanceModeMiddleware is misconfigured: {self._misconfigured}")
@@ -631,6 +646,11 @@ async def _fail_startup(send: Send, message: str, error: Exception | None = None
 def _in_event_loop() -> bool:
     """Whether an event loop runs this code: a server is building the app's middleware."""
     return _running_loop() is not None or _on_trio()
+
+
+async def _no_body() -> Message:
+    """A ``receive`` for a request whose body was read already: it is empty."""
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:

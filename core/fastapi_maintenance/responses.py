@@ -11,12 +11,14 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from . import _clock
+from ._link_script import bypass_link_script
 from ._model import MaintenanceState
 
 __all__ = [
     "DEFAULT_DETAIL",
     "DEFAULT_RETRY_AFTER",
     "STATE_SCOPE_KEY",
+    "bypass_link_script",
     "maintenance_response",
     "retry_after_for",
     "wants_html",
@@ -48,7 +50,7 @@ p {{ line-height: 1.5; color: #4b5563; }}
 <p>{detail}</p>
 {details}<p>{retry}</p>
 </main>
-</body>
+{script}</body>
 </html>
 """
 
@@ -147,7 +149,8 @@ def maintenance_response(
     if message is not None and detail == DEFAULT_DETAIL:
         detail = message
     if wants_html(request):
-        return HTMLResponse(_page(detail, seconds, state), status_code=503, headers=headers)
+        page = _page(detail, seconds, state, bypass_link_script(request))
+        return HTMLResponse(page, status_code=503, headers=headers)
     body = {"detail": detail, "maintenance": _fields(state, seconds)}
     return JSONResponse(body, status_code=503, headers=headers)
 
@@ -186,8 +189,11 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(timezone.utc).isoformat()
 
 
-def _page(detail: str, seconds: int | None, state: MaintenanceState | None) -> str:
-    """The HTML page: the message, when maintenance ends, and when to come back; no assets."""
+def _page(
+    detail: str, seconds: int | None, state: MaintenanceState | None, script: str = ""
+) -> str:
+    """The HTML page: the message, when maintenance ends, and when to come back; no assets.
+    ``script`` is the bypass links' script (:func:`bypass_link_script`), if they are accepted."""
     sentence = detail if detail.endswith((".", "!", "?")) else f"{detail}."
     read_only = state is not None and state.read_only
     parts = []
@@ -212,6 +218,7 @@ def _page(detail: str, seconds: int | None, state: MaintenanceState | None) -> s
         detail=html.escape(sentence),
         details="".join(parts),
         retry=retry,
+        script=script,
     )
 
 

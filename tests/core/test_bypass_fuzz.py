@@ -9,7 +9,7 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_maintenance._clients import ClientAddresses, Networks
+from fastapi_maintenance._clients import MAX_HOPS, ClientAddresses, Networks, _forwarded
 
 from .bypass_support import SECRET, echo_app, token
 
@@ -100,3 +100,39 @@ def test_the_client_address_walk_never_raises(value: str) -> None:
         scope = {"client": ("127.0.0.1", 1), "headers": [(name, value.encode("utf-8"))]}
         clients.client(scope)
         clients.is_https(scope)
+
+
+TOKEN_TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~", min_size=1, max_size=8)
+VALUE = st.one_of(
+    TOKEN_TEXT.map(lambda text: (text, text)),
+    st.text(alphabet='abc 0123:[],;=.-"', max_size=12)
+    .filter(lambda text: '"' not in text)
+    .map(lambda text: (text, f'"{text}"')),
+)
+BLANKS = st.sampled_from(["", " ", "\t", "  "])
+
+
+@st.composite
+def forwarded_headers(draw: st.DrawFn) -> tuple[str, list[dict[str, str]]]:
+    """A well-formed ``Forwarded`` header (blanks and empty elements anywhere they may be),
+    and its elements, left to right."""
+    elements: list[dict[str, str]] = []
+    texts: list[str] = []
+    for _ in range(draw(st.integers(0, 6))):
+        pairs = draw(st.lists(st.tuples(TOKEN_TEXT, VALUE), min_size=1, max_size=4))
+        element: dict[str, str] = {}
+        for name, (value, _) in pairs:
+            element[name.lower()] = value
+        elements.append(element)
+        texts.append(";".join(f"{name}={written}" for name, (_, written) in pairs))
+        texts.extend([""] * draw(st.integers(0, 2)))
+    header = ",".join(draw(BLANKS) + text + draw(BLANKS) for text in texts)
+    return header, elements
+
+
+@given(forwarded_headers())
+def test_forwarded_read_from_the_right_gives_every_element_in_reverse(
+    written: tuple[str, list[dict[str, str]]],
+) -> None:
+    header, elements = written
+    assert list(_forwarded(header)) == elements[::-1][:MAX_HOPS]
