@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 
+from ._environ import setting
 from ._tokens import MIN_SECRET_BYTES
 
 __all__ = ["CSRF_SECRET_ENV", "FormTokens"]
@@ -36,7 +36,7 @@ class FormTokens:
         """The key is ``secret``, else ``FASTAPI_MAINTENANCE_CSRF_SECRET``, else random bytes
         drawn now, which only this process knows. Refuses a key under 32 bytes."""
         if secret is None:
-            secret = os.environ.get(CSRF_SECRET_ENV)
+            secret = setting(CSRF_SECRET_ENV)
             where = CSRF_SECRET_ENV
         else:
             where = "admin_router(csrf_secret=...)"

@@ -29,6 +29,7 @@ from ._clients import (
     Networks,
     forwarded_header,
 )
+from ._environ import setting, variable_of
 from ._link_script import LINK_SCOPE_KEY
 from ._logonce import Problems
 from ._model import MaintenanceState
@@ -43,7 +44,6 @@ logger = logging.getLogger("fastapi_maintenance")
 DEFAULT_HEADER = "X-Maintenance-Bypass"
 DEFAULT_QUERY_PARAM = "maintenance_bypass"
 DEFAULT_COOKIE = "maintenance_bypass"
-_ENV = "FASTAPI_MAINTENANCE_"
 #: Cookies of the bypass cookie's name looked at, at most: a browser sends one, or a few
 #: (set for several paths); so many more cannot make a request dear.
 MAX_COOKIES = 16
@@ -76,9 +76,9 @@ def bypass_from(
 
     ``trusted_proxies`` alone is kept: allow-lists stored in the state need it.
     """
-    paths = ExemptPaths(_listed(exempt_paths, "exempt_paths"), "exempt_paths")
-    allow = Networks(_listed(allow_ips, "allow_ips"), "allow_ips")
-    trusted = Networks(_listed(trusted_proxies, "trusted_proxies"), "trusted_proxies")
+    paths = ExemptPaths(*_listed(exempt_paths, "exempt_paths"))
+    allow = Networks(*_listed(allow_ips, "allow_ips"))
+    trusted = Networks(*_listed(trusted_proxies, "trusted_proxies"))
     header = _forwarded_header_from(forwarded_header, trusted)
     secrets = secrets_from(bypass_secret)
     options = {
@@ -89,8 +89,8 @@ def bypass_from(
     names: dict[str, str | None] = {}
     given: list[str] = []  # where each name came from: the option, or its variable
     for option, value in options.items():
-        variable = _variable(option)
-        names[option] = value if value is not None else os.environ.get(variable)
+        variable = variable_of(option)
+        names[option] = value if value is not None else setting(variable)
         if names[option] is not None:
             given.append(option if value is not None else variable)
     if given and not secrets:
@@ -115,8 +115,8 @@ def _forwarded_header_from(given: str | None, trusted: Networks) -> ForwardedHea
     """The header the trusted proxies write: the option, else its variable, else
     ``X-Forwarded-For``. Naming one without any trusted proxy is refused: it would be
     read from nobody."""
-    variable = _variable("forwarded_header")
-    value = given if given is not None else os.environ.get(variable)
+    variable = variable_of("forwarded_header")
+    value = given if given is not None else setting(variable)
     if value is None:
         return DEFAULT_FORWARDED_HEADER
     where = "forwarded_header" if given is not None else variable
@@ -124,27 +124,24 @@ def _forwarded_header_from(given: str | None, trusted: Networks) -> ForwardedHea
     if not trusted:
         raise ValueError(
             f"{where} given without trusted_proxies; it names the header the trusted proxies "
-            f"write, so set trusted_proxies or {_variable('trusted_proxies')} too, or leave "
+            f"write, so set trusted_proxies or {variable_of('trusted_proxies')} too, or leave "
             f"{where} out"
         )
     return header
 
 
-def _variable(option: str) -> str:
-    """The environment variable of an option: ``allow_ips`` -> ``FASTAPI_MAINTENANCE_ALLOW_IPS``."""
-    return _ENV + option.upper()
-
-
-def _listed(value: Iterable[str] | None, option: str) -> list[str]:
-    """The option's list, else its environment variable's comma-separated entries."""
+def _listed(value: Iterable[str] | None, option: str) -> tuple[list[str], str]:
+    """The option's list, else its environment variable's comma-separated entries; and
+    where they came from, for the messages about them."""
     if value is not None:
         if isinstance(value, (str, bytes)):
             raise TypeError(
                 f"{option}: expected a list of strings, got a single {type(value).__name__}"
             )
-        return list(value)
-    raw = os.environ.get(_variable(option), "")
-    return [part.strip() for part in raw.split(",") if part.strip()]
+        return list(value), option
+    variable = variable_of(option)
+    raw = setting(variable) or ""
+    return [part.strip() for part in raw.split(",") if part.strip()], variable
 
 
 def _checked(given: str | None, default: str, option: str) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field, fields
 
 from ._backend import BaseStateBackend
+from ._environ import setting
 from ._override import OverrideState
 from ._plugins import Plugins
 from ._registry import BackendRegistry
@@ -58,7 +58,7 @@ def reset_state() -> None:
 
 def default_spec() -> str:
     """The driver name or URL in ``FASTAPI_MAINTENANCE_BACKEND``, else ``"env"``."""
-    return os.environ.get(BACKEND_ENV_VAR, "").strip() or "env"
+    return setting(BACKEND_ENV_VAR) or "env"
 
 
 def default_backend() -> BaseStateBackend:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import time
 from collections.abc import Sequence
+
+from ._environ import setting
 
 __all__ = [
     "COOKIE",
@@ -44,13 +45,13 @@ _CACHED_EXPIRIES = 256
 
 def secrets_from(secret: str | Sequence[str] | None, option: str = "bypass_secret") -> list[str]:
     """The secrets to use: the option if given, else ``FASTAPI_MAINTENANCE_BYPASS_SECRET``
-    (several separated by commas); ``[]`` when neither is set.
+    (several separated by commas); ``[]`` when neither is set (an empty variable is unset).
 
     Refuses an empty secret or list, secrets shorter than :data:`MIN_SECRET_BYTES`, and
     obviously weak ones (see :func:`weakness`), with a message that never shows a secret.
     """
     if secret is None:
-        raw = os.environ.get(SECRET_ENV)
+        raw = setting(SECRET_ENV)
         if raw is None:
             return []
         where = SECRET_ENV

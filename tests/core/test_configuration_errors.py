@@ -23,8 +23,16 @@ MISTAKES = {
     "negative retry_after": ({"retry_after": -1}, {}, "retry_after"),
     "zero state_timeout": ({"state_timeout": 0}, {}, "state_timeout"),
     "unknown backend": ({"backend": "no-such-driver"}, {}, "no-such-driver"),
-    "allow-list variable": ({}, {"FASTAPI_MAINTENANCE_ALLOW_IPS": "the office"}, "the office"),
-    "secret variable": ({}, {"FASTAPI_MAINTENANCE_BYPASS_SECRET": "too-short"}, "SECRET"),
+    "allow-list variable": (
+        {},
+        {"FASTAPI_MAINTENANCE_ALLOW_IPS": "the office"},
+        "FASTAPI_MAINTENANCE_ALLOW_IPS: 'the office'",
+    ),
+    "secret variable": (
+        {},
+        {"FASTAPI_MAINTENANCE_BYPASS_SECRET": "too-short"},
+        "FASTAPI_MAINTENANCE_BYPASS_SECRET",
+    ),
 }
 
 

@@ -45,4 +45,4 @@ def test_a_configuration_mistake_stops_the_server_at_startup(
 
     # Exited (hypercorn with status 0, the others with an error), naming what was wrong.
     assert code is not None, f"{server} kept serving:\n{running.output()}"
-    assert "allow_ips: 'the-office' is not an address" in running.output()
+    assert "FASTAPI_MAINTENANCE_ALLOW_IPS: 'the-office' is not an address" in running.output()
