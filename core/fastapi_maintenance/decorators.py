@@ -2,7 +2,8 @@
 
 A decorator returns a new function that carries the mark and calls the decorated one, so
 the mark belongs to the route registered with that new function only: a function shared by
-several routes is not forced on the routes that register it undecorated.
+several routes is not forced on the routes that register it undecorated. Given a router, a
+decorator marks every route the router holds.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import functools
 import inspect
 import types
 import weakref
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, TypeVar
+
+from starlette.routing import Router
 
 __all__ = [
     "FORCE_MAINTENANCE_MODE_OFF_ATTR",
@@ -39,7 +42,11 @@ def force_maintenance_mode_on(func: F) -> F:
     """Always answer this route's methods with the maintenance response.
 
     Place it below the route decorator (``@app.get(...)`` then ``@force_maintenance_mode_on``).
+    Given a router (``APIRouter``), it forces every route the router holds now: call it
+    after declaring them, before ``include_router``.
     """
+    if isinstance(func, Router):
+        return _marked_router(func, True)  # type: ignore[return-value]
     return _marked(func, True)
 
 
@@ -47,7 +54,11 @@ def force_maintenance_mode_off(func: F) -> F:
     """Keep this route's methods reachable during maintenance (health checks, admin).
 
     Place it below the route decorator (``@app.get(...)`` then ``@force_maintenance_mode_off``).
+    Given a router (``APIRouter``), it keeps up every route the router holds now: call it
+    after declaring them, before ``include_router``.
     """
+    if isinstance(func, Router):
+        return _marked_router(func, False)  # type: ignore[return-value]
     return _marked(func, False)
 
 
@@ -84,6 +95,34 @@ def _marked(func: F, on: bool) -> F:
     with contextlib.suppress(TypeError):
         _given.setdefault(func, []).append((weakref.ref(wrapper), on))
     return wrapper  # type: ignore[return-value]
+
+
+def _marked_router(router: Router, on: bool) -> Router:
+    """Mark the endpoint of every route ``router`` holds (those of routers included in it
+    too), but for routes forced on their own. The routes keep calling what they called, and
+    ``include_router`` carries the marks."""
+    routes = list(_routes_of(router))
+    if not routes:
+        decorator = "force_maintenance_mode_on" if on else "force_maintenance_mode_off"
+        raise ValueError(
+            f"{decorator}: the router has no routes yet; call it after declaring them (it "
+            "marks the routes the router holds when it is called), before include_router"
+        )
+    for route in routes:
+        if forced_state(route.endpoint) is None:
+            route.endpoint = _marked(route.endpoint, on)
+    return router
+
+
+def _routes_of(router: Router) -> Iterator[Any]:
+    """The routes with an endpoint that ``router`` holds, through included routers: FastAPI
+    0.137 and newer keep those as they are (``original_router``), older ones copy routes."""
+    for route in router.routes:
+        included = getattr(route, "original_router", None)
+        if isinstance(included, Router):
+            yield from _routes_of(included)
+        elif getattr(route, "endpoint", None) is not None:
+            yield route
 
 
 def _wrapper(func: Callable[..., Any]) -> Callable[..., Any]:
