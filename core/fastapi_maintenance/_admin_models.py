@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from ._clients import Networks
 from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
-from ._paths import ExemptPaths
+from ._paths import PathPatterns
 from ._timespec import DURATION_FORMS, MAX_DURATION, parse_duration
 
 
@@ -91,7 +91,7 @@ class SwitchOn(BaseModel):
     @field_validator("allow_paths")
     @classmethod
     def _paths_parse(cls, value: list[str]) -> list[str]:
-        ExemptPaths(value, "allow_paths")
+        PathPatterns(value, "allow_paths")
         return value
 
     @field_validator("duration")

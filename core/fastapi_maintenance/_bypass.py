@@ -29,11 +29,11 @@ from ._clients import (
     Networks,
     forwarded_header,
 )
-from ._environ import setting, variable_of
+from ._environ import listed, setting, variable_of
 from ._link_script import LINK_SCOPE_KEY
 from ._logonce import Problems
 from ._model import MaintenanceState
-from ._paths import ExemptPaths
+from ._paths import PathPatterns
 from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
 from .responses import STATE_SCOPE_KEY
 
@@ -76,9 +76,9 @@ def bypass_from(
 
     ``trusted_proxies`` alone is kept: allow-lists stored in the state need it.
     """
-    paths = ExemptPaths(*_listed(exempt_paths, "exempt_paths"))
-    allow = Networks(*_listed(allow_ips, "allow_ips"))
-    trusted = Networks(*_listed(trusted_proxies, "trusted_proxies"))
+    paths = PathPatterns(*listed(exempt_paths, "exempt_paths"))
+    allow = Networks(*listed(allow_ips, "allow_ips"))
+    trusted = Networks(*listed(trusted_proxies, "trusted_proxies"))
     header = _forwarded_header_from(forwarded_header, trusted)
     secrets = secrets_from(bypass_secret)
     options = {
@@ -130,20 +130,6 @@ def _forwarded_header_from(given: str | None, trusted: Networks) -> ForwardedHea
     return header
 
 
-def _listed(value: Iterable[str] | None, option: str) -> tuple[list[str], str]:
-    """The option's list, else its environment variable's comma-separated entries; and
-    where they came from, for the messages about them."""
-    if value is not None:
-        if isinstance(value, (str, bytes)):
-            raise TypeError(
-                f"{option}: expected a list of strings, got a single {type(value).__name__}"
-            )
-        return list(value), option
-    variable = variable_of(option)
-    raw = setting(variable) or ""
-    return [part.strip() for part in raw.split(",") if part.strip()], variable
-
-
 def _checked(given: str | None, default: str, option: str) -> str:
     name = default if given is None else given
     if option == "query":
@@ -193,7 +179,7 @@ class Bypass:
 
     def __init__(
         self,
-        paths: ExemptPaths,
+        paths: PathPatterns,
         allow: Networks,
         clients: ClientAddresses,
         signer: Signer | None,
@@ -414,7 +400,7 @@ class Bypass:
 
 #: The rules for an app without static ones: the stored lists alone, no proxy trusted.
 _STORED_ONLY = Bypass(
-    ExemptPaths((), "exempt_paths"),
+    PathPatterns((), "exempt_paths"),
     Networks((), "allow_ips"),
     ClientAddresses(Networks((), "trusted_proxies")),
     None,

@@ -7,8 +7,9 @@ counts as not set, for every ``FASTAPI_MAINTENANCE_*`` variable.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
-__all__ = ["PREFIX", "setting", "variable_of"]
+__all__ = ["PREFIX", "listed", "setting", "variable_of"]
 
 PREFIX = "FASTAPI_MAINTENANCE_"
 
@@ -22,3 +23,17 @@ def setting(name: str) -> str | None:
 def variable_of(option: str) -> str:
     """The variable of an option: ``allow_ips`` -> ``FASTAPI_MAINTENANCE_ALLOW_IPS``."""
     return PREFIX + option.upper()
+
+
+def listed(value: Iterable[str] | None, option: str) -> tuple[list[str], str]:
+    """The option's list, else its variable's comma-separated entries; and where they came
+    from (the option's name or the variable's), for the messages about them."""
+    if value is not None:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(
+                f"{option}: expected a list of strings, got a single {type(value).__name__}"
+            )
+        return list(value), option
+    variable = variable_of(option)
+    raw = setting(variable) or ""
+    return [part.strip() for part in raw.split(",") if part.strip()], variable

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ._clients import Networks
-from ._paths import ExemptPaths
+from ._paths import PathPatterns
 from ._values import FALSY, TRUTHY, format_bool, parse_bool
 
 #: The longest message a state carries, in characters.
@@ -108,7 +108,7 @@ class MaintenanceState:
     _ends: float | None = field(default=None, init=False, repr=False, compare=False)
     #: The allow-lists parsed once per state, for the per-request check; ``None`` if empty.
     _networks: Networks | None = field(default=None, init=False, repr=False, compare=False)
-    _paths: ExemptPaths | None = field(default=None, init=False, repr=False, compare=False)
+    _paths: PathPatterns | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.on, bool) or not isinstance(self.read_only, bool):
@@ -129,7 +129,7 @@ class MaintenanceState:
         if ips or paths:
             # The same parsers, and so the same messages, as the middleware's options.
             networks = Networks(ips, "allow_ips")
-            exempt = ExemptPaths(paths, "allow_paths")
+            exempt = PathPatterns(paths, "allow_paths")
             object.__setattr__(self, "_networks", networks or None)
             object.__setattr__(self, "_paths", exempt or None)
             size = len(self.to_text().encode("utf-8"))
@@ -190,7 +190,7 @@ class MaintenanceState:
         return self._networks
 
     @property
-    def allowed_paths(self) -> ExemptPaths | None:
+    def allowed_paths(self) -> PathPatterns | None:
         """``allow_paths`` compiled (once per state), or ``None`` when empty."""
         return self._paths
 

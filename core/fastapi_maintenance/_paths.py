@@ -1,13 +1,14 @@
-"""Exempt paths: `/health` matches only itself, `/internal/*` every path under `/internal/`."""
+"""Path patterns (``exempt_paths``, ``paths``, stored allow-lists): ``/health`` matches only
+itself, ``/internal/*`` every path under ``/internal/``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["ExemptPaths"]
+__all__ = ["PathPatterns"]
 
 
-class ExemptPaths:
+class PathPatterns:
     """A list of exact paths and ``/prefix/*`` patterns, compiled once into a set and a tuple.
 
     Matched against the path the app routes on (the proxy's ``root_path`` removed).

@@ -21,10 +21,12 @@ from . import _clock
 from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
 from ._bypass import Admission, Bypass, admit, bypass_from, stored_lists
+from ._environ import listed
 from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
 from ._model import OFF, ON, MaintenanceState
+from ._paths import PathPatterns
 from ._redact import redact
 from ._routes import (
     Outcome,
@@ -65,8 +67,8 @@ SCHEDULED_HEADER = "X-Maintenance-Scheduled"
 class MaintenanceModeMiddleware:
     """Answer every request with 503 while maintenance mode is on.
 
-    Precedence, from strongest: a route forced on, a route forced off, the docs routes, the
-    bypass rules (``exempt_paths``, ``allow_ips``, a signed bypass token), ``exempt_handler``,
+    Precedence, from strongest: a route forced on, a route forced off, the docs routes, paths
+    outside ``paths``, the bypass rules (``exempt_paths``, ``allow_ips``, a signed bypass token), ``exempt_handler``,
     an open ``maintenance_mode_on`` block, then
     ``enable_maintenance`` if given, else the backend's state. Requests for routes that
     do not exist keep their 404/405.
@@ -79,6 +81,9 @@ class MaintenanceModeMiddleware:
     ``bypass_secret`` (with ``bypass_header``, ``bypass_query_param``, ``bypass_cookie``) let
     people through during maintenance; each not given falls back to its
     ``FASTAPI_MAINTENANCE_<OPTION>`` variable.
+
+    ``paths`` (else ``FASTAPI_MAINTENANCE_PATHS``) limits maintenance to the paths it lists
+    (``/api/*``), so an app served beside the API (a single-page app's files) stays up.
 
     A state with a window blocks only within it, by this process's clock, checked on every
     request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
@@ -106,6 +111,7 @@ class MaintenanceModeMiddleware:
         bypass_cookie: str | None = None,
         forwarded_header: str | None = None,
         announce_schedule: bool = False,
+        paths: Iterable[str] | None = None,
     ) -> None:
         self.app = app
         self.enable_maintenance = enable_maintenance
@@ -117,6 +123,8 @@ class MaintenanceModeMiddleware:
         self.backend: BaseStateBackend | None = None
         #: The bypass rules (each option else its environment variable); ``None`` if none.
         self._bypass: Bypass | None = None
+        #: The paths maintenance covers (``paths``, else its variable); ``None``: every path.
+        self._paths: PathPatterns | None = None
         #: A configuration mistake found while a server runs the app (Starlette builds the
         #: middleware of ``add_middleware`` on the first ASGI call): it fails the startup.
         self._misconfigured: Exception | None = None
@@ -132,6 +140,7 @@ class MaintenanceModeMiddleware:
                 bypass_cookie,
                 forwarded_header,
             )
+            self._paths = PathPatterns(*listed(paths, "paths")) or None
             self.backend = resolve_backend(backend, backend_options)
         except (ValueError, TypeError, MaintenanceError) as exc:
             if not _in_event_loop():
@@ -222,6 +231,8 @@ class MaintenanceModeMiddleware:
         if found.forced is None:
             if not on or path in table.docs_paths:
                 return receive
+            if self._paths is not None and self._paths.match(path) is None:
+                return receive  # outside the paths maintenance covers
             stored = None  # allow-lists stored with the state the backend holds
             if self.enable_maintenance is None:
                 stored = stored_lists(scope, self.backend or self._default_backend())

@@ -6,7 +6,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance._paths import ExemptPaths
+from fastapi_maintenance._paths import PathPatterns
 
 from .bypass_support import client_for, echo_app, with_root_path
 
@@ -71,7 +71,7 @@ async def test_exempt_paths_change_nothing_while_maintenance_is_off() -> None:
 
 
 def test_the_matching_pattern_is_named() -> None:
-    paths = ExemptPaths(PATTERNS)
+    paths = PathPatterns(PATTERNS)
     assert paths.match("/internal/a") == "/internal/*"
     assert paths.match("/health") == "/health"
     assert paths.match("/nope") is None
@@ -80,7 +80,7 @@ def test_the_matching_pattern_is_named() -> None:
 @pytest.mark.parametrize("pattern", ["health", "/a/*/b", "/a*", "*", "/a?b=1", "/a b"])
 def test_a_pattern_that_is_not_a_path_or_prefix_is_refused(pattern: str) -> None:
     with pytest.raises(ValueError, match="accepted"):
-        ExemptPaths([pattern])
+        PathPatterns([pattern])
 
 
 def test_exempt_paths_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
