@@ -68,8 +68,8 @@ class MaintenanceModeMiddleware:
     """Answer every request with 503 while maintenance mode is on.
 
     Precedence, from strongest: a route forced on, a route forced off, the docs routes, paths
-    outside ``paths``, the bypass rules (``exempt_paths``, ``allow_ips``, a signed bypass token), ``exempt_handler``,
-    an open ``maintenance_mode_on`` block, then
+    outside ``paths``, the bypass rules (``exempt_paths``, ``allow_ips``, a signed bypass
+    token), ``exempt_handler``, an open ``maintenance_mode_on`` block, then
     ``enable_maintenance`` if given, else the backend's state. Requests for routes that
     do not exist keep their 404/405.
 
