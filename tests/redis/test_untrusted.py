@@ -200,6 +200,32 @@ async def test_a_huge_value_keeps_the_last_state_and_is_logged_by_its_length(
     assert "xxxx" not in driver_logs(logging.ERROR)[0]
 
 
+#: A document whose end, in UTC, falls after the last datetime there is.
+OUT_OF_RANGE = '{"fastapi_maintenance": 1, "on": false, "ends_at": "9999-12-31T23:59:59-00:01"}'
+
+
+async def test_a_time_out_of_range_keeps_the_last_state_on_the_same_subscription(
+    make_backend: MakeBackend,
+    raw: redis.asyncio.Redis,
+    redis_key: str,
+    driver_logs: Callable[[int], list[str]],
+) -> None:
+    name = f"test-{uuid.uuid4().hex}"
+    backend = make_backend(client_name=name, resync_interval=0.1)
+    await backend.set_value(True)
+    await backend.start()
+    subscribed = await subscription_id(raw, name)
+    await raw.set(redis_key, OUT_OF_RANGE)
+    await wait_until(lambda: len(driver_logs(logging.ERROR)) == 1)
+    await asyncio.sleep(0.5)  # a few resyncs read the same document again
+    assert backend.cached_value() is True
+    assert await subscription_id(raw, name) == subscribed
+    [logged] = driver_logs(logging.ERROR)
+    assert "not a maintenance state (not a valid maintenance state document: ends_at" in logged
+    with pytest.raises(InvalidStateError, match="ends_at is out of range"):
+        await backend.get_value()
+
+
 async def test_garbage_is_reported_by_its_length_never_its_content(
     make_backend: MakeBackend, raw: redis.asyncio.Redis, redis_key: str
 ) -> None:
