@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -223,6 +224,28 @@ async def test_a_time_out_of_range_in_the_row_keeps_the_last_state_as_garbage_do
     assert "not a maintenance state (not a valid maintenance state document: ends_at" in outage
     with pytest.raises(InvalidStateError, match="ends_at is out of range"):
         await follower.get_value()
+
+
+async def test_cached_value_answers_whether_the_window_is_active_now(
+    database: Database, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(database)
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    await backend.set_state(MaintenanceState(on=True, starts_at=later))
+    assert backend.cached_state().on is True
+    assert backend.cached_value() is False
+    assert await backend.get_value() is False
+
+
+async def test_a_window_ends_for_requests_without_a_write(
+    database: Database, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(database, **PUSH_ONLY)
+    ends = datetime.now(timezone.utc) + timedelta(seconds=0.3)
+    await backend.set_state(MaintenanceState(on=True, ends_at=ends))
+    assert backend.cached_value() is True
+    await asyncio.sleep(0.4)
+    assert backend.cached_value() is False
 
 
 async def test_requests_are_answered_without_a_single_query(
