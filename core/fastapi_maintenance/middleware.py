@@ -392,7 +392,7 @@ class MaintenanceModeMiddleware:
             self._problems.report(
                 "default-backend",
                 "cannot build the default maintenance backend (%s); maintenance mode counts as off",
-                exc,
+                redact(str(exc)),
             )
             return _UNUSABLE
 
