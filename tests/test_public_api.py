@@ -88,6 +88,8 @@ PUBLIC = {
     "fastapi_maintenance.remote": {
         "Backoff",
         "FIRST_DELAY",
+        "HINT_INTERVAL",
+        "HintedReads",
         "MAX_SHOWN",
         "Outage",
         "StateCache",

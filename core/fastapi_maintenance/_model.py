@@ -50,7 +50,12 @@ def _utc(name: str, value: object) -> datetime | None:
         raise ValueError(
             f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc)); got naive {value}"
         )
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59-01:00 is after the last datetime in UTC
+        raise ValueError(
+            f"{name} is out of range: in UTC it falls outside the years 1 to 9999"
+        ) from None
 
 
 def _text(name: str, value: object, limit: int) -> str | None:
@@ -347,10 +352,19 @@ def window(
             raise TypeError(
                 f"duration must be a timedelta or a number of seconds, got {duration!r}"
             )
-        span = duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+        try:
+            span = duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+        except OverflowError:
+            raise ValueError(f"duration is out of range, got {duration!r}") from None
         if span <= timedelta(0):
             raise ValueError(f"duration must be positive, got {span}")
-        end = (start or current) + span
+        try:
+            end = (start or current) + span
+        except OverflowError:
+            raise ValueError(
+                f"ends_at is out of range: {span} after {(start or current).isoformat()} "
+                "falls after the year 9999"
+            ) from None
     if start is not None and end is not None and end <= start:
         raise ValueError(f"ends_at ({end.isoformat()}) must be after starts_at ({start})")
     if end is not None and end <= current:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ._backend import BaseStateBackend
 from ._errors import BackendConfigError, BackendNotFoundError, BackendOptionsError
-from ._redact import redact
+from ._redact import mask_spec, redact
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 
@@ -144,12 +144,21 @@ def find_driver(drivers: DriverLookup, spec: object) -> Spec:
         )
     name, is_url = parse_spec(text)
     if not is_url:
-        return Spec(text, name, False, drivers.get(name))
+        try:
+            return Spec(text, name, False, drivers.get(name))
+        except BackendNotFoundError:
+            # The text may be a mistyped URL holding a password: never shown as typed.
+            shown = mask_spec(text)
+            hint = "; a URL starts with its scheme and ://" if shown != text else ""
+            raise BackendNotFoundError(
+                f"unknown backend {shown!r}{hint}; "
+                f"available: {', '.join(drivers.names()) or 'none'}"
+            ) from None
     try:
         driver = drivers.get(name)
     except BackendNotFoundError:
         raise BackendNotFoundError(
-            f"no backend handles URL scheme {name!r} in {redact(text)!r}; "
+            f"no backend handles URL scheme {name!r} in {mask_spec(text)!r}; "
             f"available: {', '.join(drivers.names()) or 'none'}"
         ) from None
     if not driver.supports_url():
@@ -204,7 +213,7 @@ def _check_authority(url: str) -> None:
     rest = url.partition("://")[2][len(parts.netloc) :]
     if "@" in rest and "@" not in parts.netloc:
         raise BackendConfigError(
-            f"cannot tell the host of {redact(url)!r}: a user name or password holding "
+            f"cannot tell the host of {mask_spec(url)!r}: a user name or password holding "
             "'#', '?' or '/' must be percent-encoded (%23, %3F, %2F)"
         )
 

@@ -104,20 +104,22 @@ def maintenance_state() -> Iterator[MemoryBackend]:
     """An isolated maintenance state: the package as in a fresh process, before and after.
 
     Forgets every configured backend, override block and in-process registration
-    (``reset_state()``), then makes a new in-memory backend, off, the default backend; it
-    yields that backend. Afterwards the state is reset again and the store forgotten.
+    (``reset_state()``) and the state of every ``memory`` store, then makes a new in-memory
+    backend, off, the default backend; it yields that backend. Afterwards the package and
+    the ``memory`` stores are reset again.
     """
     from . import configure_backend, reset_state
     from .drivers.memory import MemoryBackend
 
     reset_state()
+    MemoryBackend.clear_all()
     backend = MemoryBackend(f"pytest-{uuid.uuid4().hex}")
     configure_backend(backend)
     try:
         yield backend
     finally:
         reset_state()
-        backend.clear()
+        MemoryBackend.clear_all()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from ._model import MaintenanceState
@@ -37,8 +37,10 @@ from ._redact import redact as redact_spec
 
 __all__ = [
     "FIRST_DELAY",
+    "HINT_INTERVAL",
     "MAX_SHOWN",
     "Backoff",
+    "HintedReads",
     "Outage",
     "StateCache",
     "Throttled",
@@ -53,6 +55,8 @@ _T = TypeVar("_T")
 FIRST_DELAY = 0.05
 #: The most characters of a server's error text a message shows.
 MAX_SHOWN = 200
+#: The least time, in seconds, between two reads a :class:`HintedReads` lets hints cause.
+HINT_INTERVAL = 0.1
 
 
 def _logger(logger: logging.Logger | str) -> logging.Logger:
@@ -128,6 +132,56 @@ class Throttled:
             message, args = f"{message} (and %d more since the last report)", (*args, self._held)
         self.logger.warning(message, *args)
         self._last, self._held = now, 0
+
+
+class HintedReads:
+    """When a follower reads its store because of hints (messages saying the state changed).
+
+    Whoever may send a hint may send a flood of them: hints are never trusted, and must not
+    make a follower read back to back. The first hint after a quiet period is read at once,
+    so a change arrives without delay; hints arriving less than ``interval`` seconds
+    (:data:`HINT_INTERVAL`) after the last hinted read collapse into one read when the
+    interval is over, so the last change is never missed. A follower that awaits each read
+    before it looks at the next hint (one read in flight) thus reads at most once per
+    ``interval`` because of hints, however many arrive::
+
+        hints = HintedReads()
+        while True:
+            if await wait_for_hint(timeout=hints.wait(until_resync)):
+                hints.hint()
+            if hints.take():
+                await read_store()
+    """
+
+    def __init__(
+        self, interval: float = HINT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last: float | None = None
+        self._pending = False
+
+    def hint(self) -> None:
+        """A hint arrived: read when :meth:`take` says so."""
+        self._pending = True
+
+    def wait(self, limit: float) -> float:
+        """Seconds to wait for the next hint: ``limit``, or less when a read falls due first."""
+        if not self._pending or self._last is None:
+            return limit
+        return max(0.0, min(limit, self._last + self.interval - self._clock()))
+
+    def take(self) -> bool:
+        """Whether to read now because of hints; if so, the read counts as started."""
+        now = self._clock()
+        if not self._pending or (self._last is not None and now < self._last + self.interval):
+            return False
+        self._pending, self._last = False, now
+        return True
+
+    def covered(self) -> None:
+        """Another read (a resync, a reconnection) starts: it covers the hints so far."""
+        self._pending = False
 
 
 class Outage:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from fastapi_maintenance import (
     admin_router,
 )
 from fastapi_maintenance._admin_models import SwitchOn
+from fastapi_maintenance.backends import LocalFileBackend
 from tests.conftest import asgi_client
 
 from .support import AUTH, DetailsMemoryBackend, OnOffMemoryBackend, shop_app
@@ -147,8 +149,18 @@ async def test_put_sets_the_whole_state_and_off_takes_no_details(
         ({"ends_at": "2000-01-01T00:00:00Z"}, "has already passed"),
         ({"message": "x" * 501}, "at most 500 characters"),
         ({"colour": "red"}, "Extra inputs are not permitted"),
+        ({"ends_at": "9999-12-31T23:59:59-00:01"}, "ends_at is out of range"),
     ],
-    ids=["duration and end", "bad duration", "zero", "naive", "past", "long", "unknown field"],
+    ids=[
+        "duration and end",
+        "bad duration",
+        "zero",
+        "naive",
+        "past",
+        "long",
+        "unknown field",
+        "end past the year 9999 in UTC",
+    ],
 )
 async def test_invalid_input_answers_422_with_what_is_wrong_and_writes_nothing(
     client: httpx.AsyncClient, backend: DetailsMemoryBackend, body: dict[str, object], says: str
@@ -191,6 +203,19 @@ async def test_an_unreachable_store_answers_503_with_the_cause() -> None:
         write = await client.post(f"{STATE}/on", headers=AUTH, json={})
     assert (read.status_code, write.status_code) == (503, 503)
     assert "cache.internal:6379 is down" in write.json()["detail"]
+
+
+async def test_a_stored_time_out_of_range_answers_503_as_any_invalid_state(
+    tmp_path: Path,
+) -> None:
+    state_file = tmp_path / "maintenance"
+    state_file.write_text(
+        '{"fastapi_maintenance": 1, "on": true, "ends_at": "9999-12-31T23:59:59-00:01"}'
+    )
+    async with asgi_client(shop_app(LocalFileBackend(state_file))) as client:
+        read = await client.get(STATE, headers=AUTH)
+    assert read.status_code == 503
+    assert "ends_at is out of range" in read.json()["detail"]
 
 
 #: Every write route, with a body it accepts: (method, path under the prefix, JSON body).

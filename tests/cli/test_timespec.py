@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -17,6 +18,8 @@ from fastapi_maintenance._timespec import (
     parse_duration,
     parse_time,
 )
+
+from .conftest import RunScript
 
 whole_durations = st.integers(min_value=1, max_value=int(MAX_DURATION.total_seconds())).map(
     lambda seconds: timedelta(seconds=seconds)
@@ -107,3 +110,23 @@ def test_any_text_either_parses_as_a_time_or_is_refused_with_the_accepted_forms(
 def test_a_time_without_an_offset_can_be_read_in_a_given_zone() -> None:
     moment = parse_time("2026-12-01T03:00", naive=timezone(timedelta(hours=1)))
     assert moment == datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        ["--start", "9999-12-31T23:00Z", "--for", "2h"],
+        ["--start", "9999-12-31T23:59:59-00:01"],
+        ["--until", "9999-12-31T23:59:59-00:01"],
+    ],
+    ids=["start plus duration", "start", "end"],
+)
+def test_a_time_past_the_year_9999_is_refused_in_one_line_and_nothing_is_written(
+    run_script: RunScript, state_file: Path, window: list[str]
+) -> None:
+    done = run_script("on", "--backend", state_file.as_uri(), *window)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [refusal] = [line for line in done.stderr.splitlines() if "out of range" in line]
+    assert "Invalid value" in refusal
+    assert not state_file.exists()

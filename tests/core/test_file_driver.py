@@ -57,11 +57,20 @@ AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 NOBODY = 65534
 #: Seconds a read may take before it counts as blocked for good.
 BLOCKED_AFTER = 5.0
+#: A document whose end, in UTC, falls after the last datetime there is.
+OUT_OF_RANGE = b'{"fastapi_maintenance": 1, "on": false, "ends_at": "9999-12-31T23:59:59-00:01"}'
 #: What a state file may hold that is not a state, each refused whole.
 GARBAGE = pytest.mark.parametrize(
     "content",
-    [b"maybe", b"tru", b"\xff\xfe\x00\x01", b"1" + b" " * MAX_TEXT_BYTES, b"1" * 10_000],
-    ids=["garbage", "partial", "binary", "padded-oversize", "oversize"],
+    [
+        b"maybe",
+        b"tru",
+        b"\xff\xfe\x00\x01",
+        b"1" + b" " * MAX_TEXT_BYTES,
+        b"1" * 10_000,
+        OUT_OF_RANGE,
+    ],
+    ids=["garbage", "partial", "binary", "padded-oversize", "oversize", "time out of range"],
 )
 
 
@@ -305,6 +314,14 @@ async def test_one_shot_read_of_bad_content_raises_invalid_state(
     await write_raw(state_file, content)
     with pytest.raises(InvalidStateError, match=f"{state_file} holds no valid state"):
         await file_backend.get_value()
+
+
+async def test_one_shot_read_of_a_time_out_of_range_raises_invalid_state(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await write_raw(state_file, OUT_OF_RANGE)
+    with pytest.raises(InvalidStateError, match="ends_at is out of range"):
+        await file_backend.get_state()
 
 
 async def test_one_shot_read_of_bad_content_raises_even_with_a_known_state(

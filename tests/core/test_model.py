@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_maintenance import MaintenanceState, UnsupportedStateError
-from fastapi_maintenance._model import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_BYTES, window
+from fastapi_maintenance._model import (
+    _TIME_FIELDS,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_BYTES,
+    window,
+)
 from fastapi_maintenance.testing._states import state_strategy
 
 from .support import MemoryBackend
@@ -156,6 +163,73 @@ def test_a_document_with_a_bad_datetime_is_refused_without_quoting_it() -> None:
     assert "secret-token-42" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    "moment",
+    ["9999-12-31T23:59:59-00:01", "0001-01-01T00:00:00+00:01", "9999-12-31T23:00:00-23:59"],
+    ids=["after the last UTC datetime", "before the first", "far west of the last day"],
+)
+@pytest.mark.parametrize("name", ["starts_at", "ends_at", "updated_at"])
+def test_a_stored_time_outside_the_utc_range_is_refused_as_a_value_error(
+    name: str, moment: str
+) -> None:
+    text = json.dumps({"fastapi_maintenance": 1, "on": True, name: moment})
+    with pytest.raises(ValueError, match=f"{name} is out of range") as refused:
+        MaintenanceState.from_text(text)
+    assert moment not in str(refused.value)
+
+
+_OFFSETS = st.builds(
+    "{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 23), st.integers(0, 59)
+)
+#: ISO 8601 times as a store may hold them: any date and offset ``fromisoformat`` reads, the
+#: edges of its range among them, or any text at all.
+_STORED_TIMES = st.one_of(
+    st.builds(
+        "{}{}".format,
+        st.datetimes(min_value=datetime.min, max_value=datetime.max).map(datetime.isoformat),
+        st.one_of(_OFFSETS, st.sampled_from(["", "Z", "+00:00"])),
+    ),
+    st.sampled_from(["0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"]).flatmap(
+        lambda edge: _OFFSETS.map(lambda offset: edge + offset)
+    ),
+    st.text(max_size=40),
+)
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+_JSON_VALUES = _JSON_SCALARS | st.lists(_JSON_SCALARS, max_size=3)
+
+
+@given(
+    times=st.fixed_dictionaries(
+        {}, optional={name: _STORED_TIMES | _JSON_VALUES for name in _TIME_FIELDS}
+    ),
+    others=st.fixed_dictionaries(
+        {}, optional={name: _JSON_VALUES for name in ("on", "read_only", "message", "allow_ips")}
+    ),
+)
+def test_any_document_gives_a_state_or_a_value_error_never_another_exception(
+    times: dict[str, object], others: dict[str, object]
+) -> None:
+    text = json.dumps({"fastapi_maintenance": 1, **others, **times})
+    try:
+        state = MaintenanceState.from_text(text)
+    except ValueError as exc:
+        assert str(exc).startswith("not a valid maintenance state document")
+    else:
+        assert state == MaintenanceState.from_text(state.to_text())
+
+
+def test_a_duration_past_the_year_9999_is_refused_as_a_value_error() -> None:
+    start = datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)
+    with pytest.raises(ValueError, match="ends_at is out of range"):
+        window(starts_at=start, duration=2 * HOUR, now=NOON)
+
+
+def test_a_time_outside_the_utc_range_is_refused_when_a_state_is_built() -> None:
+    moment = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(minutes=1)))
+    with pytest.raises(ValueError, match="ends_at is out of range"):
+        MaintenanceState(on=True, ends_at=moment)
+
+
 def test_deeply_nested_json_is_refused_as_a_value_error() -> None:
     with pytest.raises(ValueError, match="not valid JSON"):
         MaintenanceState.from_text('{"a":' + "[" * 4000)
@@ -296,3 +370,11 @@ def test_lists_too_long_for_a_store_are_refused() -> None:
 def test_every_state_of_the_kit_survives_its_text_form(state: MaintenanceState) -> None:
     assert MaintenanceState.from_text(state.to_text()) == state
     assert MaintenanceState.from_dict(state.to_dict()) == state
+
+
+def test_stamping_a_state_keeps_who_switched_it_unless_told_otherwise() -> None:
+    state = MaintenanceState(on=True, message="Back soon", updated_by="ops@host")
+    assert state.stamped(at=NOON) == MaintenanceState(
+        on=True, message="Back soon", updated_by="ops@host", updated_at=NOON
+    )
+    assert state.stamped(by="deploy", at=NOON).updated_by == "deploy"

@@ -8,8 +8,15 @@ from importlib.metadata import entry_points
 
 import pytest
 
-from fastapi_maintenance import get_maintenance_mode, set_maintenance_mode
-from fastapi_maintenance.backends import MemoryBackend
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    BaseStateBackend,
+    MaintenanceState,
+    get_maintenance_mode,
+    set_maintenance_mode,
+)
+from fastapi_maintenance.backends import MemoryBackend, register_plugin
+from fastapi_maintenance.hookspecs import hookimpl
 from fastapi_maintenance.pytest_plugin import MaintenanceSwitch
 
 
@@ -91,3 +98,34 @@ def test_each_test_gets_a_store_of_its_own(maintenance: MaintenanceSwitch) -> No
 def test_the_repr_says_the_store_and_the_state(maintenance: MaintenanceSwitch) -> None:
     maintenance.on()
     assert repr(maintenance) == f"<MaintenanceSwitch {maintenance.spec} on>"
+
+
+class Recorder:
+    """A plugin noting each change it hears of."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[bool, BaseStateBackend]] = []
+
+    @hookimpl
+    def maintenance_mode_changed(self, value: bool, backend: BaseStateBackend) -> None:
+        self.heard.append((value, backend))
+
+
+def test_the_switch_fires_maintenance_mode_changed(maintenance: MaintenanceSwitch) -> None:
+    recorder = Recorder()
+    register_plugin(recorder, name="recorder")
+    maintenance.on()
+    maintenance.off()
+    assert recorder.heard == [(True, maintenance.backend), (False, maintenance.backend)]
+
+
+def test_a_switch_that_cannot_write_raises_in_the_test(
+    maintenance: MaintenanceSwitch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(state: MaintenanceState) -> None:
+        raise BackendUnavailableError("the store is down")
+
+    monkeypatch.setattr(maintenance.backend, "set_state", refuse)
+    with pytest.raises(BackendUnavailableError, match="the store is down"):
+        maintenance.on()
+    assert maintenance.is_on is False

@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import redis.asyncio
 
-from fastapi_maintenance import BackendUnavailableError, InvalidStateError
-from fastapi_maintenance_redis import MAX_STATE_BYTES, RedisBackend
+from fastapi_maintenance import BackendUnavailableError, InvalidStateError, MaintenanceState
+from fastapi_maintenance.remote import HINT_INTERVAL
+from fastapi_maintenance_redis import MAX_STATE_BYTES, RedisBackend, _follower
 
 from ._support import wait_until
 from .conftest import MakeBackend, MakeUser
@@ -92,6 +93,61 @@ async def test_a_far_future_version_in_a_message_never_hides_the_next_real_chang
     assert follower.cached_value() is False
     await writer.set_value(True)
     await wait_until(lambda: follower.cached_value() is True, timeout=2)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When the followers read the key, as ``loop.time()``; appended to as they do."""
+    made: list[float] = []
+    real = _follower.read
+
+    async def counted(client: redis.asyncio.Redis, key: str) -> tuple[MaintenanceState, int]:
+        made.append(asyncio.get_running_loop().time())
+        return await real(client, key)
+
+    monkeypatch.setattr(_follower, "read", counted)
+    return made
+
+
+async def flood(publisher: redis.asyncio.Redis, channel: str, seconds: float) -> int:
+    """Publish forged announcements of a far-future version for ``seconds``; how many."""
+    loop = asyncio.get_running_loop()
+    deadline, sent = loop.time() + seconds, 0
+    while loop.time() < deadline:
+        await publisher.publish(channel, f"{10**19} 1")
+        sent += 1
+    return sent
+
+
+async def test_a_flood_of_forged_messages_costs_at_most_one_read_per_hint_interval(
+    make_backend: MakeBackend, publisher: redis.asyncio.Redis, reads: list[float]
+) -> None:
+    follower = make_backend(**NO_RESYNC)
+    await follower.start()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    sent = await flood(publisher, follower.channel, 1.0)
+    await asyncio.sleep(2 * HINT_INTERVAL)  # the trailing read
+    elapsed = loop.time() - started
+    during = [at for at in reads if at >= started]
+    assert len(during) <= elapsed / HINT_INTERVAL + 1, f"{len(during)} reads in {elapsed:.2f} s"
+    assert sent > 10 * len(during), "the flood was too thin to tell"
+    assert follower.cached_value() is False
+
+
+async def test_a_change_made_amid_a_flood_of_forged_messages_is_still_served(
+    make_backend: MakeBackend, publisher: redis.asyncio.Redis
+) -> None:
+    follower, writer = make_backend(**NO_RESYNC), make_backend()
+    await follower.start()
+    flooding = asyncio.ensure_future(flood(publisher, follower.channel, 3.0))
+    try:
+        await asyncio.sleep(0.3)
+        await writer.set_value(True)
+        await wait_until(lambda: follower.cached_value() is True, timeout=2)
+        assert not flooding.done(), "the change arrived only once the flood was over"
+    finally:
+        await flooding
 
 
 async def test_each_announced_change_costs_each_follower_one_read(
@@ -198,6 +254,32 @@ async def test_a_huge_value_keeps_the_last_state_and_is_logged_by_its_length(
     assert backend.cached_value() is True
     assert f"holds {2**20} bytes" in driver_logs(logging.ERROR)[0]
     assert "xxxx" not in driver_logs(logging.ERROR)[0]
+
+
+#: A document whose end, in UTC, falls after the last datetime there is.
+OUT_OF_RANGE = '{"fastapi_maintenance": 1, "on": false, "ends_at": "9999-12-31T23:59:59-00:01"}'
+
+
+async def test_a_time_out_of_range_keeps_the_last_state_on_the_same_subscription(
+    make_backend: MakeBackend,
+    raw: redis.asyncio.Redis,
+    redis_key: str,
+    driver_logs: Callable[[int], list[str]],
+) -> None:
+    name = f"test-{uuid.uuid4().hex}"
+    backend = make_backend(client_name=name, resync_interval=0.1)
+    await backend.set_value(True)
+    await backend.start()
+    subscribed = await subscription_id(raw, name)
+    await raw.set(redis_key, OUT_OF_RANGE)
+    await wait_until(lambda: len(driver_logs(logging.ERROR)) == 1)
+    await asyncio.sleep(0.5)  # a few resyncs read the same document again
+    assert backend.cached_value() is True
+    assert await subscription_id(raw, name) == subscribed
+    [logged] = driver_logs(logging.ERROR)
+    assert "not a maintenance state (not a valid maintenance state document: ends_at" in logged
+    with pytest.raises(InvalidStateError, match="ends_at is out of range"):
+        await backend.get_value()
 
 
 async def test_garbage_is_reported_by_its_length_never_its_content(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -13,7 +14,12 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware, MaintenanceState
+from fastapi_maintenance import (
+    BackendUnavailableError,
+    InvalidStateError,
+    MaintenanceModeMiddleware,
+    MaintenanceState,
+)
 from fastapi_maintenance_sql import SqlBackend, ddl
 from fastapi_maintenance_sql._store import make_table, write
 
@@ -201,6 +207,45 @@ async def test_garbage_in_the_row_keeps_the_last_state_and_is_logged_once(
     await make_backend(database).set_value(False)
     await wait_until(lambda: follower.cached_value() is False, timeout=3)
     assert any("again" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+async def test_a_time_out_of_range_in_the_row_keeps_the_last_state_as_garbage_does(
+    database: Database, make_backend: MakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="fastapi_maintenance.sql")
+    follower = make_backend(database, poll_interval=0.05, resync_interval=0.05)
+    await follower.set_value(True)
+    await follower.start()
+    document = '{"fastapi_maintenance": 1, "on": false, "ends_at": "9999-12-31T23:59:59-00:01"}'
+    database.execute(f"UPDATE {database.table} SET state = :s, version = version + 1", s=document)
+    await asyncio.sleep(0.5)
+    assert follower.cached_value() is True
+    [outage] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert "not a maintenance state (not a valid maintenance state document: ends_at" in outage
+    with pytest.raises(InvalidStateError, match="ends_at is out of range"):
+        await follower.get_value()
+
+
+async def test_cached_value_answers_whether_the_window_is_active_now(
+    database: Database, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(database)
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    await backend.set_state(MaintenanceState(on=True, starts_at=later))
+    assert backend.cached_state().on is True
+    assert backend.cached_value() is False
+    assert await backend.get_value() is False
+
+
+async def test_a_window_ends_for_requests_without_a_write(
+    database: Database, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(database, **PUSH_ONLY)
+    ends = datetime.now(timezone.utc) + timedelta(seconds=0.3)
+    await backend.set_state(MaintenanceState(on=True, ends_at=ends))
+    assert backend.cached_value() is True
+    await asyncio.sleep(0.4)
+    assert backend.cached_value() is False
 
 
 async def test_requests_are_answered_without_a_single_query(

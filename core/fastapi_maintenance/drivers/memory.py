@@ -72,5 +72,10 @@ class MemoryBackend(BaseStateBackend):
         """Forget this store's state, so it reads off again, as in a fresh process."""
         self._stores.pop(self.name, None)
 
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget the state of every store of the process, as in a fresh process."""
+        cls._stores.clear()
+
     def describe(self) -> str:
         return f"memory: {self.name}"

@@ -14,6 +14,7 @@ from redis.exceptions import NoPermissionError
 
 from fastapi_maintenance.remote import (
     Backoff,
+    HintedReads,
     Outage,
     StateCache,
     Throttled,
@@ -39,7 +40,8 @@ class Follower:
     starts over with jittered backoff.
 
     A message is only a hint: the state and its version are always read from the key, so
-    whoever may publish on the channel cannot switch maintenance. Every Redis call is
+    whoever may publish on the channel cannot switch maintenance, and hints cause at most
+    one read per :data:`~fastapi_maintenance.remote.HINT_INTERVAL`. Every Redis call is
     bounded by ``timeout``; a silent subscription is noticed by the ping sent at each resync.
     If Redis refuses the subscription (ACL), the key is read every ``resync_interval``.
     """
@@ -49,6 +51,7 @@ class Follower:
         self.cache = cache
         self.outage = outage
         self._dropped = Throttled(options.resync_interval, logger)
+        self._hints = HintedReads()
         #: Why Redis refuses the subscription, while it does.
         self._refused: str | None = None
 
@@ -135,12 +138,14 @@ class Follower:
         pinged_at = heard_at = loop.time()
         next_check = pinged_at + interval
         while True:
-            wait = max(0.0, next_check - loop.time())
+            wait = self._hints.wait(max(0.0, next_check - loop.time()))
             message = await bounded(pubsub.get_message(timeout=wait), wait + timeout)
             if message is not None:
                 heard_at = loop.time()
                 if await self._hinted(pubsub, message):
-                    await bounded(self._resync(client), timeout)
+                    self._hints.hint()
+            if self._hints.take():
+                await bounded(self._resync(client), timeout)
             if loop.time() >= next_check:
                 if heard_at < pinged_at:
                     raise SubscriptionSilentError("the subscription stopped answering pings")
@@ -178,6 +183,7 @@ class Follower:
         return version > self.cache.version  # not yet known: the key tells the rest
 
     async def _resync(self, client: Redis) -> None:
+        self._hints.covered()
         mark = self.cache.mark()
         try:
             state, version = await read(client, self.options.key)

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from fastapi_maintenance.remote import Backoff, Outage, StateCache, bounded
+from fastapi_maintenance.remote import Backoff, HintedReads, Outage, StateCache, bounded
 
 from ._log import logger
 from ._notify import Notifications, listen
@@ -26,7 +26,8 @@ class Follower:
     over on a new connection, with jittered backoff.
 
     A notification is only a hint: the state and its version are always read from the row,
-    so whoever may NOTIFY cannot switch maintenance. Every call is bounded by ``timeout``; a
+    so whoever may NOTIFY cannot switch maintenance, and notifications cause at most one read
+    per :data:`~fastapi_maintenance.remote.HINT_INTERVAL`. Every call is bounded by ``timeout``; a
     listening connection gone silent fails the read of the next resync.
     """
 
@@ -39,6 +40,7 @@ class Follower:
         self.outage = outage
         #: Why changes are polled rather than pushed on PostgreSQL, once it was found out.
         self._polling_because: str | None = None
+        self._hints = HintedReads()
 
     async def run(self, engine: AsyncEngine, ready: asyncio.Event) -> None:
         """Follow until cancelled; ``ready`` is set once the first attempt succeeded or failed."""
@@ -135,9 +137,11 @@ class Follower:
         timeout = self.options.timeout
         next_check = loop.time() + self.options.resync_interval
         while True:
-            wait = max(0.0, next_check - loop.time())
+            wait = self._hints.wait(max(0.0, next_check - loop.time()))
             payloads = await bounded(notifications.wait(wait), wait + timeout)
             if any(self._is_hint(payload) for payload in payloads):
+                self._hints.hint()
+            if self._hints.take():
                 await bounded(self._resync(conn), timeout)
             if loop.time() >= next_check:
                 next_check = loop.time() + self.options.resync_interval
@@ -153,6 +157,7 @@ class Follower:
             await bounded(self._resync(conn), self.options.timeout)
 
     async def _resync(self, conn: AsyncConnection) -> None:
+        self._hints.covered()
         mark = self.cache.mark()
         try:
             state, version = await read(conn, self.table, self.options.key)
