@@ -25,6 +25,9 @@ class State(OverrideState):
     plugins: Plugins = field(init=False)
     #: Set by :func:`configure_backend`.
     configured: BaseStateBackend | None = None
+    #: Set by the pytest plugin's fixtures: every middleware serves it instead of the backend
+    #: it was given, as ``dependency_overrides`` replaces a dependency.
+    substitute: BaseStateBackend | None = None
     #: The backend given to the most recently built middleware that was given one.
     app_backend: BaseStateBackend | None = None
     #: Middlewares were given different backends, so ``app_backend`` is only the latest.

@@ -178,7 +178,7 @@ class MaintenanceModeMiddleware:
         else:
             on = self.enable_maintenance
             if on is None:
-                backend = self.backend or self._default_backend()
+                backend = state.substitute or self.backend or self._default_backend()
                 if backend._serves_state:
                     try:
                         current = backend.cached_state()
@@ -235,7 +235,8 @@ class MaintenanceModeMiddleware:
                 return receive  # outside the paths maintenance covers
             stored = None  # allow-lists stored with the state the backend holds
             if self.enable_maintenance is None:
-                stored = stored_lists(scope, self.backend or self._default_backend())
+                backend = state.substitute or self.backend or self._default_backend()
+                stored = stored_lists(scope, backend)
             if self._bypass is not None or stored is not None:
                 admitted = await admit(self._bypass, stored, scope, send, path)
                 if admitted is not Admission.BLOCKED:
@@ -496,7 +497,7 @@ class MaintenanceModeMiddleware:
             if self._misconfigured is not None:
                 await _fail_startup(send, self._misconfiguration(), self._misconfigured)
             try:
-                started = self.backend or default_backend()
+                started = state.substitute or self.backend or default_backend()
             except Exception as exc:
                 await _fail_startup(send, redact(str(exc)), exc)
             failure = await self._start(started)

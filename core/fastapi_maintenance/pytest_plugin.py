@@ -23,8 +23,9 @@ __all__ = ["MaintenanceSwitch", "maintenance", "maintenance_state"]
 class MaintenanceSwitch:
     """Switches maintenance on and off for the apps of the test, sync or async.
 
-    Apps built without a ``backend`` argument follow it: the switch writes the in-memory
-    backend the ``maintenance_state`` fixture made the default. Every change goes through
+    Every app under test follows it, whatever backend it was given (as
+    ``dependency_overrides`` replaces a dependency): the switch writes the in-memory backend
+    the ``maintenance_state`` fixture put in place of them all. Every change goes through
     :func:`~fastapi_maintenance.set_maintenance_mode`, so plugins' ``maintenance_mode_changed``
     hooks hear of it as in production. New settings arrive as new methods or keyword-only
     arguments, so tests written today keep working.
@@ -44,9 +45,15 @@ class MaintenanceSwitch:
         """Whether maintenance mode is on in the backend."""
         return self.backend.cached_value()
 
-    def on(self) -> None:
-        """Switch maintenance on, from a sync test (or an async one: no event loop is needed)."""
-        self.set(True)
+    def on(self, **details: Any) -> None:
+        """Switch maintenance on, from a sync test (or an async one: no event loop is needed).
+
+        ``details`` are those of :func:`~fastapi_maintenance.set_maintenance_mode`, as the
+        command line's options: ``message="Back at 3"``, ``read_only=True``, a window with
+        ``duration=`` (seconds or a ``timedelta``) or ``ends_at=``, ``starts_at=``,
+        ``allow_ips=``, ``allow_paths=``.
+        """
+        _run_to_end(self.aon(**details))
 
     def off(self) -> None:
         """Switch maintenance off, from a sync test."""
@@ -56,9 +63,11 @@ class MaintenanceSwitch:
         """Switch maintenance to ``value`` from a sync test."""
         _run_to_end(self.aset(value))
 
-    async def aon(self) -> None:
-        """Switch maintenance on, from an async test."""
-        await self.aset(True)
+    async def aon(self, **details: Any) -> None:
+        """Switch maintenance on, from an async test; ``details`` as for :meth:`on`."""
+        from . import set_maintenance_mode
+
+        await set_maintenance_mode(True, self.backend, **details)
 
     async def aoff(self) -> None:
         """Switch maintenance off, from an async test."""
@@ -105,16 +114,19 @@ def maintenance_state() -> Iterator[MemoryBackend]:
 
     Forgets every configured backend, override block and in-process registration
     (``reset_state()``) and the state of every ``memory`` store, then makes a new in-memory
-    backend, off, the default backend; it yields that backend. Afterwards the package and
-    the ``memory`` stores are reset again.
+    backend, off, the default backend and the one every middleware serves in place of the
+    backend it was given; it yields that backend. Afterwards the package and the ``memory``
+    stores are reset again.
     """
     from . import configure_backend, reset_state
+    from ._state import state
     from .drivers.memory import MemoryBackend
 
     reset_state()
     MemoryBackend.clear_all()
     backend = MemoryBackend(f"pytest-{uuid.uuid4().hex}")
     configure_backend(backend)
+    state.substitute = backend
     try:
         yield backend
     finally:
