@@ -445,3 +445,8 @@ async def test_times_are_written_with_an_offset_as_the_503_body_and_the_cli_writ
     assert read["updated_at"] == backend.state.to_dict()["updated_at"]
     assert read["updated_at"].endswith("+00:00")
 
+
+def test_the_html_page_is_left_out_of_the_openapi_schema() -> None:
+    paths = shop_app(DetailsMemoryBackend()).openapi()["paths"]
+    assert f"{STATE}/page" not in paths
+    assert set(paths) == {STATE, f"{STATE}/on", f"{STATE}/off", f"{STATE}/schedule", "/items"}
