@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from ._clients import Networks
 from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
 from ._paths import PathPatterns
 from ._timespec import DURATION_FORMS, MAX_DURATION, parse_duration
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+#: A time as the rest of the package writes it (the 503 body, ``status --json``, the stores):
+#: ISO 8601 in UTC with ``+00:00``, as Python's ``isoformat()`` gives it, never ``Z``.
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class MaintenanceStateOut(BaseModel):
@@ -20,10 +43,10 @@ class MaintenanceStateOut(BaseModel):
     on: bool
     read_only: bool = Field(description="Reads (GET, HEAD, OPTIONS) pass; other methods get 503.")
     message: str | None = Field(description="What users are told.")
-    starts_at: datetime | None
-    ends_at: datetime | None
+    starts_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
+    ends_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
     updated_by: str | None
-    updated_at: datetime | None
+    updated_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
     allow_ips: list[str] = Field(description="Ranges let through by every app reading the state.")
     allow_paths: list[str] = Field(description="Paths let through by every app reading the state.")
 

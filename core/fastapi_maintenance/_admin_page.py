@@ -1,9 +1,12 @@
 """The admin router's HTML page: the state, and a plain form to switch it.
 
-One self-contained page (no script, no external asset). The form is protected against
-cross-site posts by a random value kept in a ``SameSite=Strict`` cookie and, in the form,
-an HMAC of it that only the server can make (see ``_admin_csrf``). The page may not be
-framed, so another site cannot trick a click on its buttons.
+One self-contained page (no external asset). Behind a session cookie or HTTP Basic it works
+without script. When the router's auth refuses the browser (a bearer-token app), the page
+answers with that status and a field for a token, which its one script, allowed by hash,
+keeps in the tab and sends as ``Authorization`` on the page's own requests. The form is
+protected against cross-site posts by a random value kept in a ``SameSite=Strict`` cookie
+and, in the form, an HMAC of it that only the server can make (see ``_admin_csrf``). The
+page may not be framed, so another site cannot trick a click on its buttons.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from collections.abc import Awaitable, Callable, Mapping
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ._admin_csrf import FormTokens
 from ._admin_models import SwitchOn
@@ -46,18 +52,89 @@ input[type=text]{padding:.4rem;font:inherit}.check{display:block}
 button{padding:.5rem 1rem;font:inherit;margin-right:.5rem}
 """
 
+#: The page's one script. Inert until a bearer token is given in the sign-in field: then it
+#: keeps the token in this tab's sessionStorage, and loads and posts the page itself with
+#: ``Authorization: Bearer``, showing each answer's ``<main>``. A refused token is forgotten.
+_SCRIPT = """
+"use strict";
+(() => {
+  const KEY = "fastapi-maintenance-admin-token";
+  const store = window.sessionStorage;
+  const token = () => store.getItem(KEY);
+  async function load(init) {
+    const sent = token();
+    const response = await fetch(location.pathname, {
+      ...init, headers: {Authorization: "Bearer " + sent}, credentials: "same-origin",
+      cache: "no-store", redirect: "manual",
+    });
+    if (response.type === "opaqueredirect") return load({method: "GET"});
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const main = page.querySelector("main");
+    if (main === null) throw new Error("HTTP " + response.status);
+    if (main.querySelector("#token-form") !== null && store.getItem(KEY) === sent) {
+      store.removeItem(KEY);
+    }
+    document.title = page.title;
+    document.querySelector("main").replaceWith(document.adoptNode(main));
+    wire();
+  }
+  function failed(error) {
+    const shown = document.createElement("p");
+    shown.className = "error";
+    shown.id = "error";
+    shown.setAttribute("role", "alert");
+    shown.textContent = "The request failed: " + error.message;
+    document.querySelector("main").prepend(shown);
+  }
+  function wire() {
+    const ask = document.getElementById("token-form");
+    if (ask !== null) {
+      ask.hidden = false;
+      ask.addEventListener("submit", (event) => {
+        event.preventDefault();
+        store.setItem(KEY, ask.elements.token.value.trim());
+        load({method: "GET"}).catch(failed);
+      });
+    }
+    const form = document.getElementById("switch");
+    const forget = document.getElementById("forget");
+    if (form === null || token() === null) return;
+    forget.hidden = false;
+    forget.addEventListener("click", () => { store.removeItem(KEY); location.reload(); });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = new URLSearchParams(new FormData(form));
+      if (event.submitter && event.submitter.name) {
+        body.append(event.submitter.name, event.submitter.value);
+      }
+      load({method: "POST", body}).catch(failed);
+    });
+  }
+  wire();
+  if (token() !== null && document.getElementById("token-form") !== null) {
+    load({method: "GET"}).catch(failed);
+  }
+})();
+"""
 
-#: The page loads nothing, runs no script, may only post to its own origin and is never
-#: framed; its one inline style is allowed by its hash.
-_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+
+def _hash(source: str) -> str:
+    return base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+
+
+#: The page loads nothing, may only post to its own origin and fetch from it, and is never
+#: framed; its one inline style and its one inline script are allowed by their hashes.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
+        f"default-src 'none'; style-src 'sha256-{_hash(_STYLE)}'; "
+        f"script-src 'sha256-{_hash(_SCRIPT)}'; connect-src 'self'; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
 }
+#: The statuses of an auth dependency refusing the browser, answered with the sign-in page.
+SIGN_IN_STATUSES = frozenset({401, 403})
 _REFUSED = "This form has expired or did not come from this page: nothing was changed. Try again."
 _REFUSED_PER_PROCESS = (
     " If this keeps happening and the application runs in several processes, give them all "
@@ -108,6 +185,10 @@ def render(
         if state.updated_at is not None:
             parts.append(f"at {_time(state.updated_at)}")
         rows.append(("Updated", " ".join(parts)))
+    if state.allow_ips:
+        rows.append(("Addresses let through", html.escape(", ".join(state.allow_ips))))
+    if state.allow_paths:
+        rows.append(("Paths let through", html.escape(", ".join(state.allow_paths))))
     details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
 
     fields = form or {}
@@ -116,21 +197,12 @@ def render(
         return html.escape(fields.get(name, ""), quote=True)
 
     checked = " checked" if fields.get("read_only") else ""
-    alert = f'<p class="error" id="error" role="alert">{html.escape(error)}</p>' if error else ""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Maintenance mode: {word}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-<main>
-<h1>Maintenance mode is <strong id="state" class="{kind}">{word}</strong></h1>
+    return _document(
+        f"Maintenance mode: {word}",
+        f"""<h1>Maintenance mode is <strong id="state" class="{kind}">{word}</strong></h1>
 <dl id="details">{details}</dl>
-{alert}
-<form method="post">
+{_alert(error)}
+<form method="post" id="switch">
 <input type="hidden" name="csrf_token" value="{html.escape(token, quote=True)}">
 <label>Message for users
 <input type="text" name="message" maxlength="{MAX_MESSAGE_LENGTH}" value="{value("message")}">
@@ -143,12 +215,56 @@ def render(
 <label>Start (ISO 8601; empty: now)
 <input type="text" name="starts_at" placeholder="2026-12-01T02:00Z" value="{value("starts_at")}">
 </label>
+<label>Addresses or ranges let through (10.0.0.0/8, 2001:db8::1; separated by spaces or commas)
+<input type="text" name="allow_ips" value="{value("allow_ips")}"></label>
+<label>Paths let through (/health, /internal/*; separated by spaces or commas)
+<input type="text" name="allow_paths" value="{value("allow_paths")}"></label>
 <label class="check"><input type="checkbox" name="read_only" value="1"{checked}>
 Read-only: reads pass, writes get 503</label>
 <p><button type="submit" name="action" value="on" id="switch-on">Switch on</button>
 <button type="submit" name="action" value="off" id="switch-off">Switch off</button></p>
 </form>
+<p><button type="button" id="forget" hidden>Forget the token</button></p>""",
+    )
+
+
+def render_sign_in(status: int, detail: object) -> str:
+    """The page shown when the router's auth refuses the browser: why, how to get in, and a
+    field for a bearer token (shown by the page's script; the token never goes in a URL)."""
+    return _document(
+        "Maintenance mode: sign in",
+        f"""<h1>Maintenance mode: sign in</h1>
+{_alert(f"The application answered {status}: {detail}")}
+<p>This page is behind the application's authentication. Sign in to the application and
+reload this page, or, if it takes bearer tokens, give one here: this page sends it in the
+<code>Authorization</code> header of its own requests and keeps it in this tab only.</p>
+<form id="token-form" hidden>
+<label>Bearer token
+<input type="password" name="token" id="token" autocomplete="off" required></label>
+<p><button type="submit" id="use-token">Open with this token</button></p>
+</form>
+<noscript><p>Giving a bearer token needs JavaScript.</p></noscript>""",
+    )
+
+
+def _alert(error: str | None) -> str:
+    return f'<p class="error" id="error" role="alert">{html.escape(error)}</p>' if error else ""
+
+
+def _document(title: str, main: str) -> str:
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<main>
+{main}
 </main>
+<script>{_SCRIPT}</script>
 </body>
 </html>
 """
@@ -171,6 +287,9 @@ def _switch_on_from(form: Mapping[str, str]) -> SwitchOn:
     def text(name: str) -> str | None:
         return form.get(name, "").strip() or None
 
+    def entries(name: str) -> list[str]:
+        return [entry for entry in _SEPARATORS.split(form.get(name, "")) if entry]
+
     starts, ends = text("starts_at"), text("ends_at")
     return SwitchOn(
         message=text("message"),
@@ -178,11 +297,38 @@ def _switch_on_from(form: Mapping[str, str]) -> SwitchOn:
         starts_at=None if starts is None else parse_time(starts, naive=timezone.utc),
         ends_at=None if ends is None else parse_time(ends, naive=timezone.utc),
         read_only=bool(form.get("read_only")),
+        allow_ips=entries("allow_ips"),
+        allow_paths=entries("allow_paths"),
     )
+
+
+#: What separates the entries of an allow-list field: spaces, commas, new lines.
+_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def _problem(exc: ValidationError) -> str:
     return "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+
+
+class _SignInRoute(APIRoute):
+    """A route answering its auth dependencies' refusal (401, 403) with the sign-in page, in
+    that status and with that refusal's headers: a ``WWW-Authenticate: Basic`` still makes
+    the browser ask for a password, and a bearer-token app gets a page to give a token."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except StarletteHTTPException as exc:
+                if exc.status_code not in SIGN_IN_STATUSES:
+                    raise
+                headers = {**PAGE_HEADERS, **(exc.headers or {})}
+                page = render_sign_in(exc.status_code, exc.detail)
+                return HTMLResponse(page, status_code=exc.status_code, headers=headers)
+
+        return handler
 
 
 def page_routes(
@@ -193,7 +339,8 @@ def page_routes(
     switch_off: SwitchOffFn,
     tokens: FormTokens,
 ) -> None:
-    """Add ``GET`` and ``POST {prefix}/page`` to ``router``, their forms signed by ``tokens``."""
+    """Add ``GET`` and ``POST {prefix}/page`` to ``router``, their forms signed by ``tokens``;
+    left out of the OpenAPI schema, as HTML for browsers, not an API for clients."""
 
     async def show(
         request: Request,
@@ -218,12 +365,20 @@ def page_routes(
         )
         return response
 
-    @router.get("/page", response_class=HTMLResponse, summary="The admin page")
     @force_maintenance_mode_off
     async def get_page(request: Request) -> Response:
         return await show(request, tokens.cookie(request.cookies.get(CSRF_COOKIE)))
 
-    @router.post("/page", response_class=HTMLResponse, summary="Switch from the admin page")
+    router.add_api_route(
+        "/page",
+        get_page,
+        methods=["GET"],
+        response_class=HTMLResponse,
+        include_in_schema=False,
+        route_class_override=_SignInRoute,
+    )
+
+    @router.post("/page", response_class=HTMLResponse, include_in_schema=False)
     @force_maintenance_mode_off
     async def post_page(request: Request, by: str = Depends(signer)) -> Response:
         form = await _form(request)

@@ -7,7 +7,7 @@ caller opts out with an argument that says it is unsafe.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from ._admin_models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
 from ._admin_page import page_routes
 from ._api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
 from ._errors import BackendUnavailableError, InvalidStateError, UnsupportedStateError
+from ._model import MAX_NAME_LENGTH
 from .decorators import force_maintenance_mode_off
 
 __all__ = ["DEFAULT_UPDATED_BY", "admin_router"]
@@ -81,9 +82,10 @@ def admin_router(
     ``dependencies`` guard every route; at least one is required (your authentication),
     unless ``allow_unauthenticated_i_know_this_is_unsafe`` is true. ``backend`` is an
     instance, a driver name or a URL; by default the one the state functions use.
-    ``updated_by`` is a dependency returning who makes a change (the same function as the
-    auth dependency may serve: FastAPI runs it once per request); without it, changes are
-    signed ``"admin"``. ``page`` adds a small HTML page with a form at ``{prefix}/page``;
+    ``updated_by`` is a dependency returning who makes a change: a name, or a user object
+    whose ``username``, ``email`` or ``name`` is taken (the same function as the auth
+    dependency may serve: FastAPI runs it once per request); without it, changes are signed
+    ``"admin"``. ``page`` adds a small HTML page with a form at ``{prefix}/page``;
     ``csrf_secret`` (else ``FASTAPI_MAINTENANCE_CSRF_SECRET``, read now; at least 32 bytes)
     is the key of its form tokens. Without either, the key is random to this router, so
     every process serving the page must be given the same one.
@@ -178,22 +180,57 @@ def admin_router(
 
 
 def _signer(updated_by: Callable[..., Any] | None) -> Callable[..., Any]:
-    """The dependency giving who signs a change: ``updated_by``'s answer, else ``"admin"``."""
+    """The dependency giving who signs a change: a name made of ``updated_by``'s answer (see
+    :func:`signature`), else ``"admin"``. Refuses at once what FastAPI could not call."""
     if updated_by is None:
 
         def default() -> str:
             return DEFAULT_UPDATED_BY
 
         return default
+    if isinstance(updated_by, params.Depends):
+        raise TypeError(
+            "admin_router(updated_by=...) takes the dependency itself, e.g. "
+            "updated_by=get_current_user, not Depends(get_current_user)"
+        )
+    if not callable(updated_by):
+        raise TypeError(
+            "admin_router(updated_by=...) must be a dependency FastAPI can call (a function "
+            "or a class, e.g. updated_by=get_current_user) answering a name or a user "
+            f"object, got {type(updated_by).__name__}"
+        )
 
     async def signed(by: Any = Depends(updated_by)) -> str:  # noqa: B008
-        if by is None:
-            return DEFAULT_UPDATED_BY
-        if not isinstance(by, str):
-            raise TypeError(
-                f"admin_router(updated_by=...) must return a name (str) or None, "
-                f"got {type(by).__name__}"
-            )
-        return by
+        return signature(by)
 
     return signed
+
+
+def signature(by: object) -> str:
+    """The name a change is signed with, from what the ``updated_by`` dependency answered.
+
+    A string is the name; ``None`` is ``"admin"``; a user object (or a mapping) gives its
+    ``username``, else its ``email``, else its ``name`` (the first non-blank string), else
+    ``str()`` of it. Cut to the longest name a state holds.
+    """
+    if by is None:
+        return DEFAULT_UPDATED_BY
+    if isinstance(by, str):
+        name = by
+    else:
+        name = next(
+            (v for v in map(_field_of(by), _NAME_FIELDS) if isinstance(v, str) and v.strip()),
+            None,
+        ) or str(by)
+    return name[:MAX_NAME_LENGTH]
+
+
+#: Where the name of a user object is looked for, in this order.
+_NAME_FIELDS = ("username", "email", "name")
+
+
+def _field_of(user: object) -> Callable[[str], object]:
+    """Reads a field of ``user``: a key of a mapping, else an attribute."""
+    if isinstance(user, Mapping):
+        return user.get
+    return lambda field: getattr(user, field, None)

@@ -4,21 +4,16 @@ state, switches it with the form, and sees what went wrong when the input is ref
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from fastapi import Cookie, Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
 from fastapi_maintenance._admin_page import CSRF_COOKIE
 
-from .support import DetailsMemoryBackend
+from .support import DetailsMemoryBackend, serving
 from .webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,27 +49,6 @@ def operator_app(backend: DetailsMemoryBackend) -> FastAPI:
         return response
 
     return app
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

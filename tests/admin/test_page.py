@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import re
 import time
 from collections.abc import Iterator
@@ -10,10 +13,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fastapi_maintenance import MaintenanceState
 from fastapi_maintenance._admin_csrf import CSRF_SECRET_ENV, FormTokens
 from fastapi_maintenance._admin_page import CSRF_COOKIE, MAX_FORM_BYTES
 from tests.conftest import asgi_client
@@ -49,10 +53,26 @@ async def test_the_page_shows_the_state_and_sets_a_strict_http_only_token_cookie
     assert f"Path={PAGE}" in cookie
 
 
-async def test_the_page_needs_no_external_asset_nor_script(client: httpx.AsyncClient) -> None:
-    page = (await client.get(PAGE, headers=AUTH)).text
-    assert "<script" not in page
+def policy_of(response: httpx.Response) -> list[str]:
+    return [part.strip() for part in response.headers["content-security-policy"].split(";")]
+
+
+def inline_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+async def test_the_page_loads_nothing_and_runs_only_its_own_script_allowed_by_hash(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(PAGE, headers=AUTH)
+    page = response.text
     assert not re.search(r"""(src|href)=|@import|url\(""", page)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
+    assert len(scripts) == page.count("<script") == 1
+    policy = policy_of(response)
+    assert "default-src 'none'" in policy
+    assert f"script-src {inline_hash(scripts[0])}" in policy
+    assert "connect-src 'self'" in policy
 
 
 async def test_posting_the_form_switches_on_and_redirects_back_to_the_page(
@@ -287,3 +307,67 @@ def test_only_the_servers_own_token_matches_a_cookie(cookie: str, sent: str) -> 
     tokens = FormTokens(SECRET)
     assert not tokens.match(cookie, cookie)
     assert tokens.match(cookie, sent) == (32 <= len(cookie) <= 128 and sent == tokens.token(cookie))
+
+
+async def test_the_form_stores_allow_lists_separated_by_spaces_commas_or_lines(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    token = await form_token(client)
+    form = {
+        "csrf_token": token,
+        "action": "on",
+        "allow_ips": " 10.0.0.0/8, 2001:db8::/32\n192.0.2.7 ",
+        "allow_paths": "/internal/*,/health",
+    }
+    response = await client.post(PAGE, headers=AUTH, data=form)
+    assert response.status_code == 303, response.text
+    assert backend.state.allow_ips == ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7")
+    assert backend.state.allow_paths == ("/internal/*", "/health")
+    page = (await client.get(PAGE, headers=AUTH)).text
+    assert "<dd>10.0.0.0/8, 2001:db8::/32, 192.0.2.7</dd>" in page
+    assert "<dd>/internal/*, /health</dd>" in page
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "entry"),
+    [("allow_ips", "192.0.2.7", "10.0.0.1/8"), ("allow_paths", "/health", "internal/*")],
+)
+async def test_a_malformed_allow_entry_is_refused_with_the_json_apis_message(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend, field: str, good: str, entry: str
+) -> None:
+    api = await client.post("/admin/maintenance/on", headers=AUTH, json={field: [entry]})
+    said = api.json()["detail"][0]["msg"].removeprefix("Value error, ")
+    token = await form_token(client)
+    form = {"csrf_token": token, "action": "on", field: f"{good} {entry}"}
+    response = await client.post(PAGE, headers=AUTH, data=form)
+    assert response.status_code == 422
+    assert html.escape(said) in response.text
+    assert f'name="{field}" value="{good} {entry}"' in response.text
+    assert backend.writes == 0
+
+
+async def test_a_browser_the_auth_refuses_gets_the_sign_in_page_with_its_status_and_headers(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    backend.state = MaintenanceState(on=True, message="Secret plans")
+    response = await client.get(PAGE)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["content-type"].startswith("text/html")
+    assert "The application answered 401: operators only" in response.text
+    assert 'id="token-form"' in response.text
+    assert "Secret plans" not in response.text
+    assert 'id="state"' not in response.text
+    assert "set-cookie" not in response.headers
+    assert "frame-ancestors 'none'" in policy_of(response)
+
+
+async def test_other_answers_of_the_auth_pass_through_as_they_are(
+    backend: DetailsMemoryBackend,
+) -> None:
+    def to_login() -> None:
+        raise HTTPException(303, headers={"Location": "/login"})
+
+    async with asgi_client(shop_app(backend, dependencies=[Depends(to_login)])) as client:
+        response = await client.get(PAGE)
+    assert (response.status_code, response.headers["location"]) == (303, "/login")

@@ -4,6 +4,7 @@ while maintenance is on."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Header
+from fastapi import Depends, FastAPI, Header
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from fastapi_maintenance import (
     admin_router,
 )
 from fastapi_maintenance._admin_models import SwitchOn
+from fastapi_maintenance._model import MAX_NAME_LENGTH
 from fastapi_maintenance.backends import LocalFileBackend
 from tests.conftest import asgi_client
 
@@ -380,3 +382,96 @@ async def test_a_malformed_allow_entry_is_a_422_saying_what_is_accepted(
     assert response.status_code == 422
     assert accepted in response.text
     assert (await backend.get_state()).on is False
+
+
+class User:
+    """A user as auth dependencies answer it, with whichever of the name fields it has."""
+
+    def __init__(self, **fields: str | None) -> None:
+        self.__dict__.update(fields)
+
+    def __str__(self) -> str:
+        return "user #7"
+
+
+@pytest.mark.parametrize(
+    ("user", "signed"),
+    [
+        (User(username="alice", email="alice@shop.example", name="Alice"), "alice"),
+        (User(username=None, email="alice@shop.example", is_superuser="1"), "alice@shop.example"),
+        (User(username="", name="Alice"), "Alice"),
+        ({"username": "alice", "scopes": ["admin"]}, "alice"),
+        (User(id="7"), "user #7"),
+        ("alice", "alice"),
+        (None, "admin"),
+    ],
+    ids=["username", "email", "name", "mapping", "str", "a name", "none"],
+)
+async def test_updated_by_may_answer_a_user_object_and_the_change_is_signed_with_its_name(
+    backend: DetailsMemoryBackend, user: object, signed: str
+) -> None:
+    def current_superuser() -> object:
+        return user
+
+    async with asgi_client(shop_app(backend, updated_by=current_superuser)) as client:
+        on = await client.post(f"{STATE}/on", headers=AUTH, json={})
+        token = await client.get(f"{STATE}/page", headers=AUTH)
+        off = await client.post(
+            f"{STATE}/page",
+            headers=AUTH,
+            data={"csrf_token": form_token_in(token.text), "action": "off"},
+        )
+    assert (on.status_code, on.json()["updated_by"]) == (200, signed)
+    assert (off.status_code, backend.state.updated_by) == (303, signed)
+
+
+def form_token_in(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_a_name_longer_than_a_state_holds_is_cut_to_fit(
+    backend: DetailsMemoryBackend,
+) -> None:
+    def current_user() -> User:
+        return User(email="a" * 300 + "@shop.example")
+
+    async with asgi_client(shop_app(backend, updated_by=current_user)) as client:
+        on = await client.post(f"{STATE}/on", headers=AUTH, json={})
+    assert on.status_code == 200
+    assert on.json()["updated_by"] == "a" * MAX_NAME_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("updated_by", "said"),
+    [
+        ("alice", "must be a dependency FastAPI can call .* got str"),
+        (Depends(named_operator), r"not Depends\(get_current_user\)"),
+    ],
+    ids=["a string", "Depends()"],
+)
+def test_an_updated_by_fastapi_cannot_call_is_refused_when_the_router_is_built(
+    updated_by: Any, said: str
+) -> None:
+    with pytest.raises(TypeError, match=said):
+        admin_router(dependencies=[Depends(named_operator)], updated_by=updated_by)
+
+
+async def test_times_are_written_with_an_offset_as_the_503_body_and_the_cli_write_them(
+    client: httpx.AsyncClient, backend: DetailsMemoryBackend
+) -> None:
+    window = {"starts_at": "2000-01-01T00:00:00Z", "ends_at": "2099-01-01T03:00:00.5Z"}
+    on = (await client.post(f"{STATE}/on", headers=AUTH, json=window)).json()
+    blocked = (await client.get("/items", headers={"Accept": "application/json"})).json()
+    assert on["ends_at"] == blocked["maintenance"]["ends_at"] == "2099-01-01T03:00:00.500000+00:00"
+    assert on["starts_at"] == backend.state.to_dict()["starts_at"] == "2000-01-01T00:00:00+00:00"
+    read = (await client.get(STATE, headers=AUTH)).json()
+    assert read["updated_at"] == backend.state.to_dict()["updated_at"]
+    assert read["updated_at"].endswith("+00:00")
+
+
+def test_the_html_page_is_left_out_of_the_openapi_schema() -> None:
+    paths = shop_app(DetailsMemoryBackend()).openapi()["paths"]
+    assert f"{STATE}/page" not in paths
+    assert set(paths) == {STATE, f"{STATE}/on", f"{STATE}/off", f"{STATE}/schedule", "/items"}

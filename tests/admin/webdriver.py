@@ -118,6 +118,28 @@ class Browser:
             time.sleep(0.02)
         raise AssertionError(f"clicking {css} did not load a new page within 10 s")
 
+    def displayed(self, css: str) -> bool:
+        shown: bool = self._call("GET", f"/element/{self.find(css)}/displayed")
+        return shown
+
+    def run(self, script: str) -> Any:
+        """Run ``script`` (a function body; ``return`` gives its value) in the current page."""
+        return self._call("POST", "/execute/sync", {"script": script, "args": []})
+
+    def wait_for_text(self, css: str, expected: str, seconds: float = 10) -> None:
+        """Wait until the element at ``css`` reads ``expected``, as pages changed by script do."""
+        deadline = time.monotonic() + seconds
+        seen = None
+        while time.monotonic() < deadline:
+            try:
+                seen = self.text(css)
+            except WebDriverError:  # not there yet, or replaced while read
+                seen = None
+            if seen == expected:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{css} read {seen!r}, not {expected!r}, after {seconds} s")
+
     @property
     def title(self) -> str:
         value: str = self._call("GET", "/title")
