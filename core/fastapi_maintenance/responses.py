@@ -130,12 +130,14 @@ def maintenance_response(
     *,
     state: MaintenanceState | None = None,
 ) -> Response:
-    """503 with ``{"detail": ..., "maintenance": {...}}`` (or an HTML page for browsers).
+    """503 with ``{"detail": ...}`` (or an HTML page for browsers).
 
-    ``state`` defaults to the one the middleware put in the request's scope (under
-    :data:`STATE_SCOPE_KEY`), so a response handler calling this gets the state's message as
-    ``detail`` (unless it passes another) and a ``Retry-After`` counted to the state's end.
-    Without an end, ``retry_after`` is sent (``None``: no header).
+    For a state that is only on (or none), the body is fastapi-maintenance 0.0.5's, byte for
+    byte; a state with a message, a window, read-only or allow-lists adds the ``maintenance``
+    object that spells them out. ``state`` defaults to the one the middleware put in the
+    request's scope (under :data:`STATE_SCOPE_KEY`), so a response handler calling this
+    gets the state's message as ``detail`` (unless it passes another) and a ``Retry-After``
+    counted to the state's end. Without an end, ``retry_after`` is sent (``None``: no header).
     """
     if state is None:
         found = request.scope.get(STATE_SCOPE_KEY)
@@ -148,7 +150,9 @@ def maintenance_response(
         detail = message
     if wants_html(request):
         return HTMLResponse(_page(detail, seconds, state), status_code=503, headers=headers)
-    body = {"detail": detail, "maintenance": _fields(state, seconds)}
+    body: dict[str, Any] = {"detail": detail}
+    if state is not None and state.has_details:
+        body["maintenance"] = _fields(state, seconds)
     return JSONResponse(body, status_code=503, headers=headers)
 
 
@@ -163,16 +167,9 @@ def retry_after_for(
     return default if left is None else max(1, math.ceil(left))
 
 
-def _fields(state: MaintenanceState | None, seconds: int | None) -> dict[str, Any]:
-    """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC)."""
-    if state is None:
-        return {
-            "read_only": False,
-            "message": None,
-            "starts_at": None,
-            "ends_at": None,
-            "retry_after": seconds,
-        }
+def _fields(state: MaintenanceState, seconds: int | None) -> dict[str, Any]:
+    """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC), sent
+    only for a state that says more than 0.0.5's on and off could."""
     return {
         "read_only": state.read_only,
         "message": state.message,
