@@ -213,10 +213,16 @@ def _page(detail: str, seconds: int | None, state: MaintenanceState | None) -> s
 
 
 def _humanize(seconds: int) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        hours = seconds // 3600
-        return f"{hours} hour" + ("s" if hours > 1 else "")
-    if seconds >= 60:
-        minutes = round(seconds / 60)
-        return f"{minutes} minute" + ("s" if minutes > 1 else "")
-    return f"{seconds} second" + ("s" if seconds != 1 else "")
+    """``45 seconds``, ``20 minutes``, ``1 hour 30 minutes``: to the minute from a minute on."""
+    if seconds < 60:
+        return _count(seconds, "second")
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if not hours:
+        return _count(minutes, "minute")
+    if not minutes:
+        return _count(hours, "hour")
+    return f"{_count(hours, 'hour')} {_count(minutes, 'minute')}"
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" + ("" if number == 1 else "s")
