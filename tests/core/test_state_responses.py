@@ -172,6 +172,27 @@ async def test_html_page_stays_self_contained(client_for: Any) -> None:
     assert not re.search(r"<(script|link|img)\b|\bsrc=|\bhref=", page)
 
 
+# read-only -----------------------------------------------------------------------------
+
+
+def preflight_app(state: MaintenanceState) -> Any:
+    """The shop with an explicit ``OPTIONS`` handler on ``/items``, as a CORS preflight meets."""
+    app = shop_app(backend=DetailsBackend(state))
+    app.add_api_route("/items", lambda: {"preflight": "passed"}, methods=["OPTIONS"])
+    return app
+
+
+async def test_read_only_lets_options_reach_its_handler(client_for: Any) -> None:
+    client = client_for(preflight_app(MaintenanceState(on=True, read_only=True)))
+    response = await client.options("/items")
+    assert (response.status_code, response.json()) == (200, {"preflight": "passed"})
+
+
+async def test_full_maintenance_blocks_options_on_the_same_route(client_for: Any) -> None:
+    response = await client_for(preflight_app(MaintenanceState(on=True))).options("/items")
+    assert response.status_code == 503
+
+
 # response handlers ---------------------------------------------------------------------
 
 
