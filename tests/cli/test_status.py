@@ -7,6 +7,8 @@ health check); ``--exit-code`` turns the state into the exit code, 0 off and 3 o
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,18 @@ def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> No
     result = invoke("status", "--backend", "file", "--file-path", str(state_file))
     assert result.exit_code == 0
     assert f"Maintenance mode is OFF (file: {state_file})" in result.stdout
+
+
+def test_status_of_a_plain_file_says_when_the_file_changed(
+    invoke: Invoke, state_file: Path
+) -> None:
+    state_file.write_text("1")
+    changed = datetime(2030, 6, 1, 12, 0, 5, tzinfo=timezone.utc).timestamp()
+    os.utime(state_file, (changed, changed))
+    result = invoke("status", "--backend", state_file.as_uri())
+    assert result.stdout.splitlines()[1:] == [
+        "  Updated: at 2030-06-01T12:00:05+00:00 (when the file changed)"
+    ]
 
 
 def test_status_reads_a_file_named_by_url(invoke: Invoke, state_file: Path) -> None:

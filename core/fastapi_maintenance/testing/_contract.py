@@ -6,7 +6,7 @@ import importlib.util
 import itertools
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import anyio
 import pytest
 
+from .._api import set_maintenance_mode, set_maintenance_state
 from .._backend import BaseStateBackend
 from .._errors import (
     BackendNotFoundError,
@@ -22,10 +23,13 @@ from .._errors import (
     UnsupportedStateError,
 )
 from .._model import MaintenanceState
+from .._override import maintenance_mode_on
 from ..backends import create_backend, get_backend_class
 from ._states import edge_states, state_strategy
 
 _T = TypeVar("_T")
+#: What the ``stored_text`` fixture gives: reads the raw content of the driver's store.
+StoredText = Callable[[], Awaitable[str | None]]
 
 #: How long the changes test waits before writing again, in case the subscription was not live.
 _RESUBSCRIBE_AFTER = 0.2
@@ -41,9 +45,11 @@ class BackendContract:
     ``backend`` is required: a fresh instance over a clean store, one that reads as off.
     ``second_backend`` (another instance over the same store), ``backend_url`` (a URL naming
     that same store), ``failing_backend`` (an instance whose writes cannot succeed),
-    ``garbage_backend`` (an instance over a store holding something that is not a state)
-    and ``unreadable_backend`` (an instance whose store cannot be read) are optional; each
-    test that needs a missing fixture or capability skips and says why.
+    ``garbage_backend`` (an instance over a store holding something that is not a state),
+    ``unreadable_backend`` (an instance whose store cannot be read) and ``stored_text`` (an
+    async function reading what the store holds, so the kit can check that a plain switch
+    stores 0.0.5's ``1``/``0``) are optional; each test that needs a missing fixture or
+    capability skips and says why.
     Tests use the backend without calling ``start()`` first, as drivers must allow.
 
     A driver that declares ``stores_details`` must give back every state it was given,
@@ -88,6 +94,14 @@ class BackendContract:
     @pytest.fixture
     def unreadable_backend(self) -> BaseStateBackend | None:
         """An instance whose store cannot be read (a folder at a file's path, no server)."""
+        return None
+
+    @pytest.fixture
+    def stored_text(self) -> StoredText | None:
+        """An async function giving what ``backend``'s store holds now, as text (``None``
+        where it holds nothing), read behind the driver's back: a file's content, a Redis
+        ``GET``, a row's column. It lets the kit check the form a plain switch is stored in.
+        """
         return None
 
     # reading and writing ---------------------------------------------------------------
@@ -300,6 +314,47 @@ class BackendContract:
         await backend.set_state(MaintenanceState(on=True, ends_at=scheduled.starts_at))
         assert await backend.get_value() is True
         assert backend.cached_value() in (None, True)
+
+    async def test_a_plain_switch_stores_a_plain_1_or_0(
+        self, backend: BaseStateBackend, stored_text: StoredText | None
+    ) -> None:
+        """Every plain switch stores 0.0.5's ``1``/``0``, never a document: shell checks and
+        processes still on 0.0.5 (which fail on anything else) keep reading the store."""
+        _require_writable(backend)
+        read = _require(stored_text, "stored_text", "the form a plain switch is stored in")
+        switches: list[tuple[str, Callable[[], Awaitable[None]], str]] = [
+            ("set_value(True)", lambda: backend.set_value(True), "1"),
+            ("set_value(False)", lambda: backend.set_value(False), "0"),
+            ("set_maintenance_mode(True)", lambda: set_maintenance_mode(True, backend), "1"),
+            ("set_maintenance_mode(False)", lambda: set_maintenance_mode(False, backend), "0"),
+            (
+                "set_maintenance_state(MaintenanceState(on=True))",
+                lambda: set_maintenance_state(MaintenanceState(on=True), backend),
+                "1",
+            ),
+        ]
+        for call, switch, word in switches:
+            await switch()
+            stored = await read()
+            assert stored == word, f"{call} stored {stored!r}; a plain switch stores {word!r}"
+        await backend.set_value(False)
+        async with maintenance_mode_on(backend):
+            stored = await read()
+            assert stored == "1", f"a maintenance_mode_on() block stored {stored!r}, not '1'"
+        stored = await read()
+        assert stored == "0", f"closing a maintenance_mode_on() block stored {stored!r}, not '0'"
+
+    async def test_a_switch_with_details_stores_the_whole_stamped_state(
+        self, backend: BaseStateBackend, stored_text: StoredText | None
+    ) -> None:
+        _require_details(backend)
+        read = _require(stored_text, "stored_text", "the form a state with details is stored in")
+        await set_maintenance_mode(True, backend, message="Back soon", updated_by="ops")
+        stored = await read()
+        assert stored is not None, "a switch with details stored nothing"
+        kept = MaintenanceState.from_text(stored)
+        assert (kept.message, kept.updated_by) == ("Back soon", "ops")
+        assert kept.updated_at is not None, "a switch with details is stamped with its time"
 
     async def test_a_driver_storing_on_and_off_refuses_details_and_writes_nothing(
         self, backend: BaseStateBackend
