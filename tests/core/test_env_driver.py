@@ -213,6 +213,16 @@ def test_new_garbage_is_logged_again(logged: Any) -> None:
     assert len(logged("counts as off")) == 2
 
 
+async def test_set_value_warns_in_0_0_5s_words(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("0") as backend:
+        await backend.set_value(True)
+    assert caplog.messages == [
+        f"Cannot set maintenance mode state via environment variable {VAR}. Environment "
+        "variables are read-only during runtime. Set the variable before starting your "
+        "application."
+    ]
+
+
 async def test_set_value_warns_and_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:
     with env_var("0") as backend:
         await backend.set_value(True)

@@ -149,9 +149,11 @@ class EnvVarBackend(BaseStateBackend):
         )
 
     async def set_value(self, value: bool) -> None:
+        """Change nothing and say why, in fastapi-maintenance 0.0.5's words."""
         logger.warning(
-            "cannot set maintenance mode through environment variable %s: it is read-only "
-            "at run time; set it before the application starts",
+            "Cannot set maintenance mode state via environment variable %s. Environment "
+            "variables are read-only during runtime. Set the variable before starting your "
+            "application.",
             self._var_name,
         )
 
