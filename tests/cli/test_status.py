@@ -85,13 +85,14 @@ def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> No
 def test_status_of_a_plain_file_says_when_the_file_changed(
     invoke: Invoke, state_file: Path
 ) -> None:
-    state_file.write_text("1")
+    state_file.write_text("0")
     changed = datetime(2030, 6, 1, 12, 0, 5, tzinfo=timezone.utc).timestamp()
     os.utime(state_file, (changed, changed))
     result = invoke("status", "--backend", state_file.as_uri())
     assert result.stdout.splitlines()[1:] == [
         "  Updated: at 2030-06-01T12:00:05+00:00 (when the file changed)"
     ]
+    assert "ON" not in result.stdout, "0.0.5's docs tell on from off with `grep -q ON`"
 
 
 def test_status_reads_a_file_named_by_url(invoke: Invoke, state_file: Path) -> None:
