@@ -19,7 +19,7 @@ from fastapi_maintenance import (
     maintenance_mode_on,
     set_maintenance_mode,
 )
-from fastapi_maintenance.backends import LocalFileBackend, register_backend
+from fastapi_maintenance.backends import BaseStateBackend, LocalFileBackend, register_backend
 
 from .support import DETAIL, DetailsBackend, MemoryBackend, shop_app, state_in
 
@@ -335,6 +335,25 @@ async def test_requests_pass_through_untouched_when_off(client_for: Any) -> None
     client = client_for(shop_app(enable_maintenance=False))
     response = await client.post("/items")
     assert (response.status_code, response.json()) == (200, {"added": True})
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "-1", " truee"])
+def test_the_0_0_5_text_helper_refuses_garbage_in_its_words(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^state value is not correct"):
+        BaseStateBackend._str_to_bool(text)
+
+
+def test_the_0_0_5_text_helpers_still_read_and_write_plain_words() -> None:
+    assert (BaseStateBackend._str_to_bool(" On "), BaseStateBackend._str_to_bool("")) == (
+        True,
+        False,
+    )
+    assert (BaseStateBackend._bool_to_str(True), BaseStateBackend._bool_to_str(False)) == ("1", "0")
+
+
+def test_the_0_0_5_text_helper_refuses_what_is_no_bool() -> None:
+    with pytest.raises(ValueError, match=r"^state value is not correct"):
+        BaseStateBackend._bool_to_str(2)  # type: ignore[arg-type]
 
 
 async def test_the_0_0_5_name_of_the_env_drivers_variable_still_imports(
