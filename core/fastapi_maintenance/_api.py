@@ -89,14 +89,16 @@ async def get_maintenance_mode(backend: BackendSpec | None = None) -> bool:
 async def set_maintenance_state(new: MaintenanceState, backend: BackendSpec | None = None) -> None:
     """Store ``new`` in ``backend`` or the default backend, stamped with the time of the write.
 
-    A driver that stores only on and off refuses a message, a window or read-only
-    (:class:`UnsupportedStateError`) and writes nothing.
+    A :attr:`~MaintenanceState.plain` state (on or off, and nothing else) is stored as it is,
+    unstamped: every driver keeps it as fastapi-maintenance 0.0.5's ``1`` or ``0``, which
+    scripts and processes still on 0.0.5 read. A driver that stores only on and off refuses
+    a message, a window or read-only (:class:`UnsupportedStateError`) and writes nothing.
     """
     target = target_backend(backend)
     before = cached_state_of(target) if state.served.get(id(target)) is target else None
-    stamped = new.stamped()
-    await target.set_state(stamped)
-    state.plugins.written(target, stamped, before)
+    written = state_of(new.on) if new.plain else new.stamped()
+    await target.set_state(written)
+    state.plugins.written(target, written, before)
 
 
 def cached_state_of(backend: BaseStateBackend) -> MaintenanceState | None:
@@ -128,7 +130,8 @@ async def set_maintenance_mode(
     or a ``duration`` in seconds or as a ``timedelta``, counted from ``starts_at`` if given,
     else from now), ``read_only`` (reads pass, writes get 503), and ``allow_ips`` (CIDR) and
     ``allow_paths`` (``/health``, ``/internal/*``) that every app reading the state lets
-    through on top of its own lists. Switching off clears them. Invalid input raises
+    through on top of its own lists. Switching off clears them. Without any of them, nor
+    ``updated_by``, the store keeps 0.0.5's plain ``1`` or ``0``. Invalid input raises
     ``ValueError`` and writes nothing.
     """
     if value:

@@ -107,11 +107,17 @@ class BaseStateBackend(ABC):
         """A short, human-readable location of the state, for logs and the CLI."""
         return type(self).__name__
 
-    # Helpers kept for custom backends written against fastapi-maintenance 0.0.5.
+    # Helpers kept for custom backends written against fastapi-maintenance 0.0.5, raising
+    # ValueError with its message first.
     @staticmethod
     def _str_to_bool(value: str) -> bool:
-        return parse_bool(value)
+        try:
+            return parse_bool(value)
+        except ValueError as exc:
+            raise ValueError(f"state value is not correct: {exc}") from None
 
     @staticmethod
     def _bool_to_str(value: bool) -> str:
+        if value not in (False, True):  # 0 and 1 pass too, as in 0.0.5
+            raise ValueError(f"state value is not correct: {value!r} is not a bool")
         return format_bool(value)

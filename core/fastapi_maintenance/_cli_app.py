@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -21,6 +22,7 @@ from ._backend import BaseStateBackend
 from ._cli_backend import (
     describe_error,
     driver_rows,
+    file_changed_at,
     open_backend,
     read_state,
     switcher,
@@ -172,8 +174,9 @@ def _run(
     option: list[str] | None,
     timeout: float,
     action: Callable[[BaseStateBackend], Awaitable[MaintenanceState]],
-) -> tuple[MaintenanceState, str]:
-    """Build the backend, run ``action`` on it; any failure ends the command with exit 1."""
+) -> tuple[MaintenanceState, BaseStateBackend]:
+    """Build the backend, run ``action`` on it (then close it); any failure ends the command
+    with exit 1."""
     flags = {"var_name": var_name, "file_path": file_path}
     try:
         options = parse_options(option or [])
@@ -189,7 +192,7 @@ def _run(
     except Exception as exc:
         show_error(describe_error(exc))
         raise typer.Exit(EXIT_ERROR) from None
-    return value, target.describe()
+    return value, target
 
 
 @app.command(cls=_SingleUseCommand)
@@ -221,11 +224,11 @@ def status(
 
     $ fastapi-maintenance status --backend redis://127.0.0.1:6379/0 --json
     """
-    current, where = _run(backend, var_name, file_path, option, timeout, read_state)
+    current, target = _run(backend, var_name, file_path, option, timeout, read_state)
     if json:
-        show_json(state_json(current, where))
+        show_json(state_json(current, target.describe()))
     else:
-        show_state(current, where)
+        show_state(current, target.describe(), file_changed=file_changed_at(target, current))
     raise typer.Exit(EXIT_ON if exit_code and current.is_active() else 0)
 
 
@@ -238,11 +241,11 @@ def _switch(
     timeout: float,
     json: bool,
 ) -> None:
-    now, where = _run(backend, var_name, file_path, option, timeout, switcher(new))
+    now, target = _run(backend, var_name, file_path, option, timeout, switcher(new))
     if json:
-        show_json(state_json(now, where))
+        show_json(state_json(now, target.describe()))
     else:
-        show_state(now, where, changed=True)
+        show_state(now, target.describe(), changed=True)
 
 
 def _parsed(text: str | None, parse: Callable[[str], _T], hint: str) -> _T | None:
@@ -304,7 +307,9 @@ ByArg = Annotated[
     typer.Option(
         "--by",
         metavar="NAME",
-        help="Who switches it, kept with the state (default: user@host running the command).",
+        help="Who switches it, kept with the state (default: user@host running the command, "
+        "when the state has a message, a window, read-only or allow-lists; without them and "
+        "without --by the store keeps a plain 1 or 0, as fastapi-maintenance 0.0.5 wrote).",
         show_default=False,
     ),
 ]
@@ -362,16 +367,20 @@ def _state_on(
     starts_at = _parsed(start, parse_time, "'--start'")
     try:
         starts_at, ends_at = window(starts_at=starts_at, ends_at=ends_at, duration=duration)
-        return MaintenanceState(
+        new = MaintenanceState(
             on=True,
             read_only=read_only,
             message=message,
             starts_at=starts_at,
             ends_at=ends_at,
-            updated_by=operator() if by is None else by,
+            updated_by=by,
             allow_ips=tuple(allow_ips or ()),
             allow_paths=tuple(allow_paths or ()),
         )
+        if by is None and new.has_details:
+            # Only then: a plain switch names nobody, so it stays 0.0.5's 1, which 0.0.5 reads.
+            new = replace(new, updated_by=operator())
+        return new
     except ValueError as exc:
         field, colon, reason = str(exc).partition(": ")
         if colon and field in _LIST_OPTIONS:
@@ -425,9 +434,11 @@ def off(
 ) -> None:
     """🟢 Switch maintenance mode off, clearing its message and window (writable backends only).
 
+    Without --by the store keeps a plain 0, as fastapi-maintenance 0.0.5 wrote.
+
     $ fastapi-maintenance off --backend file:///var/run/app/maintenance
     """
-    new = MaintenanceState(on=False, updated_by=operator() if by is None else by)
+    new = MaintenanceState(on=False, updated_by=by)
     _switch(new, backend, var_name, file_path, option, timeout, json)
 
 

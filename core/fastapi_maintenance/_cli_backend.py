@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TypeVar
 
 from . import backends
@@ -82,6 +84,19 @@ async def use_backend(
 async def read_state(backend: BaseStateBackend) -> MaintenanceState:
     """The state in the store, read once; a store that cannot be read raises, never guesses."""
     return await backend.get_state()
+
+
+def file_changed_at(backend: BaseStateBackend, state: MaintenanceState) -> datetime | None:
+    """When the state file of a ``file`` backend last changed, for a state that carries no
+    time of its own (a plain ``1`` or ``0``); ``None`` otherwise or when it cannot be told."""
+    from .drivers.file import LocalFileBackend
+
+    if state.updated_at is not None or not isinstance(backend, LocalFileBackend):
+        return None
+    try:
+        return datetime.fromtimestamp(os.stat(backend.file_path).st_mtime, timezone.utc)
+    except (OSError, OverflowError, ValueError):
+        return None
 
 
 def switcher(new: MaintenanceState) -> Callable[[BaseStateBackend], Awaitable[MaintenanceState]]:

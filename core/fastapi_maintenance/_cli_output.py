@@ -45,11 +45,18 @@ def _icon(console: Console, emoji: str) -> str:
     return f"{emoji} " if console.encoding.lower().replace("-", "").startswith("utf") else ""
 
 
-def show_state(state: MaintenanceState, where: str, *, changed: bool = False) -> None:
+def show_state(
+    state: MaintenanceState,
+    where: str,
+    *,
+    changed: bool = False,
+    file_changed: datetime | None = None,
+) -> None:
     """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it, then the details.
 
     A plain on/off state prints that one line; a message, a window, read-only and who
-    switched it when follow on lines of their own, times in UTC.
+    switched it when follow on lines of their own, times in UTC. ``file_changed``: when the
+    state file of a plain state (which keeps no time) last changed.
     """
     console = _console()
     now = datetime.now(timezone.utc)
@@ -65,7 +72,10 @@ def show_state(state: MaintenanceState, where: str, *, changed: bool = False) ->
             _icon(console, emoji), f"Maintenance mode {verb} ", (word, style), f" ({inert(where)})"
         )
     )
-    for label, value in state_details(state, now):
+    lines = state_details(state, now)
+    if file_changed is not None:
+        lines.append(("Updated", f"at {format_time(file_changed)} (when the file changed)"))
+    for label, value in lines:
         console.print(Text.assemble("  ", (f"{label}:", "bold"), " ", inert(value)))
 
 

@@ -217,6 +217,16 @@ class MaintenanceState:
             or bool(self.allow_paths)
         )
 
+    @property
+    def plain(self) -> bool:
+        """Only on or off, all fastapi-maintenance 0.0.5 could say: no details and no
+        ``updated_by``.
+
+        Writes through the package store a plain state unstamped, as 0.0.5's ``1``/``0``
+        (:meth:`to_text`), so shell checks and processes still on 0.0.5 keep reading it.
+        """
+        return not self.has_details and self.updated_by is None
+
     def stamped(self, by: str | None = None, at: datetime | None = None) -> MaintenanceState:
         """The same state with ``updated_at`` (default: now) and, if given, ``updated_by``."""
         return replace(
@@ -267,8 +277,9 @@ class MaintenanceState:
         return cls(**values)
 
     def to_text(self) -> str:
-        """``1`` or ``0`` when the state is only on or off, else a JSON document."""
-        if not self.has_details and self.updated_by is None and self.updated_at is None:
+        """``1`` or ``0`` for a :attr:`plain` state without ``updated_at``, else a JSON
+        document (which keeps every field, so a state reads back as it was written)."""
+        if self.updated_at is None and self.plain:
             return format_bool(self.on)
         data = self.to_dict()
         for name in _LIST_FIELDS:

@@ -132,12 +132,14 @@ def maintenance_response(
     *,
     state: MaintenanceState | None = None,
 ) -> Response:
-    """503 with ``{"detail": ..., "maintenance": {...}}`` (or an HTML page for browsers).
+    """503 with ``{"detail": ...}`` (or an HTML page for browsers).
 
-    ``state`` defaults to the one the middleware put in the request's scope (under
-    :data:`STATE_SCOPE_KEY`), so a response handler calling this gets the state's message as
-    ``detail`` (unless it passes another) and a ``Retry-After`` counted to the state's end.
-    Without an end, ``retry_after`` is sent (``None``: no header).
+    For a state that is only on (or none), the body is fastapi-maintenance 0.0.5's, byte for
+    byte; a state with a message, a window, read-only or allow-lists adds the ``maintenance``
+    object that spells them out. ``state`` defaults to the one the middleware put in the
+    request's scope (under :data:`STATE_SCOPE_KEY`), so a response handler calling this
+    gets the state's message as ``detail`` (unless it passes another) and a ``Retry-After``
+    counted to the state's end. Without an end, ``retry_after`` is sent (``None``: no header).
     """
     if state is None:
         found = request.scope.get(STATE_SCOPE_KEY)
@@ -151,7 +153,9 @@ def maintenance_response(
     if wants_html(request):
         page = _page(detail, seconds, state, bypass_link_script(request))
         return HTMLResponse(page, status_code=503, headers=headers)
-    body = {"detail": detail, "maintenance": _fields(state, seconds)}
+    body: dict[str, Any] = {"detail": detail}
+    if state is not None and state.has_details:
+        body["maintenance"] = _fields(state, seconds)
     return JSONResponse(body, status_code=503, headers=headers)
 
 
@@ -166,16 +170,9 @@ def retry_after_for(
     return default if left is None else max(1, math.ceil(left))
 
 
-def _fields(state: MaintenanceState | None, seconds: int | None) -> dict[str, Any]:
-    """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC)."""
-    if state is None:
-        return {
-            "read_only": False,
-            "message": None,
-            "starts_at": None,
-            "ends_at": None,
-            "retry_after": seconds,
-        }
+def _fields(state: MaintenanceState, seconds: int | None) -> dict[str, Any]:
+    """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC), sent
+    only for a state that says more than 0.0.5's on and off could."""
     return {
         "read_only": state.read_only,
         "message": state.message,
@@ -223,10 +220,16 @@ def _page(
 
 
 def _humanize(seconds: int) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        hours = seconds // 3600
-        return f"{hours} hour" + ("s" if hours > 1 else "")
-    if seconds >= 60:
-        minutes = round(seconds / 60)
-        return f"{minutes} minute" + ("s" if minutes > 1 else "")
-    return f"{seconds} second" + ("s" if seconds != 1 else "")
+    """``45 seconds``, ``20 minutes``, ``1 hour 30 minutes``: to the minute from a minute on."""
+    if seconds < 60:
+        return _count(seconds, "second")
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if not hours:
+        return _count(minutes, "minute")
+    if not minutes:
+        return _count(hours, "hour")
+    return f"{_count(hours, 'hour')} {_count(minutes, 'minute')}"
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" + ("" if number == 1 else "s")

@@ -79,9 +79,19 @@ def test_status_json_gives_the_whole_state_under_its_field_names(details: RunScr
     assert timedelta(minutes=59) < ends_at - datetime.now(timezone.utc) <= timedelta(hours=1)
 
 
-def test_on_is_signed_by_the_user_and_host_running_it_by_default(details: RunScript) -> None:
-    details("on")
+def test_on_with_details_is_signed_by_the_user_and_host_running_it_by_default(
+    details: RunScript,
+) -> None:
+    details("on", "--message", MESSAGE)
     assert status_json(details)["updated_by"] == f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def test_a_plain_on_names_nobody_so_it_stays_a_plain_1(
+    details: RunScript, state_file: Path
+) -> None:
+    details("on")
+    assert status_json(details)["updated_by"] is None
+    assert state_file.read_bytes() == b"1"
 
 
 def test_status_shows_who_switched_it_and_when(details: RunScript) -> None:

@@ -7,6 +7,8 @@ health check); ``--exit-code`` turns the state into the exit code, 0 off and 3 o
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -54,20 +56,43 @@ def test_status_reads_the_variable_named_by_var_name(
     assert "(env: SHOP_MAINTENANCE)" in result.stdout
 
 
-def test_status_of_a_garbage_variable_is_an_error(
-    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("args", [(), ("--backend", "env"), ("--exit-code",)])
+def test_status_of_a_garbage_variable_is_off_with_a_warning_as_in_0_0_5(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
 ) -> None:
-    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "maybe")
-    result = invoke("status")
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "2")
+    result = invoke("status", *args)
+    assert result.exit_code == 0
+    assert "Maintenance mode is OFF (env: FASTAPI_MAINTENANCE_MODE)" in result.stdout
+    warnings = [line for line in result.stderr.splitlines() if "holds no valid state" in line]
+    assert len(warnings) == 1
+    assert "FASTAPI_MAINTENANCE_MODE holds no valid state (1 character;" in warnings[0]
+
+
+def test_status_of_a_garbage_file_stays_an_error(invoke: Invoke, state_file: Path) -> None:
+    state_file.write_text("2")
+    result = invoke("status", "--backend", state_file.as_uri())
     assert result.exit_code == 1
     assert "OFF" not in result.stdout
-    assert "FASTAPI_MAINTENANCE_MODE holds no valid state (5 characters" in result.stderr
 
 
 def test_status_of_a_missing_file_is_off(invoke: Invoke, state_file: Path) -> None:
     result = invoke("status", "--backend", "file", "--file-path", str(state_file))
     assert result.exit_code == 0
     assert f"Maintenance mode is OFF (file: {state_file})" in result.stdout
+
+
+def test_status_of_a_plain_file_says_when_the_file_changed(
+    invoke: Invoke, state_file: Path
+) -> None:
+    state_file.write_text("0")
+    changed = datetime(2030, 6, 1, 12, 0, 5, tzinfo=timezone.utc).timestamp()
+    os.utime(state_file, (changed, changed))
+    result = invoke("status", "--backend", state_file.as_uri())
+    assert result.stdout.splitlines()[1:] == [
+        "  Updated: at 2030-06-01T12:00:05+00:00 (when the file changed)"
+    ]
+    assert "ON" not in result.stdout, "0.0.5's docs tell on from off with `grep -q ON`"
 
 
 def test_status_reads_a_file_named_by_url(invoke: Invoke, state_file: Path) -> None:

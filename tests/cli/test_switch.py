@@ -22,6 +22,20 @@ def test_on_writes_the_state_file_and_prints_the_new_state(
     assert MaintenanceState.from_text(state_file.read_text()).on is True
 
 
+def test_a_plain_on_and_off_store_0_0_5s_plain_words(invoke: Invoke, state_file: Path) -> None:
+    assert invoke("on", "--backend", state_file.as_uri()).exit_code == 0
+    assert state_file.read_bytes() == b"1"
+    assert invoke("off", "--backend", state_file.as_uri()).exit_code == 0
+    assert state_file.read_bytes() == b"0"
+
+
+def test_on_naming_who_stores_a_stamped_document(invoke: Invoke, state_file: Path) -> None:
+    assert invoke("on", "--backend", state_file.as_uri(), "--by", "alice").exit_code == 0
+    stored = MaintenanceState.from_text(state_file.read_text())
+    assert (stored.on, stored.updated_by) == (True, "alice")
+    assert stored.updated_at is not None
+
+
 def test_off_after_on_leaves_maintenance_off(invoke: Invoke, state_file: Path) -> None:
     invoke("on", "--backend", state_file.as_uri())
     result = invoke("off", "--backend", state_file.as_uri())

@@ -12,6 +12,8 @@ VAR_NAME = "FASTAPI_MAINTENANCE_CONTRACT_TEST"
 
 
 class TestEnvVarBackend(BackendContract):
+    garbage_reads_off = True
+
     @pytest.fixture(autouse=True)
     def _unset(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(VAR_NAME, raising=False)

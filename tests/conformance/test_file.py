@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import anyio
 import pytest
 
 from fastapi_maintenance import BaseStateBackend
@@ -27,6 +29,14 @@ class TestLocalFileBackend(BackendContract):
     @pytest.fixture
     def backend_url(self, path: Path) -> str:
         return f"file://{path}"
+
+    @pytest.fixture
+    def stored_text(self, path: Path) -> Callable[[], Awaitable[str | None]]:
+        async def read() -> str | None:
+            stored = anyio.Path(path)
+            return await stored.read_text("utf-8") if await stored.exists() else None
+
+        return read
 
     @pytest.fixture
     def failing_backend(self, tmp_path: Path) -> BaseStateBackend:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -18,8 +19,20 @@ class TestMemoryBackend(BackendContract):
         return f"contract-{uuid.uuid4().hex}"
 
     @pytest.fixture
-    def backend(self, store: str) -> BaseStateBackend:
-        return MemoryBackend(store)
+    def backend(self, store: str) -> Iterator[BaseStateBackend]:
+        backend = MemoryBackend(store)
+        yield backend
+        backend.clear()
+
+    @pytest.fixture
+    def stored_text(self, store: str) -> Callable[[], Awaitable[str | None]]:
+        """The stored state in the text form a store keeping text would hold."""
+
+        async def read() -> str | None:
+            state = MemoryBackend(store).cached_state()
+            return state.to_text()
+
+        return read
 
     @pytest.fixture
     def second_backend(self, store: str) -> BaseStateBackend:

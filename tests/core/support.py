@@ -20,17 +20,8 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 
-#: The 503 JSON body of a state without details, with the default ``retry_after``.
-DETAIL = {
-    "detail": "Service temporarily unavailable due to maintenance",
-    "maintenance": {
-        "read_only": False,
-        "message": None,
-        "starts_at": None,
-        "ends_at": None,
-        "retry_after": 3600,
-    },
-}
+#: The 503 JSON body of a state without details: fastapi-maintenance 0.0.5's, unchanged.
+DETAIL = {"detail": "Service temporarily unavailable due to maintenance"}
 
 
 class MemoryBackend(BaseStateBackend):

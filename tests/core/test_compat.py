@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,18 @@ from fastapi.responses import PlainTextResponse, Response
 
 from fastapi_maintenance import (
     MaintenanceModeMiddleware,
+    MaintenanceState,
     get_maintenance_mode,
     maintenance_mode_on,
     set_maintenance_mode,
 )
-from fastapi_maintenance.backends import LocalFileBackend, register_backend
+from fastapi_maintenance.backends import BaseStateBackend, LocalFileBackend, register_backend
 
-from .support import DETAIL, MemoryBackend, shop_app, state_in
+from .support import DETAIL, DetailsBackend, MemoryBackend, shop_app, state_in
 
 pytestmark = pytest.mark.anyio
+
+NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 PUBLIC_NAMES = [
     ("fastapi_maintenance", "MaintenanceModeMiddleware"),
@@ -66,6 +70,27 @@ async def test_default_response_is_503_with_the_0_0_5_json_body(client_for: Any)
     response = await client_for(shop_app(enable_maintenance=True)).get("/items")
     assert response.status_code == 503
     assert response.json() == DETAIL
+
+
+#: fastapi-maintenance 0.0.5's 503 body, byte for byte (its own tests assert this equality).
+BODY_0_0_5 = b'{"detail":"Service temporarily unavailable due to maintenance"}'
+
+
+async def test_default_response_body_is_0_0_5s_byte_for_byte(client_for: Any) -> None:
+    response = await client_for(shop_app(enable_maintenance=True)).get("/items")
+    assert response.content == BODY_0_0_5
+
+
+@pytest.mark.parametrize(
+    "state",
+    [MaintenanceState(on=True), MaintenanceState(on=True, updated_by="ops", updated_at=NOW)],
+    ids=["plain", "who-and-when"],
+)
+async def test_a_stored_state_without_details_answers_0_0_5s_body(
+    client_for: Any, state: MaintenanceState
+) -> None:
+    response = await client_for(shop_app(backend=DetailsBackend(state))).get("/items")
+    assert (response.status_code, response.content) == (503, BODY_0_0_5)
 
 
 async def test_default_response_carries_retry_after(client_for: Any) -> None:
@@ -310,6 +335,25 @@ async def test_requests_pass_through_untouched_when_off(client_for: Any) -> None
     client = client_for(shop_app(enable_maintenance=False))
     response = await client.post("/items")
     assert (response.status_code, response.json()) == (200, {"added": True})
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "-1", " truee"])
+def test_the_0_0_5_text_helper_refuses_garbage_in_its_words(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^state value is not correct"):
+        BaseStateBackend._str_to_bool(text)
+
+
+def test_the_0_0_5_text_helpers_still_read_and_write_plain_words() -> None:
+    assert (BaseStateBackend._str_to_bool(" On "), BaseStateBackend._str_to_bool("")) == (
+        True,
+        False,
+    )
+    assert (BaseStateBackend._bool_to_str(True), BaseStateBackend._bool_to_str(False)) == ("1", "0")
+
+
+def test_the_0_0_5_text_helper_refuses_what_is_no_bool() -> None:
+    with pytest.raises(ValueError, match=r"^state value is not correct"):
+        BaseStateBackend._bool_to_str(2)  # type: ignore[arg-type]
 
 
 async def test_the_0_0_5_name_of_the_env_drivers_variable_still_imports(

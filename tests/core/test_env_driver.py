@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance import BackendConfigError, InvalidStateError, MaintenanceState
+from fastapi_maintenance import BackendConfigError, MaintenanceState, get_maintenance_mode
 from fastapi_maintenance.backends import EnvVarBackend, create_backend
 from fastapi_maintenance.drivers import env as env_driver
 
@@ -163,23 +163,46 @@ def test_garbage_is_never_shown_in_the_warning(caplog: pytest.LogCaptureFixture)
 
 
 @given(ENV_TEXT.filter(lambda v: v.strip().lower() not in {*TRUTHY, *FALSY, *READ_ONLY, ""}))
-async def test_one_shot_read_of_garbage_raises_invalid_state(value: str) -> None:
-    with env_var(value) as backend, pytest.raises(InvalidStateError) as raised:
-        await backend.get_value()
-    assert f"{len(value)} characters" in str(raised.value)
+async def test_one_shot_read_of_garbage_is_off_as_in_0_0_5(value: str) -> None:
+    with env_var(value) as backend:
+        assert await backend.get_value() is False
+        assert await backend.get_state() == MaintenanceState()
 
 
-async def test_one_shot_read_of_garbage_is_never_shown() -> None:
-    with env_var("s3cret-token") as backend, pytest.raises(InvalidStateError) as raised:
-        await backend.get_value()
-    assert "s3cret" not in str(raised.value)
+async def test_get_maintenance_mode_of_a_garbage_variable_is_off_with_one_warning(
+    monkeypatch: pytest.MonkeyPatch, logged: Any
+) -> None:
+    monkeypatch.setenv("FASTAPI_MAINTENANCE_MODE", "2")
+    for _ in range(5):
+        assert await get_maintenance_mode() is False
+    (warning,) = logged("holds no valid state")
+    assert warning.startswith("environment variable FASTAPI_MAINTENANCE_MODE holds no valid state")
+    assert warning.endswith("maintenance mode counts as off")
 
 
-async def test_requests_count_garbage_as_off_after_a_one_shot_read_raised() -> None:
+async def test_one_shot_reads_and_requests_warn_once_between_them(logged: Any) -> None:
     with env_var("maybe") as backend:
-        with pytest.raises(InvalidStateError):
+        await backend.get_value()
+        backend.cached_value()
+        await backend.get_state()
+        backend.cached_state()
+    assert len(logged("holds no valid state")) == 1
+
+
+async def test_a_bad_value_coming_back_is_not_warned_about_again(logged: Any) -> None:
+    with env_var("maybe") as backend:
+        for value in ("maybe", "1", "maybe", "0", "maybe"):
+            os.environ[VAR] = value
             await backend.get_value()
-        assert backend.cached_value() is False
+            backend.cached_value()
+    assert len(logged("holds no valid state")) == 1
+
+
+async def test_one_shot_read_of_garbage_is_never_shown(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("s3cret-token") as backend:
+        await backend.get_value()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "s3cret" not in caplog.text
 
 
 def test_new_garbage_is_logged_again(logged: Any) -> None:
@@ -188,6 +211,16 @@ def test_new_garbage_is_logged_again(logged: Any) -> None:
         os.environ[VAR] = "perhaps"
         backend.cached_value()
     assert len(logged("counts as off")) == 2
+
+
+async def test_set_value_warns_in_0_0_5s_words(caplog: pytest.LogCaptureFixture) -> None:
+    with env_var("0") as backend:
+        await backend.set_value(True)
+    assert caplog.messages == [
+        f"Cannot set maintenance mode state via environment variable {VAR}. Environment "
+        "variables are read-only during runtime. Set the variable before starting your "
+        "application."
+    ]
 
 
 async def test_set_value_warns_and_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:

@@ -25,6 +25,8 @@ from fastapi_maintenance import (
     BackendUnavailableError,
     InvalidStateError,
     MaintenanceState,
+    maintenance_mode_on,
+    set_maintenance_mode,
 )
 from fastapi_maintenance._model import MAX_TEXT_BYTES
 from fastapi_maintenance.backends import LocalFileBackend, create_backend
@@ -681,6 +683,43 @@ async def test_set_value_still_writes_a_plain_word(
     await file_backend.set_value(True)
     assert await anyio.Path(state_file).read_bytes() == b"1"
     assert await file_backend.get_state() == MaintenanceState(on=True)
+
+
+@pytest.mark.parametrize(("value", "word"), [(True, b"1"), (False, b"0")])
+async def test_set_maintenance_mode_writes_0_0_5s_plain_word(
+    file_backend: LocalFileBackend, state_file: Path, value: bool, word: bytes
+) -> None:
+    await set_maintenance_mode(value, file_backend)
+    assert await anyio.Path(state_file).read_bytes() == word
+
+
+async def test_a_plain_switch_over_a_document_leaves_a_plain_word(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await file_backend.set_state(DETAILED)
+    await set_maintenance_mode(False, file_backend)
+    assert await anyio.Path(state_file).read_bytes() == b"0"
+
+
+async def test_a_maintenance_block_writes_and_restores_plain_words(
+    file_backend: LocalFileBackend, state_file: Path
+) -> None:
+    await set_maintenance_mode(False, file_backend)
+    async with maintenance_mode_on(file_backend):
+        assert await anyio.Path(state_file).read_bytes() == b"1"
+    assert await anyio.Path(state_file).read_bytes() == b"0"
+
+
+@pytest.mark.parametrize(
+    "details", [{"message": "Back soon"}, {"read_only": True}, {"updated_by": "ops"}]
+)
+async def test_a_switch_with_details_writes_a_stamped_document(
+    file_backend: LocalFileBackend, state_file: Path, details: dict[str, Any]
+) -> None:
+    await set_maintenance_mode(True, file_backend, **details)
+    document = json.loads(await anyio.Path(state_file).read_text("utf-8"))
+    assert document["fastapi_maintenance"] == 1
+    assert datetime.fromisoformat(document["updated_at"]).tzinfo is not None
 
 
 async def test_a_word_echoed_over_a_document_replaces_it(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +12,16 @@ import pytest
 
 from fastapi_maintenance import (
     BackendNotFoundError,
+    MaintenanceState,
     configure_backend,
     get_maintenance_mode,
     hookimpl,
     maintenance_mode_on,
     reset_state,
     set_maintenance_mode,
+    set_maintenance_state,
 )
+from fastapi_maintenance._model import OFF, ON
 from fastapi_maintenance.backends import (
     EnvVarBackend,
     LocalFileBackend,
@@ -24,6 +29,7 @@ from fastapi_maintenance.backends import (
     register_backend,
     register_plugin,
 )
+from fastapi_maintenance.backends import MemoryBackend as DriverMemoryBackend
 
 from .support import MemoryBackend, shop_app, state_in
 
@@ -42,6 +48,44 @@ async def test_state_set_through_one_file_backend_is_seen_by_another(
 ) -> None:
     await set_maintenance_mode(True, file_backend)
     assert await get_maintenance_mode(LocalFileBackend(state_file)) is True
+
+
+@pytest.fixture
+def memory() -> Iterator[DriverMemoryBackend]:
+    """A memory store of the test's own, forgotten afterwards."""
+    backend = DriverMemoryBackend(f"state-api-{uuid.uuid4().hex}")
+    yield backend
+    backend.clear()
+
+
+async def test_a_plain_switch_is_stored_unstamped_as_0_0_5_stored_it(
+    memory: DriverMemoryBackend,
+) -> None:
+    backend = memory
+    await set_maintenance_mode(True, backend)
+    assert (backend.cached_state(), backend.cached_state().updated_at) == (ON, None)
+    await set_maintenance_state(MaintenanceState(on=False), backend)
+    assert (backend.cached_state(), backend.cached_state().updated_at) == (OFF, None)
+
+
+async def test_a_switch_naming_who_is_stamped_with_the_time(memory: DriverMemoryBackend) -> None:
+    await set_maintenance_mode(True, memory, updated_by="ops")
+    assert memory.cached_state().updated_at is not None
+
+
+async def test_plugins_are_told_the_plain_state_that_was_stored(
+    memory: DriverMemoryBackend,
+) -> None:
+    seen: list[MaintenanceState] = []
+
+    class Listener:
+        @hookimpl
+        def maintenance_mode_changed(self, state: MaintenanceState) -> None:
+            seen.append(state)
+
+    register_plugin(Listener())
+    await set_maintenance_mode(True, memory)
+    assert seen == [ON] and seen[0].updated_at is None
 
 
 async def test_default_backend_is_the_env_var(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,6 +72,18 @@ async def test_json_carries_the_state_in_a_maintenance_object(client_for: Any) -
     }
 
 
+async def test_allow_lists_alone_bring_the_maintenance_object(client_for: Any) -> None:
+    state = MaintenanceState(on=True, allow_paths=("/internal/*",))
+    response = await blocked(client_for, state)
+    assert response.json()["maintenance"]["read_only"] is False
+
+
+async def test_who_and_when_alone_keep_0_0_5s_body(client_for: Any) -> None:
+    state = MaintenanceState(on=True, updated_by="ops", updated_at=NOW)
+    response = await blocked(client_for, state)
+    assert response.json() == {"detail": DEFAULT_DETAIL}
+
+
 async def test_retry_after_counts_down_to_the_end(client_for: Any) -> None:
     response = await blocked(client_for, upgrade())
     assert response.headers["retry-after"] == "5400"
@@ -120,8 +132,11 @@ def test_the_maintenance_object_encodes_any_state(
     response = maintenance_response(_request(), 60, state=state)
     assert isinstance(response, JSONResponse)
     body = json.loads(bytes(response.body))
-    fields = body["maintenance"]
     assert body["detail"] == (message if message is not None else DEFAULT_DETAIL)
+    if not state.has_details:
+        assert list(body) == ["detail"], "a plain state answers 0.0.5's body"
+        return
+    fields = body["maintenance"]
     assert (fields["read_only"], fields["message"]) == (read_only, message)
     for name, moment in (("starts_at", start), ("ends_at", end)):
         if moment is None:
@@ -155,6 +170,27 @@ async def test_html_page_says_when_the_site_is_read_only(client_for: Any) -> Non
 async def test_html_page_stays_self_contained(client_for: Any) -> None:
     page = (await blocked(client_for, upgrade(), accept=BROWSER)).text
     assert not re.search(r"<(script|link|img)\b|\bsrc=|\bhref=", page)
+
+
+# read-only -----------------------------------------------------------------------------
+
+
+def preflight_app(state: MaintenanceState) -> Any:
+    """The shop with an explicit ``OPTIONS`` handler on ``/items``, as a CORS preflight meets."""
+    app = shop_app(backend=DetailsBackend(state))
+    app.add_api_route("/items", lambda: {"preflight": "passed"}, methods=["OPTIONS"])
+    return app
+
+
+async def test_read_only_lets_options_reach_its_handler(client_for: Any) -> None:
+    client = client_for(preflight_app(MaintenanceState(on=True, read_only=True)))
+    response = await client.options("/items")
+    assert (response.status_code, response.json()) == (200, {"preflight": "passed"})
+
+
+async def test_full_maintenance_blocks_options_on_the_same_route(client_for: Any) -> None:
+    response = await client_for(preflight_app(MaintenanceState(on=True))).options("/items")
+    assert response.status_code == 503
 
 
 # response handlers ---------------------------------------------------------------------

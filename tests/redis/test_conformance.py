@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
+import redis.asyncio
 
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
@@ -25,6 +28,18 @@ class TestRedisBackend(BackendContract):
     @pytest.fixture
     def backend_url(self, redis_url: str, redis_key: str) -> str:
         return with_query(redis_url, key=redis_key)
+
+    @pytest.fixture
+    def stored_text(
+        self, raw: redis.asyncio.Redis, redis_key: str
+    ) -> Callable[[], Awaitable[str | None]]:
+        """``GET`` of the driver's key, as a shell check or a process on 0.0.5 reads it."""
+
+        async def read() -> str | None:
+            value = await raw.get(redis_key)
+            return None if value is None else bytes(value).decode()
+
+        return read
 
     @pytest.fixture
     def failing_backend(self, make_backend: MakeBackend) -> BaseStateBackend:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import anyio
 import pytest
 
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
+from fastapi_maintenance_sql import SqlBackend
 
 from ._support import with_query
 from .conftest import Database, MakeBackend
@@ -27,6 +31,26 @@ class TestSqlBackend(BackendContract):
     @pytest.fixture
     def backend_url(self, database: Database) -> str:
         return with_query(database.url, table=database.table)
+
+    @pytest.fixture
+    def stored_text(
+        self, database: Database, backend: SqlBackend
+    ) -> Callable[[], Awaitable[str | None]]:
+        """The ``state`` column of the driver's row, as a plain ``SELECT`` reads it."""
+        key = backend.key
+        column = "`key`" if database.name == "mysql" else '"key"'
+        query = f"SELECT state FROM {database.table} WHERE {column} = :key"
+
+        def select() -> str | None:
+            if not database.has_table():
+                return None
+            rows = database.execute(query, key=key)
+            return str(rows[0][0]) if rows else None
+
+        async def read() -> str | None:
+            return await anyio.to_thread.run_sync(select)
+
+        return read
 
     @pytest.fixture
     def failing_backend(self, database: Database, make_backend: MakeBackend) -> BaseStateBackend:

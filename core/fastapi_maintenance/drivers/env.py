@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from .._backend import BaseStateBackend
-from .._errors import BackendConfigError, InvalidStateError
+from .._errors import BackendConfigError
 from .._model import OFF, MaintenanceState, state_of
 from .._values import FALSY, TRUTHY
 from ..backends import parse_state_text
@@ -27,6 +27,8 @@ _ACCEPTED = (
 )
 
 
+#: How many distinct invalid values a backend remembers having warned about.
+_MAX_WARNED = 64
 _UNKNOWN = object()
 #: ``os.environ`` keeps the encoded environment in a dict; ``os.environ.get`` raises and
 #: catches a KeyError for a missing variable, which made up most of a request's cost.
@@ -56,9 +58,9 @@ class EnvVarBackend(BaseStateBackend):
 
     ``1 yes y true t on`` mean on, ``read-only`` (or ``readonly``, ``read_only``) means on
     in read-only mode (reads pass, writes get 503), ``0 no n false f off`` or empty mean
-    off (trimmed, case-insensitive). For requests, any other value logs a warning once and counts as
-    off; a one-shot :meth:`get_value` raises ``InvalidStateError`` for it instead.
-    ``env://MY_VAR`` selects the variable by URL.
+    off (trimmed, case-insensitive). Any other value counts as off, for requests and
+    one-shot reads alike, as in fastapi-maintenance 0.0.5, and logs a warning naming the
+    variable, once per distinct value. ``env://MY_VAR`` selects the variable by URL.
     """
 
     read_only: ClassVar[bool] = True
@@ -70,6 +72,8 @@ class EnvVarBackend(BaseStateBackend):
         self._last_state = OFF
         self._last_value = False
         self._last_stored: object = None
+        #: The invalid values already warned about (at most ``_MAX_WARNED``).
+        self._warned: set[str] = set()
 
     @property
     def _var_name(self) -> str:
@@ -110,41 +114,46 @@ class EnvVarBackend(BaseStateBackend):
 
     def _reread(self, stored: object) -> MaintenanceState:
         self._last_stored = stored
-        raw = os.environ.get(self.var_name or DEFAULT_VAR_NAME, "")
+        return self._meaning(os.environ.get(self.var_name or DEFAULT_VAR_NAME, ""))
+
+    def _meaning(self, raw: str) -> MaintenanceState:
+        """The state ``raw`` means; an invalid value is off, and warned about once."""
         if raw == self._last_raw:
             return self._last_state
         try:
             state = parse_env_state(raw)
         except ValueError:
-            logger.warning("%s; maintenance mode counts as off", self._invalid(raw))
+            if raw not in self._warned:
+                if len(self._warned) >= _MAX_WARNED:
+                    self._warned.clear()
+                self._warned.add(raw)
+                logger.warning("%s; maintenance mode counts as off", self._invalid(raw))
             state = OFF
         self._last_raw, self._last_state, self._last_value = raw, state, state.on
         return state
 
     async def get_state(self) -> MaintenanceState:
-        """The state the variable means now; ``InvalidStateError`` if it holds none."""
-        raw = os.environ.get(self._var_name, "")
-        try:
-            return parse_env_state(raw)
-        except ValueError:
-            raise InvalidStateError(self._invalid(raw)) from None
+        """The state the variable means now; an invalid value is off, with a warning (once
+        per value), as fastapi-maintenance 0.0.5's ``get_value()`` answered."""
+        return self._meaning(os.environ.get(self._var_name, ""))
 
     async def get_value(self) -> bool:
-        """Whether the variable switches maintenance on; ``InvalidStateError`` if it holds
-        no state."""
+        """Whether the variable switches maintenance on; an invalid value is off."""
         return (await self.get_state()).on
 
     def _invalid(self, raw: str) -> str:
         """Why ``raw`` is refused, without ``raw`` itself: a variable may hold anything."""
         return (
             f"environment variable {self._var_name} holds no valid state "
-            f"({len(raw)} characters; {_ACCEPTED})"
+            f"({len(raw)} character{'' if len(raw) == 1 else 's'}; {_ACCEPTED})"
         )
 
     async def set_value(self, value: bool) -> None:
+        """Change nothing and say why, in fastapi-maintenance 0.0.5's words."""
         logger.warning(
-            "cannot set maintenance mode through environment variable %s: it is read-only "
-            "at run time; set it before the application starts",
+            "Cannot set maintenance mode state via environment variable %s. Environment "
+            "variables are read-only during runtime. Set the variable before starting your "
+            "application.",
             self._var_name,
         )
 

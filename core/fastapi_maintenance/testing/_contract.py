@@ -6,7 +6,7 @@ import importlib.util
 import itertools
 import logging
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import anyio
 import pytest
 
+from .._api import set_maintenance_mode, set_maintenance_state
 from .._backend import BaseStateBackend
 from .._errors import (
     BackendNotFoundError,
@@ -22,10 +23,13 @@ from .._errors import (
     UnsupportedStateError,
 )
 from .._model import MaintenanceState
+from .._override import maintenance_mode_on
 from ..backends import create_backend, get_backend_class
 from ._states import edge_states, state_strategy
 
 _T = TypeVar("_T")
+#: What the ``stored_text`` fixture gives: reads the raw content of the driver's store.
+StoredText = Callable[[], Awaitable[str | None]]
 
 #: How long the changes test waits before writing again, in case the subscription was not live.
 _RESUBSCRIBE_AFTER = 0.2
@@ -41,9 +45,11 @@ class BackendContract:
     ``backend`` is required: a fresh instance over a clean store, one that reads as off.
     ``second_backend`` (another instance over the same store), ``backend_url`` (a URL naming
     that same store), ``failing_backend`` (an instance whose writes cannot succeed),
-    ``garbage_backend`` (an instance over a store holding something that is not a state)
-    and ``unreadable_backend`` (an instance whose store cannot be read) are optional; each
-    test that needs a missing fixture or capability skips and says why.
+    ``garbage_backend`` (an instance over a store holding something that is not a state),
+    ``unreadable_backend`` (an instance whose store cannot be read) and ``stored_text`` (an
+    async function reading what the store holds, so the kit can check that a plain switch
+    stores 0.0.5's ``1``/``0``) are optional; each test that needs a missing fixture or
+    capability skips and says why.
     Tests use the backend without calling ``start()`` first, as drivers must allow.
 
     A driver that declares ``stores_details`` must give back every state it was given,
@@ -57,6 +63,10 @@ class BackendContract:
     change_timeout: float = 5.0
     #: Writer tasks (and as many reader tasks) in the concurrency test.
     concurrent_tasks: int = 24
+    #: Set by a driver whose one-shot reads answer off, with a warning, for a store holding
+    #: garbage, as the ``env`` driver does (and fastapi-maintenance 0.0.5's did), instead of
+    #: raising ``InvalidStateError``.
+    garbage_reads_off: bool = False
 
     # fixtures to override ----------------------------------------------------------------
 
@@ -88,6 +98,14 @@ class BackendContract:
     @pytest.fixture
     def unreadable_backend(self) -> BaseStateBackend | None:
         """An instance whose store cannot be read (a folder at a file's path, no server)."""
+        return None
+
+    @pytest.fixture
+    def stored_text(self) -> StoredText | None:
+        """An async function giving what ``backend``'s store holds now, as text (``None``
+        where it holds nothing), read behind the driver's back: a file's content, a Redis
+        ``GET``, a row's column. It lets the kit check the form a plain switch is stored in.
+        """
         return None
 
     # reading and writing ---------------------------------------------------------------
@@ -229,16 +247,39 @@ class BackendContract:
     ) -> None:
         """``get_value()`` must not answer a guess (off, or the last known state) when the
         store holds no state: a caller such as ``fastapi-maintenance status`` relies on it."""
-        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        garbage = self._raising_garbage(garbage_backend)
         with pytest.raises(InvalidStateError):
             await garbage.get_value()
 
     async def test_one_shot_state_read_of_garbage_raises_invalid_state(
         self, garbage_backend: BaseStateBackend | None
     ) -> None:
-        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        garbage = self._raising_garbage(garbage_backend)
         with pytest.raises(InvalidStateError):
             await garbage.get_state()
+
+    async def test_one_shot_reads_of_garbage_answer_off_and_warn_once(
+        self, garbage_backend: BaseStateBackend | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """For a driver with ``garbage_reads_off``: off, never an error, and one warning
+        however often it is read, so an app's own status endpoint neither fails nor floods
+        the log."""
+        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        if not self.garbage_reads_off:
+            pytest.skip(f"{type(garbage).__name__} raises for garbage (garbage_reads_off unset)")
+        with caplog.at_level(logging.WARNING):
+            for _ in range(3):
+                assert await garbage.get_value() is False
+                assert (await garbage.get_state()).on is False
+            assert garbage.cached_value() in (None, False)
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, f"expected one warning, got {[r.getMessage() for r in warnings]}"
+
+    def _raising_garbage(self, garbage_backend: BaseStateBackend | None) -> BaseStateBackend:
+        garbage = _require(garbage_backend, "garbage_backend", "a store holding garbage")
+        if self.garbage_reads_off:
+            pytest.skip(f"{type(garbage).__name__} reads garbage as off (garbage_reads_off)")
+        return garbage
 
     async def test_one_shot_read_of_an_unreadable_store_raises_backend_unavailable(
         self, unreadable_backend: BaseStateBackend | None
@@ -300,6 +341,47 @@ class BackendContract:
         await backend.set_state(MaintenanceState(on=True, ends_at=scheduled.starts_at))
         assert await backend.get_value() is True
         assert backend.cached_value() in (None, True)
+
+    async def test_a_plain_switch_stores_a_plain_1_or_0(
+        self, backend: BaseStateBackend, stored_text: StoredText | None
+    ) -> None:
+        """Every plain switch stores 0.0.5's ``1``/``0``, never a document: shell checks and
+        processes still on 0.0.5 (which fail on anything else) keep reading the store."""
+        _require_writable(backend)
+        read = _require(stored_text, "stored_text", "the form a plain switch is stored in")
+        switches: list[tuple[str, Callable[[], Awaitable[None]], str]] = [
+            ("set_value(True)", lambda: backend.set_value(True), "1"),
+            ("set_value(False)", lambda: backend.set_value(False), "0"),
+            ("set_maintenance_mode(True)", lambda: set_maintenance_mode(True, backend), "1"),
+            ("set_maintenance_mode(False)", lambda: set_maintenance_mode(False, backend), "0"),
+            (
+                "set_maintenance_state(MaintenanceState(on=True))",
+                lambda: set_maintenance_state(MaintenanceState(on=True), backend),
+                "1",
+            ),
+        ]
+        for call, switch, word in switches:
+            await switch()
+            stored = await read()
+            assert stored == word, f"{call} stored {stored!r}; a plain switch stores {word!r}"
+        await backend.set_value(False)
+        async with maintenance_mode_on(backend):
+            stored = await read()
+            assert stored == "1", f"a maintenance_mode_on() block stored {stored!r}, not '1'"
+        stored = await read()
+        assert stored == "0", f"closing a maintenance_mode_on() block stored {stored!r}, not '0'"
+
+    async def test_a_switch_with_details_stores_the_whole_stamped_state(
+        self, backend: BaseStateBackend, stored_text: StoredText | None
+    ) -> None:
+        _require_details(backend)
+        read = _require(stored_text, "stored_text", "the form a state with details is stored in")
+        await set_maintenance_mode(True, backend, message="Back soon", updated_by="ops")
+        stored = await read()
+        assert stored is not None, "a switch with details stored nothing"
+        kept = MaintenanceState.from_text(stored)
+        assert (kept.message, kept.updated_by) == ("Back soon", "ops")
+        assert kept.updated_at is not None, "a switch with details is stamped with its time"
 
     async def test_a_driver_storing_on_and_off_refuses_details_and_writes_nothing(
         self, backend: BaseStateBackend
