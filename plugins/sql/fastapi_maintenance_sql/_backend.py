@@ -32,6 +32,7 @@ from ._options import (
     DEFAULT_TIMEOUT,
     build_options,
     split_url,
+    unusable,
 )
 from ._schema import ensure_table
 from ._store import make_table, read, write
@@ -62,8 +63,9 @@ class SqlBackend(BaseStateBackend):
     jittered backoff, serving the last known state meanwhile (``assume`` until the first
     read). :meth:`get_state` and :meth:`set_state` open a connection of their own.
 
-    Pass the URL you give SQLAlchemy (``postgresql://`` means ``postgresql+asyncpg://``);
-    other keywords go to ``sqlalchemy.ext.asyncio.create_async_engine``.
+    Pass the URL you give SQLAlchemy: one naming no DB driver or a sync one
+    (``postgresql://``, ``mysql+pymysql://``) gets an installed async one; other keywords go
+    to ``sqlalchemy.ext.asyncio.create_async_engine``.
     """
 
     supports_changes: ClassVar[bool] = True
@@ -120,6 +122,12 @@ class SqlBackend(BaseStateBackend):
         query parameters, the rest go to the DB driver."""
         plain, ours = split_url(url)
         return cls(plain, **{**ours, **options})
+
+    @classmethod
+    def unusable(cls, name: str) -> str | None:
+        """Why ``name`` (``sql``, a URL scheme) cannot work here: no DB driver it may use is
+        installed; the message gives the ``pip install`` line bringing one."""
+        return unusable(name)
 
     @property
     def key(self) -> str:
