@@ -99,6 +99,12 @@ class BaseStateBackend(ABC):
         return cls.from_url.__func__ is not BaseStateBackend.from_url.__func__  # type: ignore[attr-defined]
 
     @classmethod
+    def unusable(cls, name: str) -> str | None:
+        """Why the driver, registered as ``name``, cannot work here though it loads (a client
+        library it needs is missing, say, with how to install it); ``None`` if it can."""
+        return None
+
+    @classmethod
     def from_url(cls, url: str, **options: Any) -> BaseStateBackend:
         """Build a backend from a URL whose scheme is the driver's name."""
         raise BackendConfigError(f"the {cls.__name__} driver cannot be configured from a URL")

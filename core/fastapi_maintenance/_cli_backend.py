@@ -138,19 +138,22 @@ class DriverRow:
     #: Whether the driver stores the whole state (message, window, read-only, who and when).
     stores_details: bool | None
     error: str | None
+    #: Why the driver loads but cannot work here (a client library is missing, say).
+    unusable: str | None = None
 
 
 def driver_rows() -> list[DriverRow]:
     """Every discovered driver; a driver that fails to load says why instead of hiding the rest."""
     rows = []
     for info in backends.backend_info():
-        url = read_only = details = None
+        url = read_only = details = unusable = None
         error = info.error
         if error is None:
             try:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
                 details = bool(cls.stores_details)
+                unusable = cls.unusable(info.name)
             except Exception as exc:
                 error = describe_error(exc)
         rows.append(
@@ -163,6 +166,7 @@ def driver_rows() -> list[DriverRow]:
                 read_only,
                 details,
                 error,
+                unusable,
             )
         )
     return rows

@@ -173,7 +173,8 @@ def _yes_no(flag: bool | None, yes: str, no: str) -> Text:
 
 
 def show_drivers(rows: Sequence[DriverRow]) -> None:
-    """A table of drivers; a broken one shows its error in the last column."""
+    """A table of drivers; a broken one shows its error in the last column, one that loads
+    but cannot work here (a client library missing) why not."""
     table = Table(title="State drivers")
     table.add_column("name", style="bold")
     table.add_column("distribution", overflow="fold")
@@ -183,7 +184,12 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
     table.add_column("stores")
     table.add_column("status", overflow="fold")
     for row in rows:
-        status = Text(f"error: {inert(row.error)}", "red") if row.error else Text("ok", "green")
+        if row.error:
+            status = Text(f"error: {inert(row.error)}", "red")
+        elif row.unusable:
+            status = Text(f"not usable: {inert(row.unusable)}", "yellow")
+        else:
+            status = Text("ok", "green")
         table.add_row(
             Text(inert(row.name)),
             Text(inert(row.distribution or row.source)),

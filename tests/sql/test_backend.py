@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -11,8 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
 
 from fastapi_maintenance import (
     BackendUnavailableError,
@@ -20,6 +23,7 @@ from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     MaintenanceState,
 )
+from fastapi_maintenance.cli import app as cli
 from fastapi_maintenance_sql import SqlBackend, ddl
 from fastapi_maintenance_sql._store import make_table, write
 
@@ -78,6 +82,27 @@ async def test_concurrent_writers_in_several_backends_lose_no_update(
     await asyncio.gather(*(w.set_value(i % 2 == 0) for w in writers for i in range(5)))
     row = row_of(database)
     assert row is not None and row[1] == 20
+
+
+async def test_a_read_of_a_missing_table_is_off_and_only_the_first_write_creates_it(
+    database: Database, make_backend: MakeBackend
+) -> None:
+    backend = make_backend(database)
+    assert await backend.get_state() == MaintenanceState()
+    assert await backend.get_value() is False
+    assert not database.has_table()
+    await backend.set_value(True)
+    assert row_of(database) == ("1", 1)
+
+
+def test_status_leaves_no_table_behind(database: Database) -> None:
+    url = make_url(database.url).update_query_dict({"table": database.table})
+    result = CliRunner().invoke(
+        cli, ["status", "--json", "--backend", url.render_as_string(hide_password=False)]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["maintenance"] is False
+    assert not database.has_table()
 
 
 async def test_a_missing_table_is_not_created_when_told_not_to(
@@ -289,13 +314,10 @@ async def test_changes_yields_each_change_another_backend_writes(
         await changes.aclose()
 
 
-async def test_the_notification_is_part_of_the_writes_transaction(
-    postgresql: Database, make_backend: MakeBackend
-) -> None:
+async def test_the_notification_is_part_of_the_writes_transaction(postgresql: Database) -> None:
     """Delivered when the write commits, with its version and key; never for a write that
     rolled back."""
-    backend = make_backend(postgresql)
-    await backend.get_value()  # creates the table
+    postgresql.execute(ddl("postgresql", postgresql.table))
     table = make_table(postgresql.table)
     received: asyncio.Queue[str] = asyncio.Queue()
     engine = create_async_engine(postgresql.url, poolclass=NullPool)

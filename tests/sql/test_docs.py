@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_maintenance_sql import ddl
+from fastapi_maintenance_sql._options import SYNC_FORMS
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "sql.md"
 SQL_BLOCK = re.compile(r"^(PostgreSQL|MySQL and MariaDB|SQLite):\n\n```sql\n(.*?)^```", re.S | re.M)
@@ -28,3 +29,11 @@ def test_the_configuration_example_runs() -> None:
 @pytest.mark.parametrize("database", ["postgresql", "mysql", "sqlite"])
 def test_the_ddl_names_a_given_table(database: str) -> None:
     assert ddl(database, "ops_switch").startswith("CREATE TABLE ops_switch (")
+
+
+def test_the_page_gives_each_url_form_its_db_drivers_in_the_order_they_are_tried() -> None:
+    rows = [line for line in PAGE.read_text().splitlines() if line.startswith("| `")]
+    for form, drivers in SYNC_FORMS.items():
+        name = form.replace("mariadb", "mysql") if form != "mariadb" else form
+        [row] = [row for row in rows if f"`{name}://`" in row.split("|")[1]]
+        assert row.split("|")[2].strip() == ", then ".join(drivers), form

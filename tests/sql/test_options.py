@@ -30,6 +30,21 @@ NAMES = [
     "mariadb+aiomysql",
     "mariadb+asyncmy",
     "sqlite+aiosqlite",
+    "postgresql+psycopg2",
+    "postgresql+psycopg2cffi",
+    "postgresql+pg8000",
+    "mysql",
+    "mysql+pymysql",
+    "mysql+mysqldb",
+    "mysql+mysqlconnector",
+    "mysql+mariadbconnector",
+    "mariadb",
+    "mariadb+pymysql",
+    "mariadb+mysqldb",
+    "mariadb+mysqlconnector",
+    "mariadb+mariadbconnector",
+    "sqlite",
+    "sqlite+pysqlite",
 ]
 
 
@@ -58,9 +73,30 @@ def test_a_url_builds_the_driver_through_the_registry(url: str, database: str, d
     assert (backend.options.database, backend.options.url.get_driver_name()) == (database, driver)
 
 
-def test_plain_postgresql_means_asyncpg() -> None:
-    backend = SqlBackend("postgresql://app@db/shop")
-    assert backend.options.url.drivername == "postgresql+asyncpg"
+@pytest.mark.parametrize(
+    ("url", "drivername"),
+    [
+        ("postgresql://app@db/shop", "postgresql+asyncpg"),
+        ("postgresql+pg8000://app@db/shop", "postgresql+asyncpg"),
+        ("postgresql+psycopg2://app@db/shop?sslmode=require", "postgresql+psycopg"),
+        ("postgresql+psycopg2cffi://app@db/shop", "postgresql+psycopg"),
+        ("mysql://app@db/shop", "mysql+aiomysql"),
+        ("mysql+pymysql://app@db/shop?charset=utf8mb4", "mysql+aiomysql"),
+        ("mysql+mysqldb://app@db/shop", "mysql+aiomysql"),
+        ("mysql+mysqlconnector://app@db/shop", "mysql+aiomysql"),
+        ("mariadb://app@db/shop", "mariadb+aiomysql"),
+        ("mariadb+mariadbconnector://app@db/shop", "mariadb+aiomysql"),
+        ("sqlite:////var/lib/app/state.db", "sqlite+aiosqlite"),
+        ("sqlite+pysqlite:///state.db", "sqlite+aiosqlite"),
+    ],
+)
+def test_a_url_naming_no_or_a_sync_db_driver_gets_the_preferred_installed_async_one(
+    url: str, drivername: str
+) -> None:
+    """With every DB driver installed; tests/sql/test_db_drivers.py takes some away."""
+    backend = create_backend(url)
+    assert isinstance(backend, SqlBackend)
+    assert backend.options.url.drivername == drivername
 
 
 def test_the_sql_name_takes_the_url_as_an_option() -> None:
@@ -205,9 +241,11 @@ def test_a_key_is_a_short_printable_string(bad: object) -> None:
     ("url", "expected"),
     [
         ("mssql+aioodbc://app@db/shop", "PostgreSQL, MySQL, MariaDB or SQLite"),
-        ("mysql://app@db/shop", "mysql+aiomysql:// or mysql+asyncmy://"),
-        ("sqlite:///state.db", "sqlite+aiosqlite://"),
-        ("postgresql+psycopg2://app@db/shop", "postgresql+asyncpg:// or postgresql+psycopg://"),
+        ("mysql+oursql://app@db/shop", "mysql+aiomysql:// or mysql+asyncmy://, or mysql://"),
+        ("sqlite+pysqlcipher:///state.db", "sqlite+aiosqlite://, or sqlite://"),
+        ("postgresql+foo://app@db/shop", "postgresql+asyncpg:// or postgresql+psycopg://"),
+        ("postgresql+foo://app@db/shop", "postgresql+psycopg2://"),
+        ("sqlite://", "give a file"),
         ("sqlite+aiosqlite://", "give a file"),
         ("sqlite+aiosqlite:///:memory:", "give a file"),
         ("not a url", "cannot parse the database URL"),

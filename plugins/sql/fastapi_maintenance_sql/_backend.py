@@ -32,8 +32,9 @@ from ._options import (
     DEFAULT_TIMEOUT,
     build_options,
     split_url,
+    unusable,
 )
-from ._schema import ensure_table
+from ._schema import ensure_table, table_exists
 from ._store import make_table, read, write
 
 _T = TypeVar("_T")
@@ -62,8 +63,9 @@ class SqlBackend(BaseStateBackend):
     jittered backoff, serving the last known state meanwhile (``assume`` until the first
     read). :meth:`get_state` and :meth:`set_state` open a connection of their own.
 
-    Pass the URL you give SQLAlchemy (``postgresql://`` means ``postgresql+asyncpg://``);
-    other keywords go to ``sqlalchemy.ext.asyncio.create_async_engine``.
+    Pass the URL you give SQLAlchemy: one naming no DB driver or a sync one
+    (``postgresql://``, ``mysql+pymysql://``) gets an installed async one; other keywords go
+    to ``sqlalchemy.ext.asyncio.create_async_engine``.
     """
 
     supports_changes: ClassVar[bool] = True
@@ -120,6 +122,12 @@ class SqlBackend(BaseStateBackend):
         query parameters, the rest go to the DB driver."""
         plain, ours = split_url(url)
         return cls(plain, **{**ours, **options})
+
+    @classmethod
+    def unusable(cls, name: str) -> str | None:
+        """Why ``name`` (``sql``, a URL scheme) cannot work here: no DB driver it may use is
+        installed; the message gives the ``pip install`` line bringing one."""
+        return unusable(name)
 
     @property
     def key(self) -> str:
@@ -211,9 +219,13 @@ class SqlBackend(BaseStateBackend):
 
     async def get_state(self) -> MaintenanceState:
         """Read the row; ``InvalidStateError`` if it holds no state, ``BackendUnavailableError``
-        if the database cannot be read in time."""
+        if the database cannot be read in time.
+
+        A read writes nothing: a missing table the driver may create reads as off, as a
+        missing row does, and is left missing.
+        """
         try:
-            state, _ = await self._call(lambda conn: read(conn, self._table, self.options.key))
+            state = await self._call(self._read, creates=False)
         except InvalidStateError as exc:
             raise InvalidStateError(f"cannot read {self.describe()}: {exc}") from None
         except _DB_FAILURES as exc:
@@ -231,15 +243,23 @@ class SqlBackend(BaseStateBackend):
         await self.set_state(MaintenanceState(on=bool(value)))
 
     async def set_state(self, state: MaintenanceState) -> None:
-        """Write the row (and notify, on PostgreSQL) in one transaction;
-        ``BackendUnavailableError`` if that fails."""
+        """Write the row (and notify, on PostgreSQL) in one transaction, creating the table
+        first unless ``create_table`` is off; ``BackendUnavailableError`` if that fails."""
         try:
-            version = await self._call(lambda conn: self._write(conn, state))
+            version = await self._call(lambda conn: self._write(conn, state), creates=True)
         except _DB_FAILURES as exc:
             raise BackendUnavailableError(
                 f"cannot write the maintenance state to {self.describe()}: {describe_error(exc)}"
             ) from exc
         self._cache.offer(state, version)
+
+    async def _read(self, conn: AsyncConnection) -> MaintenanceState:
+        if self.options.create_table and not self._table_ready:
+            if not await table_exists(conn, self._table):
+                return MaintenanceState()
+            self._table_ready = True
+        state, _ = await read(conn, self._table, self.options.key)
+        return state
 
     async def _write(self, conn: AsyncConnection, state: MaintenanceState) -> int:
         channel = self.options.channel if self.options.database == "postgresql" else None
@@ -262,9 +282,12 @@ class SqlBackend(BaseStateBackend):
         finally:
             self._cache.unlisten(queue)
 
-    async def _call(self, action: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
+    async def _call(
+        self, action: Callable[[AsyncConnection], Awaitable[_T]], *, creates: bool
+    ) -> _T:
         """Run ``action`` on a connection opened for it alone, within ``timeout``; one such
-        connection at a time per process (per event loop)."""
+        connection at a time per process (per event loop). ``creates``: make sure the table
+        is there first (a write), unless ``create_table`` is off."""
         loop = self._running_loop()
         gate = self._gates.get(loop)
         if gate is None:
@@ -273,7 +296,7 @@ class SqlBackend(BaseStateBackend):
         async def run() -> _T:
             self.options.check_reachable()
             async with self._engine.connect() as conn:
-                if self.options.create_table and not self._table_ready:
+                if creates and self.options.create_table and not self._table_ready:
                     await ensure_table(conn, self._table)
                     self._table_ready = True
                 return await action(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import re
@@ -33,14 +34,31 @@ DEFAULT_TIMEOUT = 2.0
 #: How the driver's connections name themselves to the server (``pg_stat_activity``).
 DEFAULT_APPLICATION_NAME = "fastapi-maintenance"
 
-#: The async DB driver a URL without one (``postgresql://``) gets.
-DEFAULT_DRIVERS = {"postgresql": "asyncpg"}
-#: Async DB drivers per database, each the name of this distribution's extra installing it.
+#: Async DB drivers per database, each the name of this distribution's extra installing it
+#: and of the module it imports.
 DB_DRIVERS = {
     "postgresql": ("asyncpg", "psycopg"),
     "mysql": ("aiomysql", "asyncmy"),
     "mariadb": ("aiomysql", "asyncmy"),
     "sqlite": ("aiosqlite",),
+}
+#: URL forms naming no async DB driver (``postgresql://``) or a synchronous one, as an
+#: application's own database URL does, and the async DB drivers they may use, in order of
+#: preference: the first whose client library imports is used. A form close to a sync DB
+#: driver prefers the async one taking the same connection parameters (psycopg2 and psycopg
+#: are both libpq; aiomysql is PyMySQL underneath).
+SYNC_FORMS: dict[str, tuple[str, ...]] = {
+    "postgresql": ("asyncpg", "psycopg"),
+    "postgresql+pg8000": ("asyncpg", "psycopg"),
+    "postgresql+psycopg2": ("psycopg", "asyncpg"),
+    "postgresql+psycopg2cffi": ("psycopg", "asyncpg"),
+    **{
+        f"{database}{driver}": ("aiomysql", "asyncmy")
+        for database in ("mysql", "mariadb")
+        for driver in ("", "+pymysql", "+mysqldb", "+mysqlconnector", "+mariadbconnector")
+    },
+    "sqlite": ("aiosqlite",),
+    "sqlite+pysqlite": ("aiosqlite",),
 }
 #: The driver's own options; every other URL query parameter goes to the DB driver, every
 #: other keyword to ``sqlalchemy.ext.asyncio.create_async_engine``.
@@ -193,24 +211,14 @@ def _checked_url(url: object) -> URL:
             f"cannot parse the database URL {shown!r}; write it as SQLAlchemy does, "
             "dialect+driver://user:password@host:port/database"
         ) from None
+    parsed = _async_form(parsed)
     database, driver = parsed.get_backend_name(), parsed.get_driver_name()
-    if database not in DB_DRIVERS:
-        raise BackendConfigError(
-            f"the sql driver stores the state in PostgreSQL, MySQL, MariaDB or SQLite, not "
-            f"{database!r} ({redacted(parsed)!r})"
-        )
-    if not parsed.drivername.count("+"):
-        if database not in DEFAULT_DRIVERS:
-            raise BackendConfigError(
-                f"name the async DB driver in {redacted(parsed)!r}: "
-                + " or ".join(f"{database}+{name}://" for name in DB_DRIVERS[database])
-            )
-        driver = DEFAULT_DRIVERS[database]
-        parsed = parsed.set(drivername=f"{database}+{driver}")
     if driver not in DB_DRIVERS[database]:
+        sync = [f"{form}://" for form in SYNC_FORMS if form.partition("+")[0] == database]
         raise BackendConfigError(
-            f"{database}+{driver} is not an async DB driver the sql driver supports; use "
+            f"{database}+{driver} is not a DB driver the sql driver takes; it takes "
             + " or ".join(f"{database}+{name}://" for name in DB_DRIVERS[database])
+            + f", or {', '.join(sync)} (which use whichever of those is installed)"
         )
     if database == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise BackendConfigError(
@@ -218,6 +226,63 @@ def _checked_url(url: object) -> URL:
             "process could share the state; give a file: sqlite+aiosqlite:///path/to/state.db"
         )
     return parsed
+
+
+def _async_form(url: URL) -> URL:
+    """``url`` naming an async DB driver: a URL naming none or a sync one gets the first
+    installed of those :data:`SYNC_FORMS` gives it; one naming an async driver is kept."""
+    form = url.drivername.lower()
+    database = url.get_backend_name()
+    if database not in DB_DRIVERS:
+        raise BackendConfigError(
+            f"the sql driver stores the state in PostgreSQL, MySQL, MariaDB or SQLite, not "
+            f"{database!r} ({redacted(url)!r})"
+        )
+    choices = SYNC_FORMS.get(form)
+    if choices is None:
+        return url
+    for driver in choices:
+        if missing_client(driver) is None:
+            return url.set(drivername=f"{database}+{driver}")
+    raise BackendConfigError(
+        f"{redacted(url)!r} needs an async DB driver for {database}, and none is installed; "
+        + " or ".join(_pip_line(driver) for driver in choices)
+    )
+
+
+def missing_client(driver: str) -> str | None:
+    """Why the client library of the async DB driver ``driver`` cannot be imported, or
+    ``None`` if it can."""
+    try:
+        importlib.import_module(driver)
+    except ImportError as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def unusable(name: str) -> str | None:
+    """Why the driver registered as ``name`` (a URL scheme, or ``sql`` which takes any)
+    cannot work here: no DB driver it may use can be imported; said with the line
+    installing one."""
+    database, _, driver = name.partition("+")
+    if name in SYNC_FORMS:
+        drivers = SYNC_FORMS[name]
+    elif driver in DB_DRIVERS.get(database, ()):
+        drivers = (driver,)
+    else:
+        drivers = tuple(dict.fromkeys(d for names in DB_DRIVERS.values() for d in names))
+    reasons = [missing_client(driver) for driver in drivers]
+    if None in reasons:
+        return None
+    if len(drivers) == 1:
+        return f"{drivers[0]} cannot be imported ({reasons[0]}): {_pip_line(drivers[0])}"
+    return f"none of {', '.join(drivers)} is installed: " + " or ".join(
+        _pip_line(driver) for driver in drivers
+    )
+
+
+def _pip_line(driver: str) -> str:
+    return f'pip install "fastapi-maintenance-sql[{driver}]"'
 
 
 def _check_engine(options: SqlOptions) -> None:
@@ -231,8 +296,7 @@ def _check_engine(options: SqlOptions) -> None:
             args, kwargs = engine.dialect.create_connect_args(engine.url)
         except (ImportError, NoSuchModuleError) as exc:
             raise BackendConfigError(
-                f"the {driver} DB driver is not installed ({exc}); "
-                f'pip install "fastapi-maintenance-sql[{driver}]"'
+                f"the {driver} DB driver is not installed ({exc}); {_pip_line(driver)}"
             ) from None
         except (TypeError, ArgumentError, InvalidRequestError, SAWarning) as exc:
             raise BackendConfigError(

@@ -1,4 +1,5 @@
-"""The table: created on first use (unless turned off), and its DDL for the docs."""
+"""The table: created by the first write or the start of the follower (unless turned off),
+never by a one-shot read; and its DDL for the docs."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ async def ensure_table(conn: AsyncConnection, table: Table) -> None:
         if not await conn.run_sync(_exists, table.name):
             raise
         await conn.rollback()
+
+
+async def table_exists(conn: AsyncConnection, table: Table) -> bool:
+    """Whether ``table`` is there, asking the database's catalogue (no failed statement)."""
+    return await conn.run_sync(_exists, table.name)
 
 
 def _exists(sync_conn: object, name: str) -> bool:
