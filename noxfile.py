@@ -14,7 +14,7 @@ INSTALL = [
     "-e",
     "plugins/redis[test]",
     "-e",
-    "plugins/sql[asyncpg,psycopg,aiomysql,asyncmy,aiosqlite]",
+    "plugins/sql[asyncpg,psycopg,aiomysql,asyncmy,aiosqlite,test]",
 ]
 #: The same, plus the servers and frameworks tests/servers runs the middleware under.
 INSTALL_SERVERS = ["-e", ".[test,cli,servers]", *INSTALL[2:]]
