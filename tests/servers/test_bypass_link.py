@@ -12,7 +12,7 @@ import pytest
 
 from fastapi_maintenance._tokens import Signer
 
-from ..admin.webdriver import Browser, browser_binaries, headless_chromium
+from ..admin.webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
 from ._processes import SERVERS, Running, start
 from .conftest import FRAMEWORKS
 
@@ -55,7 +55,10 @@ def _wait_for_text(browser: Browser, text: str, seconds: float = 15) -> str:
     deadline = time.monotonic() + seconds
     shown = ""
     while time.monotonic() < deadline:
-        shown = browser.text("body")
+        try:
+            shown = browser.text("body")
+        except WebDriverError:  # the page was replaced while it was read: read again
+            shown = ""
         if text in shown:
             return shown
         time.sleep(0.05)
