@@ -68,7 +68,10 @@ PUBLIC = {
     "fastapi_maintenance.responses": {
         "DEFAULT_DETAIL",
         "DEFAULT_RETRY_AFTER",
+        "MAINTENANCE_RESPONSES",
         "STATE_SCOPE_KEY",
+        "MaintenanceBody",
+        "MaintenanceDetails",
         "bypass_link_script",
         "maintenance_response",
         "retry_after_for",

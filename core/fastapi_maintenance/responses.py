@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -14,10 +14,16 @@ from . import _clock
 from ._link_script import bypass_link_script
 from ._model import MaintenanceState
 
+if TYPE_CHECKING:
+    from ._openapi import MAINTENANCE_RESPONSES, MaintenanceBody, MaintenanceDetails
+
 __all__ = [
     "DEFAULT_DETAIL",
     "DEFAULT_RETRY_AFTER",
+    "MAINTENANCE_RESPONSES",
     "STATE_SCOPE_KEY",
+    "MaintenanceBody",
+    "MaintenanceDetails",
     "bypass_link_script",
     "maintenance_response",
     "retry_after_for",
@@ -29,6 +35,20 @@ DEFAULT_RETRY_AFTER = 3600
 #: The scope key under which the middleware puts the :class:`MaintenanceState` of a request
 #: it answers (``request.scope[STATE_SCOPE_KEY]``), for response handlers.
 STATE_SCOPE_KEY = "fastapi_maintenance.state"
+#: The OpenAPI names, defined with pydantic, which the middleware itself never imports.
+_OPENAPI_NAMES = frozenset({"MAINTENANCE_RESPONSES", "MaintenanceBody", "MaintenanceDetails"})
+
+
+def __getattr__(name: str) -> Any:
+    """Import the OpenAPI names the first time one is asked for."""
+    if name not in _OPENAPI_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _openapi
+
+    value = getattr(_openapi, name)
+    globals()[name] = value
+    return value
+
 
 _PAGE = """<!doctype html>
 <html lang="en">
