@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timezone
 from string import Template
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from ._model import MaintenanceState
@@ -24,18 +26,20 @@ PAGE_SCOPE_KEY = "fastapi_maintenance.page"
 
 #: What each variable of a template holds; every value is HTML-escaped, except the two that
 #: are HTML this package writes (``$details`` and ``$script``).
-TEMPLATE_VARIABLES = {
-    "title": "the page's title, else the default one for the state",
-    "message": "the state's message (or the default sentence), ending with a full stop",
-    "details": "the default page's paragraphs: read-only notice, end time, when to retry (HTML)",
-    "ends_at": "the end, as '2030-06-01 13:30 UTC'; empty without one",
-    "ends_at_iso": "the end, as '2030-06-01T13:30:00+00:00'; empty without one",
-    "retry_after": "the Retry-After header's seconds; empty when it is not sent",
-    "read_only": "'true' in read-only mode, else 'false'",
-    "logo_url": "logo_url; empty when not given",
-    "stylesheet_url": "stylesheet_url; empty when not given",
-    "script": "the bypass links' <script> element; empty without a bypass secret (HTML)",
-}
+TEMPLATE_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {
+        "title": "the page's title, else the default one for the state",
+        "message": "the state's message (or the default sentence), ending with a full stop",
+        "details": "the default page's paragraphs: read-only notice, end, when to retry (HTML)",
+        "ends_at": "the end, as '2030-06-01 13:30 UTC'; empty without one",
+        "ends_at_iso": "the end, as '2030-06-01T13:30:00+00:00'; empty without one",
+        "retry_after": "the Retry-After header's seconds; empty when it is not sent",
+        "read_only": "'true' in read-only mode, else 'false'",
+        "logo_url": "logo_url; empty when not given",
+        "stylesheet_url": "stylesheet_url; empty when not given",
+        "script": "the bypass links' <script> element; empty without a bypass secret (HTML)",
+    }
+)
 
 _ACCEPTED_URLS = "an http:// or https:// URL, or a path starting with '/'"
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -85,8 +89,11 @@ class MaintenancePage:
     template: str | None = None
 
     def __post_init__(self) -> None:
-        if self.title is not None and (not isinstance(self.title, str) or not self.title.strip()):
-            raise ValueError(f"title must be a non-empty string or None; got {self.title!r}")
+        if self.title is not None:
+            if not isinstance(self.title, str):
+                raise TypeError(f"title must be a string or None; got {type(self.title).__name__}")
+            if not self.title.strip():
+                raise ValueError(f"title must be a non-empty string or None; got {self.title!r}")
         _check_url("logo_url", self.logo_url, images=True)
         _check_url("stylesheet_url", self.stylesheet_url, images=False)
         if self.template is not None:
@@ -186,7 +193,11 @@ def _check_url(option: str, url: object, *, images: bool) -> None:
         )
     lowered = url.lower()
     if lowered.startswith(("http://", "https://")):
-        if urlsplit(url).hostname:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:  # a malformed IPv6 address
+            host = None
+        if host:
             return
     elif lowered.startswith("/") or (images and lowered.startswith("data:image/")):
         return

@@ -235,6 +235,7 @@ REFUSED_URLS = [
     "logo.png",
     "http://",
     "https:///logo.png",
+    "http://[::1/logo.png",
     "ftp://files.example.com/logo.png",
     "/static/my logo.png",
     "",
@@ -287,6 +288,16 @@ def test_an_option_the_template_does_not_use_is_refused(option: str) -> None:
 def test_an_empty_title_is_refused(title: str) -> None:
     with pytest.raises(ValueError, match="title must be a non-empty string"):
         MaintenancePage(title=title)
+
+
+def test_a_title_of_another_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="title must be a string or None; got int"):
+        MaintenancePage(title=42)  # type: ignore[arg-type]
+
+
+def test_the_template_variables_cannot_be_changed() -> None:
+    with pytest.raises(TypeError):
+        TEMPLATE_VARIABLES["onclick"] = "anything"  # type: ignore[index]
 
 
 def test_the_middleware_refuses_a_page_of_another_type() -> None:
