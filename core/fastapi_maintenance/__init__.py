@@ -23,6 +23,7 @@ _EXPORTS = {
     "InvalidStateError": "._errors",
     "MaintenanceError": "._errors",
     "MaintenanceModeMiddleware": ".middleware",
+    "MaintenancePage": "._page",
     "MaintenanceState": "._model",
     "UnsupportedStateError": "._errors",
     "admin_router": ".admin",
@@ -53,6 +54,7 @@ __all__ = [
     "InvalidStateError",
     "MaintenanceError",
     "MaintenanceModeMiddleware",
+    "MaintenancePage",
     "MaintenanceState",
     "UnsupportedStateError",
     "admin_router",
@@ -91,6 +93,7 @@ if TYPE_CHECKING:
     )
     from ._model import MaintenanceState
     from ._override import maintenance_mode_on, override_maintenance_mode
+    from ._page import MaintenancePage
     from ._state import reset_state
     from .admin import admin_router
     from .decorators import force_maintenance_mode_off, force_maintenance_mode_on

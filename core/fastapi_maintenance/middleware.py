@@ -26,6 +26,7 @@ from ._errors import BackendUnavailableError, MaintenanceError
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
 from ._model import OFF, ON, MaintenanceState
+from ._page import PAGE_SCOPE_KEY, MaintenancePage
 from ._paths import PathPatterns
 from ._redact import redact
 from ._routes import (
@@ -89,6 +90,9 @@ class MaintenanceModeMiddleware:
     request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
     handshakes are refused). With ``announce_schedule``, normal responses carry
     ``X-Maintenance-Scheduled: <start>`` while a window is scheduled.
+
+    ``page`` (a :class:`MaintenancePage`) brands the page browsers get: a title, a logo, a
+    stylesheet, or a whole template.
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class MaintenanceModeMiddleware:
         forwarded_header: str | None = None,
         announce_schedule: bool = False,
         paths: Iterable[str] | None = None,
+        page: MaintenancePage | None = None,
     ) -> None:
         self.app = app
         self.enable_maintenance = enable_maintenance
@@ -120,6 +125,7 @@ class MaintenanceModeMiddleware:
         self.retry_after = retry_after
         self.state_timeout = state_timeout
         self.announce_schedule = bool(announce_schedule)
+        self.page: MaintenancePage | None = None
         self.backend: BaseStateBackend | None = None
         #: The bypass rules (each option else its environment variable); ``None`` if none.
         self._bypass: Bypass | None = None
@@ -130,6 +136,7 @@ class MaintenanceModeMiddleware:
         self._misconfigured: Exception | None = None
         try:
             _check_options(retry_after, state_timeout)
+            self.page = _checked_page(page)
             self._bypass = bypass_from(
                 exempt_paths,
                 allow_ips,
@@ -148,7 +155,7 @@ class MaintenanceModeMiddleware:
             # Fail closed where no startup can fail (a server run without lifespan).
             self._misconfigured = exc
             self.enable_maintenance = True
-            self.retry_after, self.response_handler = DEFAULT_RETRY_AFTER, None
+            self.retry_after, self.response_handler, self.page = DEFAULT_RETRY_AFTER, None, None
         warn_if_wrapping_cors(app)
         if self.backend is not None:
             remember_app_backend(self.backend)
@@ -296,6 +303,8 @@ class MaintenanceModeMiddleware:
             return False
 
     async def _response(self, request: Request) -> Response:
+        if self.page is not None:
+            request.scope[PAGE_SCOPE_KEY] = self.page
         if self.response_handler is not None:
             try:
                 response = await _call(self.response_handler, request)
@@ -676,6 +685,15 @@ def _check_options(retry_after: object, state_timeout: object) -> None:
         isinstance(state_timeout, (int, float)) and state_timeout > 0
     ):
         raise ValueError(f"state_timeout must be a number of seconds > 0; got {state_timeout!r}")
+
+
+def _checked_page(page: object) -> MaintenancePage | None:
+    if page is not None and not isinstance(page, MaintenancePage):
+        raise TypeError(
+            "page must be a MaintenancePage (from fastapi_maintenance import MaintenancePage) "
+            f"or None; got {type(page).__name__}"
+        )
+    return page
 
 
 def _on_trio() -> bool:

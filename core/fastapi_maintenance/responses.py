@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import math
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -13,11 +12,20 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from . import _clock
 from ._link_script import bypass_link_script
 from ._model import MaintenanceState
+from ._page import PAGE_SCOPE_KEY, TEMPLATE_VARIABLES, MaintenancePage, render
+
+if TYPE_CHECKING:
+    from ._openapi import MAINTENANCE_RESPONSES, MaintenanceBody, MaintenanceDetails
 
 __all__ = [
     "DEFAULT_DETAIL",
     "DEFAULT_RETRY_AFTER",
+    "MAINTENANCE_RESPONSES",
     "STATE_SCOPE_KEY",
+    "TEMPLATE_VARIABLES",
+    "MaintenanceBody",
+    "MaintenanceDetails",
+    "MaintenancePage",
     "bypass_link_script",
     "maintenance_response",
     "retry_after_for",
@@ -29,30 +37,19 @@ DEFAULT_RETRY_AFTER = 3600
 #: The scope key under which the middleware puts the :class:`MaintenanceState` of a request
 #: it answers (``request.scope[STATE_SCOPE_KEY]``), for response handlers.
 STATE_SCOPE_KEY = "fastapi_maintenance.state"
+#: The OpenAPI names, defined with pydantic, which the middleware itself never imports.
+_OPENAPI_NAMES = frozenset({"MAINTENANCE_RESPONSES", "MaintenanceBody", "MaintenanceDetails"})
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 0; min-height: 100vh; display: grid;
-       place-items: center; background: #f6f7f9; color: #1f2328; }}
-main {{ max-width: 34rem; padding: 2rem; text-align: center; }}
-h1 {{ font-size: 1.6rem; margin-bottom: .5rem; }}
-p {{ line-height: 1.5; color: #4b5563; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{title}</h1>
-<p>{detail}</p>
-{details}<p>{retry}</p>
-</main>
-{script}</body>
-</html>
-"""
+
+def __getattr__(name: str) -> Any:
+    """Import the OpenAPI names the first time one is asked for."""
+    if name not in _OPENAPI_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _openapi
+
+    value = getattr(_openapi, name)
+    globals()[name] = value
+    return value
 
 
 #: How much of an ``Accept`` header is read: its first ranges, within its first characters.
@@ -131,6 +128,7 @@ def maintenance_response(
     detail: str = DEFAULT_DETAIL,
     *,
     state: MaintenanceState | None = None,
+    page: MaintenancePage | None = None,
 ) -> Response:
     """503 with ``{"detail": ...}`` (or an HTML page for browsers).
 
@@ -140,10 +138,17 @@ def maintenance_response(
     request's scope (under :data:`STATE_SCOPE_KEY`), so a response handler calling this
     gets the state's message as ``detail`` (unless it passes another) and a ``Retry-After``
     counted to the state's end. Without an end, ``retry_after`` is sent (``None``: no header).
+
+    ``page`` brands the page browsers get; it defaults to the middleware's ``page`` option.
     """
     if state is None:
         found = request.scope.get(STATE_SCOPE_KEY)
         state = found if isinstance(found, MaintenanceState) else None
+    if page is None:
+        configured = request.scope.get(PAGE_SCOPE_KEY)
+        page = configured if isinstance(configured, MaintenancePage) else None
+    elif not isinstance(page, MaintenancePage):
+        raise TypeError(f"page must be a MaintenancePage or None; got {type(page).__name__}")
     seconds = retry_after_for(state, retry_after)
     headers = {"Retry-After": str(seconds)} if seconds is not None else {}
     headers["Cache-Control"] = "no-store"
@@ -151,8 +156,8 @@ def maintenance_response(
     if message is not None and detail == DEFAULT_DETAIL:
         detail = message
     if wants_html(request):
-        page = _page(detail, seconds, state, bypass_link_script(request))
-        return HTMLResponse(page, status_code=503, headers=headers)
+        html = render(page, detail, seconds, state, bypass_link_script(request))
+        return HTMLResponse(html, status_code=503, headers=headers)
     body: dict[str, Any] = {"detail": detail}
     if state is not None and state.has_details:
         body["maintenance"] = _fields(state, seconds)
@@ -184,52 +189,3 @@ def _fields(state: MaintenanceState, seconds: int | None) -> dict[str, Any]:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(timezone.utc).isoformat()
-
-
-def _page(
-    detail: str, seconds: int | None, state: MaintenanceState | None, script: str = ""
-) -> str:
-    """The HTML page: the message, when maintenance ends, and when to come back; no assets.
-    ``script`` is the bypass links' script (:func:`bypass_link_script`), if they are accepted."""
-    sentence = detail if detail.endswith((".", "!", "?")) else f"{detail}."
-    read_only = state is not None and state.read_only
-    parts = []
-    if read_only:
-        parts.append(
-            "<p>The site is in read-only mode: you can browse, but changes cannot be saved "
-            "until maintenance ends.</p>\n"
-        )
-    if state is not None and state.ends_at is not None:
-        end = state.ends_at.astimezone(timezone.utc)
-        parts.append(
-            f'<p>Maintenance ends at <time datetime="{end.isoformat()}">'
-            f"{end.strftime('%Y-%m-%d %H:%M')} UTC</time>.</p>\n"
-        )
-    retry = (
-        f"Please try again in about {_humanize(seconds)}."
-        if seconds
-        else "Please try again shortly."
-    )
-    return _PAGE.format(
-        title="Read-only during maintenance" if read_only else "Down for maintenance",
-        detail=html.escape(sentence),
-        details="".join(parts),
-        retry=retry,
-        script=script,
-    )
-
-
-def _humanize(seconds: int) -> str:
-    """``45 seconds``, ``20 minutes``, ``1 hour 30 minutes``: to the minute from a minute on."""
-    if seconds < 60:
-        return _count(seconds, "second")
-    hours, minutes = divmod(round(seconds / 60), 60)
-    if not hours:
-        return _count(minutes, "minute")
-    if not minutes:
-        return _count(hours, "hour")
-    return f"{_count(hours, 'hour')} {_count(minutes, 'minute')}"
-
-
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}" + ("" if number == 1 else "s")

@@ -23,6 +23,7 @@ MISTAKES = {
     "negative retry_after": ({"retry_after": -1}, {}, "retry_after"),
     "zero state_timeout": ({"state_timeout": 0}, {}, "state_timeout"),
     "unknown backend": ({"backend": "no-such-driver"}, {}, "no-such-driver"),
+    "page of another type": ({"page": "<h1>Shop</h1>"}, {}, "page must be a MaintenancePage"),
     "allow-list variable": (
         {},
         {"FASTAPI_MAINTENANCE_ALLOW_IPS": "the office"},
