@@ -83,6 +83,7 @@ def lock_checkers(session: nox.Session) -> None:
 LOWEST = [
     "fastapi==0.109.0",
     "starlette==0.35.0",
+    "pydantic==2.5.3",
     "pluggy==1.3.0",
     "anyio==4.13.0",
     "redis==5.0.1",
@@ -90,7 +91,7 @@ LOWEST = [
     "httpx==0.27.0",
 ]
 #: The same dependencies, each at the newest release the others let pip choose.
-NEWEST = ["fastapi", "starlette", "pluggy", "anyio", "redis"]
+NEWEST = ["fastapi", "starlette", "pydantic", "pluggy", "anyio", "redis"]
 
 
 @nox.session
