@@ -25,6 +25,7 @@ from ._cli_backend import (
     file_changed_at,
     open_backend,
     read_state,
+    reading_notes,
     switcher,
     use_backend,
 )
@@ -225,6 +226,8 @@ def status(
     $ fastapi-maintenance status --backend redis://127.0.0.1:6379/0 --json
     """
     current, target = _run(backend, var_name, file_path, option, timeout, read_state)
+    for note in reading_notes(target):
+        show_warning(note)
     if json:
         show_json(state_json(current, target.describe()))
     else:

@@ -172,6 +172,12 @@ def _yes_no(flag: bool | None, yes: str, no: str) -> Text:
     return Text(yes if flag else no)
 
 
+def _access(row: DriverRow) -> Text:
+    if row.process_local and row.read_only is False:
+        return Text("this process")
+    return _yes_no(row.read_only, "read-only", "writable")
+
+
 def show_drivers(rows: Sequence[DriverRow]) -> None:
     """A table of drivers; a broken one shows its error in the last column, one that loads
     but cannot work here (a client library missing) why not."""
@@ -195,7 +201,7 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
             Text(inert(row.distribution or row.source)),
             Text(inert(row.version or "-")),
             _yes_no(row.supports_url, "yes", "no"),
-            _yes_no(row.read_only, "read-only", "writable"),
+            _access(row),
             _yes_no(row.stores_details, "whole state", "on/off"),
             status,
         )

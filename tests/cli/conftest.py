@@ -45,10 +45,13 @@ def run_script() -> RunScript:
     """``run_script("status", env={...})`` runs the installed console script in a new process."""
     assert SCRIPT.exists(), f"console script not installed at {SCRIPT}"
 
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(SCRIPT), *args],
             env={**os.environ, **(env or {})},
+            cwd=cwd,
             capture_output=True,
             text=True,
             encoding="utf-8",
