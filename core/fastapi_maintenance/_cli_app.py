@@ -408,7 +408,7 @@ def on(
     allow_ip: AllowIpArg = None,
     allow_path: AllowPathArg = None,
 ) -> None:
-    """🔴 Switch maintenance mode on (writable backends only; env is read-only).
+    """🔴 Switch maintenance mode on (a shared store: env is read-only, memory per process).
 
     A message, a window, read-only mode or allow-lists need a driver that stores them
     (file, redis): `fastapi-maintenance backends` lists what each driver stores.
@@ -435,7 +435,7 @@ def off(
     json: JsonArg = False,
     by: ByArg = None,
 ) -> None:
-    """🟢 Switch maintenance mode off, clearing its message and window (writable backends only).
+    """🟢 Switch maintenance mode off, clearing its message and window (a shared store, as on).
 
     Without --by the store keeps a plain 0, as fastapi-maintenance 0.0.5 wrote.
 
