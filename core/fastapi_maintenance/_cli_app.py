@@ -25,6 +25,7 @@ from ._cli_backend import (
     file_changed_at,
     open_backend,
     read_state,
+    reading_notes,
     switcher,
     use_backend,
 )
@@ -225,6 +226,8 @@ def status(
     $ fastapi-maintenance status --backend redis://127.0.0.1:6379/0 --json
     """
     current, target = _run(backend, var_name, file_path, option, timeout, read_state)
+    for note in reading_notes(target):
+        show_warning(note)
     if json:
         show_json(state_json(current, target.describe()))
     else:
@@ -405,7 +408,7 @@ def on(
     allow_ip: AllowIpArg = None,
     allow_path: AllowPathArg = None,
 ) -> None:
-    """🔴 Switch maintenance mode on (writable backends only; env is read-only).
+    """🔴 Switch maintenance mode on (a shared store: env is read-only, memory per process).
 
     A message, a window, read-only mode or allow-lists need a driver that stores them
     (file, redis): `fastapi-maintenance backends` lists what each driver stores.
@@ -432,7 +435,7 @@ def off(
     json: JsonArg = False,
     by: ByArg = None,
 ) -> None:
-    """🟢 Switch maintenance mode off, clearing its message and window (writable backends only).
+    """🟢 Switch maintenance mode off, clearing its message and window (a shared store, as on).
 
     Without --by the store keeps a plain 0, as fastapi-maintenance 0.0.5 wrote.
 

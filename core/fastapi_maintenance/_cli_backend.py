@@ -25,7 +25,14 @@ T = TypeVar("T")
 
 
 class ReadOnlyBackendError(MaintenanceError):
-    """``on`` or ``off`` was asked of a driver that cannot store a state."""
+    """``on`` or ``off`` was asked of a driver that cannot store a state, or that stores it
+    in this process only (``memory``), where no application would ever see it."""
+
+
+def process_local(backend: BaseStateBackend) -> bool:
+    """Whether the backend's store lives in one process (``memory``): another process, this
+    command included, neither sees nor changes the application's state there."""
+    return bool(getattr(type(backend), "process_local", False))
 
 
 def open_backend(
@@ -86,6 +93,28 @@ async def read_state(backend: BaseStateBackend) -> MaintenanceState:
     return await backend.get_state()
 
 
+def reading_notes(backend: BaseStateBackend) -> list[str]:
+    """Why a state just read may not be the application's: a store private to this process,
+    or a state file whose folder does not exist (so nothing was ever written there)."""
+    from .drivers.file import LocalFileBackend
+
+    if process_local(backend):
+        return [
+            f"{backend.describe()}: that store lives in one process, so this command read "
+            "its own, empty one, never the application's; to read and switch the state from "
+            "here, use a store shared between processes (file, redis, sql)"
+        ]
+    if isinstance(backend, LocalFileBackend):
+        folder = os.path.dirname(os.path.abspath(backend.file_path))
+        if not os.path.isdir(folder):
+            return [
+                f"folder {folder} does not exist, so no state was ever written to "
+                f"{backend.file_path}: OFF is only what a missing file reads as; check the "
+                "path (the application's file_path)"
+            ]
+    return []
+
+
 def file_changed_at(backend: BaseStateBackend, state: MaintenanceState) -> datetime | None:
     """When the state file of a ``file`` backend last changed, for a state that carries no
     time of its own (a plain ``1`` or ``0``); ``None`` otherwise or when it cannot be told."""
@@ -114,6 +143,13 @@ def switcher(new: MaintenanceState) -> Callable[[BaseStateBackend], Awaitable[Ma
                 "it (for env, the environment variable) before the application starts, "
                 "or use a writable backend (`fastapi-maintenance backends` lists them)"
             )
+        if process_local(backend):
+            raise ReadOnlyBackendError(
+                f"cannot switch maintenance mode {'on' if new.on else 'off'} through "
+                f"{backend.describe()}: that store lives in one process and ends with this "
+                "command, so no application would see the change. Use a store shared between "
+                "processes (file, redis, sql; `fastapi-maintenance backends` lists them)"
+            )
         await set_maintenance_state(new, backend)
         now = await backend.get_state()
         if now.on != new.on:
@@ -140,19 +176,22 @@ class DriverRow:
     error: str | None
     #: Why the driver loads but cannot work here (a client library is missing, say).
     unusable: str | None = None
+    #: Whether its store lives in one process (``memory``), out of this command's reach.
+    process_local: bool | None = None
 
 
 def driver_rows() -> list[DriverRow]:
     """Every discovered driver; a driver that fails to load says why instead of hiding the rest."""
     rows = []
     for info in backends.backend_info():
-        url = read_only = details = unusable = None
+        url = read_only = details = unusable = local = None
         error = info.error
         if error is None:
             try:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
                 details = bool(cls.stores_details)
+                local = bool(getattr(cls, "process_local", False))
                 unusable = cls.unusable(info.name)
             except Exception as exc:
                 error = describe_error(exc)
@@ -167,6 +206,7 @@ def driver_rows() -> list[DriverRow]:
                 details,
                 error,
                 unusable,
+                local,
             )
         )
     return rows

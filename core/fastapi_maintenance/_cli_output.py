@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -172,11 +173,18 @@ def _yes_no(flag: bool | None, yes: str, no: str) -> Text:
     return Text(yes if flag else no)
 
 
+def _access(row: DriverRow) -> Text:
+    if row.process_local and row.read_only is False:
+        return Text("this process")
+    return _yes_no(row.read_only, "read-only", "writable")
+
+
 def show_drivers(rows: Sequence[DriverRow]) -> None:
     """A table of drivers; a broken one shows its error in the last column, one that loads
     but cannot work here (a client library missing) why not."""
     table = Table(title="State drivers")
-    table.add_column("name", style="bold")
+    # A name is what users type after --backend: never cut, folded or ellipsized.
+    table.add_column("name", style="bold", no_wrap=True)
     table.add_column("distribution", overflow="fold")
     table.add_column("version")
     table.add_column("URL")
@@ -195,11 +203,25 @@ def show_drivers(rows: Sequence[DriverRow]) -> None:
             Text(inert(row.distribution or row.source)),
             Text(inert(row.version or "-")),
             _yes_no(row.supports_url, "yes", "no"),
-            _yes_no(row.read_only, "read-only", "writable"),
+            _access(row),
             _yes_no(row.stores_details, "whole state", "on/off"),
             status,
         )
-    _console().print(table)
+    _print_whole(table)
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` without cutting what no column may wrap.
+
+    Piped (a CI log, ``| grep``), at its natural width whatever ``COLUMNS`` says: one line
+    per row, nothing folded. On a terminal, at least as wide as the table's narrowest form,
+    which keeps every unwrappable cell whole and folds the other columns.
+    """
+    console = _console()
+    unbounded = console.options.update_width(1_000_000)
+    needed = Measurement.get(console, unbounded, table)
+    console.width = max(console.width, needed.minimum) if console.is_terminal else needed.maximum
+    console.print(table)
 
 
 def drivers_json(rows: Sequence[DriverRow]) -> list[dict[str, object]]:

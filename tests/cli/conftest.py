@@ -45,10 +45,13 @@ def run_script() -> RunScript:
     """``run_script("status", env={...})`` runs the installed console script in a new process."""
     assert SCRIPT.exists(), f"console script not installed at {SCRIPT}"
 
-    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(SCRIPT), *args],
             env={**os.environ, **(env or {})},
+            cwd=cwd,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -112,6 +115,28 @@ def state_drivers(tmp_path: Path) -> dict[str, str]:
         "[fastapi_maintenance.backends]\n"
         "details = tests.cli.state_drivers:DetailsFileBackend\n"
         "onoff = tests.cli.state_drivers:OnOffFileBackend\n",
+        encoding="utf-8",
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+
+
+#: A driver name longer than a column of an 80-character table leaves room for.
+LONG_NAME = "postgresql+psycopg-through-a-connection-pooler"
+
+
+@pytest.fixture
+def long_named_driver(tmp_path: Path) -> dict[str, str]:
+    """The environment under which the installed command finds a driver named ``LONG_NAME``,
+    from a distribution whose name is long too."""
+    site = tmp_path / "long-site"
+    info = site / "fm_driver_with_a_long_distribution_name-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fm-driver-with-a-long-distribution-name\nVersion: 1.0\n",
+        encoding="utf-8",
+    )
+    (info / "entry_points.txt").write_text(
+        f"[fastapi_maintenance.backends]\n{LONG_NAME} = tests.cli.state_drivers:OnOffFileBackend\n",
         encoding="utf-8",
     )
     return {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import Invoke
+from .conftest import LONG_NAME, Invoke, RunScript
 
 
 def _by_name(output: str) -> dict[str, dict[str, Any]]:
@@ -87,3 +88,41 @@ def test_backends_shows_which_drivers_store_the_whole_state(
     lines = invoke("backends").stdout.splitlines()
     assert "whole state" in next(line for line in lines if " details " in line)
     assert "on/off" in next(line for line in lines if " onoff " in line)
+
+
+def _whole_names(run_script: RunScript, env: dict[str, str]) -> tuple[list[str], str]:
+    """Every registered driver's name, and the table's text, escape codes left out."""
+    names = [row["name"] for row in json.loads(run_script("backends", "--json", env=env).stdout)]
+    assert LONG_NAME in names
+    result = run_script("backends", env=env)
+    assert result.returncode == 0
+    table = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    assert "…" not in table
+    for name in names:
+        assert re.search(rf"^│ {re.escape(name)} +│", table, re.M), name
+    return names, table
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [None, "80", "40"])
+def test_piped_backends_table_keeps_every_driver_on_one_whole_line(
+    run_script: RunScript,
+    long_named_driver: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    columns: str | None,
+) -> None:
+    monkeypatch.delenv("COLUMNS")
+    env = {**long_named_driver, **({"COLUMNS": columns} if columns else {})}
+    names, table = _whole_names(run_script, env)
+    rows = [line for line in table.splitlines() if line.startswith("│")]
+    assert len(rows) == len(names)
+    long_row = next(line for line in rows if LONG_NAME in line)
+    assert "fm-driver-with-a-long-distribution-name" in long_row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("terminal", [{"TTY_COMPATIBLE": "1"}, {"FORCE_COLOR": "1"}])
+def test_backends_table_on_a_narrow_terminal_keeps_every_driver_name_whole(
+    run_script: RunScript, long_named_driver: dict[str, str], terminal: dict[str, str]
+) -> None:
+    _whole_names(run_script, {**long_named_driver, **terminal, "COLUMNS": "40"})

@@ -218,3 +218,22 @@ def test_a_plain_on_still_works_on_an_on_off_driver(
     result = run_script("on", *backend, env=state_drivers)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"🔴 Maintenance mode is now ON (onoff: {state_file})\n"
+
+
+def test_times_stored_with_z_or_another_offset_are_shown_with_plus_00_00(
+    details: RunScript, state_file: Path
+) -> None:
+    # Written by another tool: ``Z``, a +02:00 offset, a fraction of a second.
+    state_file.write_text(
+        '{"fastapi_maintenance": 1, "on": true, "starts_at": "2020-01-01T02:00:00.5+02:00", '
+        '"ends_at": "2099-12-01T03:00:00Z", "updated_at": "2026-01-01T00:00:00.123456Z"}'
+    )
+    data = status_json(details)
+    assert (data["starts_at"], data["ends_at"], data["updated_at"]) == (
+        "2020-01-01T00:00:00.500000+00:00",
+        "2099-12-01T03:00:00+00:00",
+        "2026-01-01T00:00:00.123456+00:00",
+    )
+    lines = details("status").stdout.splitlines()
+    assert "  Window: from 2020-01-01T00:00:00+00:00 until 2099-12-01T03:00:00+00:00" in lines
+    assert "  Updated: at 2026-01-01T00:00:00+00:00" in lines

@@ -295,8 +295,11 @@ class LocalFileBackend(BaseStateBackend):
                 prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder
             )
         except OSError as exc:
+            cause = exc.strerror or str(exc)
+            if isinstance(exc, FileNotFoundError) and not os.path.isdir(folder):
+                cause += f" (folder {folder} does not exist; the driver creates only the file)"
             raise BackendUnavailableError(
-                f"cannot write maintenance state to {self.file_path}: {exc.strerror or exc}"
+                f"cannot write maintenance state to {self.file_path}: {cause}"
             ) from exc
         try:
             with os.fdopen(fd, "wb") as f:

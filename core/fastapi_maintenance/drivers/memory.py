@@ -21,6 +21,9 @@ class MemoryBackend(BaseStateBackend):
     """
 
     stores_details: ClassVar[bool] = True
+    #: The store lives in this process: the command line refuses to switch it (the change
+    #: would end with the command) and warns that what it reads is not the application's.
+    process_local: ClassVar[bool] = True
     #: Every store of the process, by name. Reading a dict entry is the whole cost of a request.
     _stores: ClassVar[dict[str, MaintenanceState]] = {}
 
