@@ -26,6 +26,9 @@ class BaseStateBackend(ABC):
     #: The driver stores the whole :class:`MaintenanceState` (message, window, read-only,
     #: who and when) through :meth:`get_state`/:meth:`set_state`, not only on and off.
     stores_details: ClassVar[bool] = False
+    #: The store lives in one process (the memory driver): another process, the command
+    #: line's included, never sees its state, so the command line refuses to switch it.
+    process_local: ClassVar[bool] = False
     #: Set on each driver class: whether the middleware asks :meth:`cached_state` (the driver
     #: stores details, or serves a state of its own, as the read-only words of ``env``)
     #: rather than :meth:`cached_value`.

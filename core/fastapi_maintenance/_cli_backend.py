@@ -29,12 +29,6 @@ class ReadOnlyBackendError(MaintenanceError):
     in this process only (``memory``), where no application would ever see it."""
 
 
-def process_local(backend: BaseStateBackend) -> bool:
-    """Whether the backend's store lives in one process (``memory``): another process, this
-    command included, neither sees nor changes the application's state there."""
-    return bool(getattr(type(backend), "process_local", False))
-
-
 def open_backend(
     spec: str | None, flags: Mapping[str, str | None], options: Mapping[str, str]
 ) -> tuple[BaseStateBackend, list[str]]:
@@ -98,7 +92,7 @@ def reading_notes(backend: BaseStateBackend) -> list[str]:
     or a state file whose folder does not exist (so nothing was ever written there)."""
     from .drivers.file import LocalFileBackend
 
-    if process_local(backend):
+    if backend.process_local:
         return [
             f"{backend.describe()}: that store lives in one process, so this command read "
             "its own, empty one, never the application's; to read and switch the state from "
@@ -143,7 +137,7 @@ def switcher(new: MaintenanceState) -> Callable[[BaseStateBackend], Awaitable[Ma
                 "it (for env, the environment variable) before the application starts, "
                 "or use a writable backend (`fastapi-maintenance backends` lists them)"
             )
-        if process_local(backend):
+        if backend.process_local:
             raise ReadOnlyBackendError(
                 f"cannot switch maintenance mode {'on' if new.on else 'off'} through "
                 f"{backend.describe()}: that store lives in one process and ends with this "
@@ -191,7 +185,7 @@ def driver_rows() -> list[DriverRow]:
                 cls = backends.get_backend_class(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
                 details = bool(cls.stores_details)
-                local = bool(getattr(cls, "process_local", False))
+                local = bool(cls.process_local)
                 unusable = cls.unusable(info.name)
             except Exception as exc:
                 error = describe_error(exc)

@@ -19,6 +19,9 @@ class MemoryBackend(BaseStateBackend):
     for tests and single-process apps. ``example-memory://NAME`` selects the name by URL.
     """
 
+    #: The store lives in this process: the command line refuses to switch it.
+    process_local = True
+
     supports_changes: ClassVar[bool] = True
 
     _states: ClassVar[dict[str, bool]] = {}
