@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from . import backends
 from ._api import set_maintenance_state
 from ._backend import BaseStateBackend
 from ._cli_options import FLAGS
@@ -177,12 +176,12 @@ class DriverRow:
 def driver_rows() -> list[DriverRow]:
     """Every discovered driver; a driver that fails to load says why instead of hiding the rest."""
     rows = []
-    for info in backends.backend_info():
+    for info in state.registry.info():
         url = read_only = details = unusable = local = None
         error = info.error
         if error is None:
             try:
-                cls = backends.get_backend_class(info.name)
+                cls = state.registry.get(info.name)
                 url, read_only = cls.supports_url(), bool(cls.read_only)
                 details = bool(cls.stores_details)
                 local = bool(cls.process_local)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, fields
 
+import anyio
+
 from ._backend import BaseStateBackend
 from ._environ import setting
-from ._override import OverrideState
+from ._model import MaintenanceState
 from ._plugins import Plugins
 from ._registry import BackendRegistry
 from ._specs import build_backend
@@ -15,6 +17,43 @@ from ._specs import build_backend
 BACKEND_ENV_VAR = "FASTAPI_MAINTENANCE_BACKEND"
 
 logger = logging.getLogger("fastapi_maintenance")
+
+
+@dataclass
+class Override:
+    """One backend's open override blocks and the stored state to restore after them."""
+
+    #: Open blocks holding maintenance on, and off.
+    on: int = 0
+    off: int = 0
+    #: The whole stored state before the first block opened (writable backends only):
+    #: restored, message and window included, when the last block closes.
+    previous: MaintenanceState | None = None
+    #: Blocks entering, open or leaving; the entry is dropped when none is left.
+    users: int = 0
+    #: Serialises the opening and closing of blocks, whose reads and writes must not interleave.
+    lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    @property
+    def value(self) -> bool | None:
+        """The state the open blocks hold, ``None`` if none is open."""
+        if self.on:
+            return True
+        if self.off:
+            return False
+        return None
+
+
+@dataclass
+class OverrideState:
+    """The process's open override blocks, part of the package state (``_state.state``)."""
+
+    #: Open override blocks, by ``id()`` of their backend.
+    overrides: dict[int, Override] = field(default_factory=dict)
+    #: Number of blocks holding maintenance on, on any backend; the middleware reads it.
+    override_depth: int = 0
+    #: Number of blocks holding maintenance off, on any backend.
+    override_off_depth: int = 0
 
 
 @dataclass

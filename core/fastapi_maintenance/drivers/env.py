@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 from .._backend import BaseStateBackend
 from .._errors import BackendConfigError
 from .._model import OFF, MaintenanceState, state_of
-from .._values import FALSY, TRUTHY
-from ..backends import parse_state_text
+from .._values import FALSY, TRUTHY, parse_bool
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -50,7 +49,7 @@ def parse_env_state(raw: str) -> MaintenanceState:
     """The state a variable's value means; ``ValueError`` for anything else."""
     if raw.strip().lower() in READ_ONLY_WORDS:
         return READ_ONLY
-    return state_of(parse_state_text(raw))
+    return state_of(parse_bool(raw))
 
 
 class EnvVarBackend(BaseStateBackend):

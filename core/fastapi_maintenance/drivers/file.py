@@ -22,8 +22,7 @@ from .._errors import (
     MaintenanceError,
 )
 from .._model import ACCEPTED_TEXT, MAX_TEXT_BYTES, OFF, MaintenanceState, state_of
-from .._values import FALSY, TRUTHY
-from ..backends import parse_state_text
+from .._values import FALSY, TRUTHY, parse_bool
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -353,7 +352,7 @@ def _assumed(assume: object) -> bool:
         return assume
     if isinstance(assume, str):
         with contextlib.suppress(ValueError):
-            return parse_state_text(assume)
+            return parse_bool(assume)
     raise BackendConfigError(
         f"assume must be on or off, as a bool or text ({_ACCEPTED}); got {assume!r}"
     )

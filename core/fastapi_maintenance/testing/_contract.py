@@ -24,7 +24,8 @@ from .._errors import (
 )
 from .._model import MaintenanceState
 from .._override import maintenance_mode_on
-from ..backends import create_backend, get_backend_class
+from .._specs import build_backend
+from .._state import state as package_state
 from ._states import edge_states, state_strategy
 
 _T = TypeVar("_T")
@@ -441,10 +442,10 @@ class BackendContract:
         url = _require(backend_url, "backend_url", "URLs")
         scheme = urlsplit(url).scheme
         try:
-            get_backend_class(scheme)
+            package_state.registry.get(scheme)
         except BackendNotFoundError:
             pytest.skip(f"no installed driver handles {scheme}:// URLs; install the distribution")
-        built = create_backend(url)
+        built = build_backend(package_state.registry, url)
         try:
             assert isinstance(built, type(backend)), f"{url} builds a {type(built).__name__}"
         finally:
