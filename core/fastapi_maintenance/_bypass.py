@@ -294,14 +294,17 @@ class Bypass:
         headers = scope.get("headers", ())
         looked_at = 0
         valid = False
+        checked: set[bytes] = set()  # a value sent again is not checked again
         for key, header in headers:
             if key != b"cookie":
                 continue
             for value in self._cookie_values(header):
                 looked_at += 1
-                if value is not None and _valid(signer, value, COOKIE, "bypass cookie"):
-                    valid = True
-                    break
+                if value is not None and value not in checked:
+                    checked.add(value)
+                    if _valid(signer, value, COOKIE, "bypass cookie"):
+                        valid = True
+                        break
                 if looked_at == MAX_COOKIES:
                     break
             if valid or looked_at == MAX_COOKIES:

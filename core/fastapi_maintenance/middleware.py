@@ -29,6 +29,7 @@ from ._model import OFF, ON, MaintenanceState
 from ._page import PAGE_SCOPE_KEY, MaintenancePage
 from ._paths import PathPatterns
 from ._redact import redact
+from ._rendered import RenderedResponses
 from ._routes import (
     Outcome,
     RouteTable,
@@ -165,6 +166,7 @@ class MaintenanceModeMiddleware:
         #: ``id()`` of the backends whose last read failed, to log their recovery once.
         self._unreadable: set[int] = set()
         self._problems = Problems()
+        self._rendered = RenderedResponses()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -267,8 +269,12 @@ class MaintenanceModeMiddleware:
             if scope["type"] == "websocket":
                 await self._refuse_websocket(scope, receive, send)
             else:
-                response = await self._response(Request(scope, receive))
-                await response(scope, receive, send)
+                request = Request(scope, receive)
+                response = await self._response(request)
+                if response is None:
+                    await self._rendered.send(request, self.retry_after, send)
+                else:
+                    await response(scope, receive, send)
         except (OSError, ClientDisconnect):
             logger.debug("the client left before the maintenance response was sent")
         plugins = state.plugins
@@ -302,7 +308,8 @@ class MaintenanceModeMiddleware:
             )
             return False
 
-    async def _response(self, request: Request) -> Response:
+    async def _response(self, request: Request) -> Response | None:
+        """The response handler's response; ``None`` for the default one."""
         if self.page is not None:
             request.scope[PAGE_SCOPE_KEY] = self.page
         if self.response_handler is not None:
@@ -318,7 +325,7 @@ class MaintenanceModeMiddleware:
                     exc,
                     exc_info=True,
                 )
-        return maintenance_response(request, self.retry_after)
+        return None
 
     async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Accept, then close with 1013; with 4013 if the server refuses to send 1013.
@@ -332,7 +339,9 @@ class MaintenanceModeMiddleware:
             return
         if "websocket.http.response" in scope.get("extensions", {}) and _on_trio():
             http_scope = {**scope, "type": "http", "method": "GET"}
-            response = await self._response(Request(http_scope, receive))
+            request = Request(http_scope, receive)
+            response = await self._response(request)
+            response = response or maintenance_response(request, self.retry_after)
             await response(http_scope, receive, _as_denial(send))
             return
         await send({"type": "websocket.accept"})

@@ -150,14 +150,28 @@ def maintenance_response(
     elif not isinstance(page, MaintenancePage):
         raise TypeError(f"page must be a MaintenancePage or None; got {type(page).__name__}")
     seconds = retry_after_for(state, retry_after)
+    script = bypass_link_script(request)
+    return _respond(wants_html(request), state, seconds, page, script, detail)
+
+
+def _respond(
+    html: bool,
+    state: MaintenanceState | None,
+    seconds: int | None,
+    page: MaintenancePage | None,
+    script: str,
+    detail: str = DEFAULT_DETAIL,
+) -> Response:
+    """The 503 itself: the page (``html``) or the JSON body, with ``Retry-After: seconds``."""
     headers = {"Retry-After": str(seconds)} if seconds is not None else {}
     headers["Cache-Control"] = "no-store"
     message = state.message if state is not None else None
     if message is not None and detail == DEFAULT_DETAIL:
         detail = message
-    if wants_html(request):
-        html = render(page, detail, seconds, state, bypass_link_script(request))
-        return HTMLResponse(html, status_code=503, headers=headers)
+    if html:
+        return HTMLResponse(
+            render(page, detail, seconds, state, script), status_code=503, headers=headers
+        )
     body: dict[str, Any] = {"detail": detail}
     if state is not None and state.has_details:
         body["maintenance"] = _fields(state, seconds)
