@@ -27,6 +27,8 @@ POSTGRESQL_URL = os.environ.get(
 MARIADB_URL = os.environ.get("SQL_TEST_MARIADB", "mysql+aiomysql://root@127.0.0.1:3306/test")
 #: Seconds a private server may take to start answering, or to exit.
 START_TIMEOUT = 30.0
+#: Seconds the tests' own SQLite connections wait for a lock the driver holds for a moment.
+SQLITE_BUSY_TIMEOUT = 30.0
 #: The synchronous DB driver the tests use behind the driver's back, per database.
 _SYNC_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql", "sqlite": ""}
 
@@ -47,8 +49,8 @@ def sync_engine(url: str) -> Engine:
     return create_engine(parsed.set(drivername=name), connect_args=_connect_timeout(database))
 
 
-def _connect_timeout(database: str) -> dict[str, int]:
-    return {"connect_timeout": 2} if database != "sqlite" else {}
+def _connect_timeout(database: str) -> dict[str, float]:
+    return {"connect_timeout": 2} if database != "sqlite" else {"timeout": SQLITE_BUSY_TIMEOUT}
 
 
 def answers(url: str) -> bool:
