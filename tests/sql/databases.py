@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -51,6 +52,26 @@ def sync_engine(url: str) -> Engine:
 
 def _connect_timeout(database: str) -> dict[str, float]:
     return {"connect_timeout": 2} if database != "sqlite" else {"timeout": SQLITE_BUSY_TIMEOUT}
+
+
+def sqlite_locked(url: str) -> bool:
+    """Whether a connection holds a lock on the SQLite database at ``url`` now, asked without
+    waiting; any other database, or a missing file, is not locked."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or not os.path.exists(path):
+        return False
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return True
+    finally:
+        conn.close()
 
 
 def answers(url: str) -> bool:
