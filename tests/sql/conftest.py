@@ -29,6 +29,7 @@ from .databases import (
     MariaDBServer,
     PostgresServer,
     answers,
+    sqlite_locked,
     sync_engine,
 )
 
@@ -118,6 +119,10 @@ class Database:
     def drop(self) -> None:
         self.execute(f"DROP TABLE IF EXISTS {self.table}")
 
+    def locked(self) -> bool:
+        """Whether a connection holds a lock on this SQLite database now."""
+        return sqlite_locked(self.url)
+
 
 def unique_table() -> str:
     return f"{TABLE_PREFIX}{uuid.uuid4().hex[:12]}"
@@ -147,8 +152,16 @@ def mariadb(mariadb_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def sqlite(sqlite_url: str) -> Iterator[Database]:
+    db = Database(sqlite_url, unique_table())
+    yield db
+    db.drop()
+
+
+@pytest.fixture
 async def make_backend() -> AsyncIterator[Callable[..., SqlBackend]]:
-    """``make_backend(db, **options)``: a driver on ``db``'s table, closed after the test."""
+    """``make_backend(db, **options)``: a driver on ``db``'s table, closed after the test;
+    closing must stop its task and, on SQLite, leave no lock on the file."""
     made: list[SqlBackend] = []
 
     def make(db: Database, **options: Any) -> SqlBackend:
@@ -160,6 +173,8 @@ async def make_backend() -> AsyncIterator[Callable[..., SqlBackend]]:
     for backend in made:
         await backend.aclose()
     assert not following_tasks(), "aclose() left a background task running"
+    locked = {backend.describe() for backend in made if sqlite_locked(str(backend.options.url))}
+    assert not locked, f"aclose() left a lock on the SQLite database: {locked}"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -27,6 +28,8 @@ POSTGRESQL_URL = os.environ.get(
 MARIADB_URL = os.environ.get("SQL_TEST_MARIADB", "mysql+aiomysql://root@127.0.0.1:3306/test")
 #: Seconds a private server may take to start answering, or to exit.
 START_TIMEOUT = 30.0
+#: Seconds the tests' own SQLite connections wait for a lock the driver holds for a moment.
+SQLITE_BUSY_TIMEOUT = 30.0
 #: The synchronous DB driver the tests use behind the driver's back, per database.
 _SYNC_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql", "sqlite": ""}
 
@@ -47,8 +50,28 @@ def sync_engine(url: str) -> Engine:
     return create_engine(parsed.set(drivername=name), connect_args=_connect_timeout(database))
 
 
-def _connect_timeout(database: str) -> dict[str, int]:
-    return {"connect_timeout": 2} if database != "sqlite" else {}
+def _connect_timeout(database: str) -> dict[str, float]:
+    return {"connect_timeout": 2} if database != "sqlite" else {"timeout": SQLITE_BUSY_TIMEOUT}
+
+
+def sqlite_locked(url: str) -> bool:
+    """Whether a connection holds a lock on the SQLite database at ``url`` now, asked without
+    waiting; any other database, or a missing file, is not locked."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or not os.path.exists(path):
+        return False
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return True
+    finally:
+        conn.close()
 
 
 def answers(url: str) -> bool:

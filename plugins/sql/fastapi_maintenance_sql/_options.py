@@ -21,6 +21,8 @@ from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import parse_state_text, redact_spec
 from fastapi_maintenance.remote import printable
 
+from . import _sqlite
+
 DEFAULT_TABLE = "fastapi_maintenance"
 DEFAULT_KEY = "default"
 #: Seconds between two reads of the row where the database cannot push changes: the bound
@@ -137,7 +139,7 @@ class SqlOptions:
         The background task holds one for as long as it follows; a read or write through
         the backend opens one for its own duration. Nothing sits idle in a pool.
         """
-        connect_args = {**_identity(self), **self.engine_options.get("connect_args", {})}
+        connect_args = {**_own_connect_args(self), **self.engine_options.get("connect_args", {})}
         options = {**self.engine_options, "connect_args": connect_args}
         return create_async_engine(self.url, poolclass=NullPool, **options)
 
@@ -306,7 +308,7 @@ def _check_engine(options: SqlOptions) -> None:
             ) from None
     try:
         kwargs.update(options.engine_options.get("connect_args", {}))
-        kwargs.update(_identity(options))
+        kwargs.update(_own_connect_args(options))
         _check_connect_args(driver, args, kwargs)
     except (TypeError, ValueError) as exc:
         given = sorted(options.url.query)
@@ -357,9 +359,12 @@ def _check_connect_args(driver: str, args: Sequence[Any], kwargs: Mapping[str, A
     signature.bind(*args, **kwargs)
 
 
-def _identity(options: SqlOptions) -> dict[str, Any]:
-    """The connection argument naming the driver's connections to the server, per DB driver."""
+def _own_connect_args(options: SqlOptions) -> dict[str, Any]:
+    """The connection arguments the driver sets, per DB driver: how its connections name
+    themselves to the server; on SQLite, how they wait for locks and close."""
     driver, name = options.url.get_driver_name(), options.application_name
+    if driver == "aiosqlite":
+        return _sqlite.connect_args(options.timeout)
     if driver == "asyncpg":
         return {"server_settings": {"application_name": name}}
     if driver == "psycopg":
