@@ -12,6 +12,14 @@ the line before the code fence (invisible in the rendered page):
 
 Each page's examples run in a fresh temporary folder; paths under ``/tmp/`` in them are moved
 into it, so runs leave nothing behind and never meet.
+
+Every ``fastapi-maintenance`` command in a shell block (``bash``, ``sh``, ``shell``, and the
+``$ `` lines of ``console`` and ``text`` blocks) must name its backend, so that it runs as
+pasted: with ``--backend``/``-b``, with ``FASTAPI_MAINTENANCE_BACKEND=...`` in front of it, or
+after an ``export FASTAPI_MAINTENANCE_BACKEND=`` line earlier in the same block. Exceptions:
+the commands that read no backend (``backends``, ``bypass-token``, ``--help``, ``--version``),
+and a command run in a compose service (``docker compose exec|run ... SERVICE``) when a
+``yaml`` block of the page sets ``FASTAPI_MAINTENANCE_BACKEND`` in its environment.
 """
 
 from __future__ import annotations
@@ -33,6 +41,25 @@ LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 CODE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 MARKED = re.compile(r"^<!-- docs: (run|pytest|sh) -->\n```(\w+)\n(.*?)^```", re.S | re.M)
 LANGUAGES = {"run": "python", "pytest": "python", "sh": "bash"}
+#: Fenced blocks whose lines may hold commands: the language, then the body.
+BLOCK = re.compile(r"^( *)```(\w*)\n(.*?)^\1```", re.S | re.M)
+#: Languages whose every line is a command; other blocks count only their ``$ `` lines.
+SHELLS = {"bash", "sh", "shell"}
+#: What separates two commands on one line.
+SEPARATOR = re.compile(r"&&|\|\||\$\(|[;|()`]")
+#: ``NAME=value`` in front of a command.
+ASSIGNMENT = re.compile(r"^(\w+)=(\"[^\"]*\"|'[^']*'|\S*)\s+")
+#: A command of the compose service whose environment the page's compose file sets.
+COMPOSE = re.compile(r"^docker\s+compose\s+(?:exec|run)\s+(?:-\S+\s+)*[\w.-]+\s+")
+#: A compose file setting the backend variable.
+COMPOSE_BACKEND = re.compile(
+    r"^```yaml\n(?:(?!^```).)*FASTAPI_MAINTENANCE_BACKEND[:=]", re.S | re.M
+)
+#: Options of ``fastapi-maintenance`` with which it builds no backend (nor do the commands
+#: ``backends`` and ``bypass-token``).
+NO_BACKEND_FLAGS = {"--help", "--version"}
+#: Words that may stand before a command.
+PREFIXES = {"if", "then", "!", "exec", "sudo", "time", "until", "while"}
 #: Seconds an example may take.
 TIMEOUT = 120
 
@@ -57,6 +84,70 @@ def problems(page: Path) -> list[str]:
                 f"{page.relative_to(ROOT)}: a '{kind}' marker stands before a {language} block; "
                 f"it marks {LANGUAGES[kind]} blocks"
             )
+    return found + unnamed_backends(text, str(page.relative_to(ROOT)))
+
+
+def _commands(body: str, language: str) -> list[tuple[int, str]]:
+    """The command lines of a block, continuations joined, comments cut: (index, line)."""
+    prompted = language not in SHELLS and any(line.startswith("$ ") for line in body.splitlines())
+    if language not in SHELLS and language != "console" and not prompted:
+        return []
+    found: list[tuple[int, str]] = []
+    continued = False
+    for index, line in enumerate(body.splitlines()):
+        if continued:
+            found[-1] = (found[-1][0], found[-1][1] + " " + line.strip())
+        elif prompted and not line.startswith("$ "):
+            continue
+        else:
+            found.append((index, line.removeprefix("$ ").strip()))
+        continued = line.endswith("\\")
+        if continued:
+            found[-1] = (found[-1][0], found[-1][1].removesuffix("\\").rstrip())
+    return [(index, re.sub(r"(^|\s)#.*", "", command)) for index, command in found]
+
+
+def _names_no_backend(command: str, composed: bool) -> bool:
+    """Whether ``command`` runs ``fastapi-maintenance`` needing a backend it does not name."""
+    if composed and COMPOSE.match(command):
+        return False
+    command = COMPOSE.sub("", command)
+    while assignment := ASSIGNMENT.match(command):
+        if assignment.group(1) == "FASTAPI_MAINTENANCE_BACKEND":
+            return False
+        command = command[assignment.end() :]
+    words = command.split()
+    while words and words[0] in PREFIXES:
+        words.pop(0)
+    if not words or words[0].rsplit("/", 1)[-1] != "fastapi-maintenance":
+        return False
+    arguments = words[1:]
+    if arguments[:1] in (["backends"], ["bypass-token"]) or NO_BACKEND_FLAGS & set(arguments):
+        return False
+    return not any(
+        word in {"--backend", "-b"} or word.startswith(("--backend=", "-b")) for word in arguments
+    )
+
+
+def unnamed_backends(text: str, name: str) -> list[str]:
+    """The ``fastapi-maintenance`` command lines of the page ``name`` holding ``text`` that
+    leave the backend unnamed, each with its line number."""
+    composed = bool(COMPOSE_BACKEND.search(text))
+    found = []
+    for block in BLOCK.finditer(text):
+        first = text.count("\n", 0, block.start(3)) + 1
+        exported = False
+        for index, line in _commands(block.group(3), block.group(2)):
+            if re.match(r"export\s+FASTAPI_MAINTENANCE_BACKEND=", line):
+                exported = True
+            if exported:
+                continue
+            if any(_names_no_backend(part.strip(), composed) for part in SEPARATOR.split(line)):
+                found.append(
+                    f"{name}:{first + index}: fastapi-maintenance without "
+                    f"--backend and no 'export FASTAPI_MAINTENANCE_BACKEND=' above it in the "
+                    f"block: {line.strip()}"
+                )
     return found
 
 
