@@ -81,3 +81,41 @@ def test_the_report_names_the_page_and_the_line() -> None:
     [report] = _unnamed(page)
     assert report.startswith("page.md:7: ")
     assert report.endswith("fastapi-maintenance on")
+
+
+def test_the_api_reference_renders_every_public_name() -> None:
+    pages = [page.read_text(encoding="utf-8") for page in check_docs.REFERENCE]
+    assert check_docs.missing_from_reference(pages, check_docs.PUBLIC_MODULES) == []
+
+
+def test_a_public_name_left_out_of_a_members_list_is_reported() -> None:
+    page = "::: fastapi_maintenance.admin\n    options:\n      members:\n        - admin_router\n"
+    [report] = check_docs.missing_from_reference([page], ("fastapi_maintenance.admin",))
+    assert "fastapi_maintenance.admin.DEFAULT_UPDATED_BY" in report
+
+
+def test_a_module_rendered_whole_documents_its_names() -> None:
+    page = "# Admin\n\n::: fastapi_maintenance.admin\n"
+    assert check_docs.missing_from_reference([page], ("fastapi_maintenance.admin",)) == []
+
+
+def test_a_class_documented_under_another_module_counts() -> None:
+    page = "::: fastapi_maintenance.MaintenanceModeMiddleware\n"
+    modules = ("fastapi_maintenance.middleware",)
+    assert check_docs.missing_from_reference([page], modules) == []
+
+
+def test_a_constant_documented_under_another_module_does_not_count() -> None:
+    page = "::: fastapi_maintenance_redis.DEFAULT_KEY\n"
+    reports = check_docs.missing_from_reference([page], ("fastapi_maintenance_sql",))
+    assert any("fastapi_maintenance_sql.DEFAULT_KEY" in report for report in reports)
+
+
+def test_every_middleware_argument_is_in_the_getting_started_table() -> None:
+    assert check_docs.unlisted_arguments(check_docs.ARGUMENTS_PAGE.read_text()) == []
+
+
+def test_a_middleware_argument_missing_from_the_table_is_reported() -> None:
+    text = check_docs.ARGUMENTS_PAGE.read_text().replace("| `page` |", "| `the_page` |")
+    [report] = check_docs.unlisted_arguments(text)
+    assert "argument page " in report
