@@ -4,7 +4,7 @@ A driver that follows a server (a database, a cache, a broker) from a background
 meets the same questions: how long to wait for an answer, how soon to reconnect, how to
 report an outage once rather than once a second, and how to show a server's error text
 without letting it forge an operator's screen. This module answers them, so every such
-driver keeps the rules of the house the same way::
+driver keeps the rules of the house the same way:
 
     from fastapi_maintenance.remote import Backoff, Outage, bounded
 
@@ -143,7 +143,7 @@ class HintedReads:
     (``HINT_INTERVAL``) after the last hinted read collapse into one read when the
     interval is over, so the last change is never missed. A follower that awaits each read
     before it looks at the next hint (one read in flight) thus reads at most once per
-    ``interval`` because of hints, however many arrive::
+    ``interval`` because of hints, however many arrive:
 
         hints = HintedReads()
         while True:
