@@ -117,8 +117,9 @@ _SHOW_VERSIONS = (
 )
 
 
-#: What the documentation site is built with; pydantic-settings only runs a recipe's example.
-DOCS = ["mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "pydantic-settings>=2"]
+#: What the documentation site is built with; pydantic-settings only runs a recipe's example,
+#: ruff lays out the API reference's long signatures.
+DOCS = ["mkdocs-material>=9.5", "mkdocstrings[python]>=0.26", "pydantic-settings>=2", "ruff"]
 
 
 @nox.session
@@ -128,7 +129,9 @@ def docs(session: nox.Session) -> None:
     The examples run against the packages as pip installs them (not the source tree), the
     example plugin included; the screenshot and the chart come from their own sessions.
     """
-    session.install(".[cli]", "./plugins/redis", "./plugins/example", "pytest", "httpx", *DOCS)
+    session.install(
+        ".[cli]", "./plugins/redis", "./plugins/sql", "./plugins/example", "pytest", "httpx", *DOCS
+    )
     session.run("python", "docs/check_docs.py", "--run")
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
 

@@ -282,7 +282,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _switch_on_from(form: Mapping[str, str]) -> SwitchOn:
-    """The form's fields as a :class:`SwitchOn`; times without an offset are UTC."""
+    """The form's fields as a ``SwitchOn``; times without an offset are UTC."""
 
     def text(name: str) -> str | None:
         return form.get(name, "").strip() or None

@@ -89,10 +89,10 @@ async def get_maintenance_mode(backend: BackendSpec | None = None) -> bool:
 async def set_maintenance_state(new: MaintenanceState, backend: BackendSpec | None = None) -> None:
     """Store ``new`` in ``backend`` or the default backend, stamped with the time of the write.
 
-    A :attr:`~MaintenanceState.plain` state (on or off, and nothing else) is stored as it is,
+    A ``plain`` state (on or off, and nothing else) is stored as it is,
     unstamped: every driver keeps it as fastapi-maintenance 0.0.5's ``1`` or ``0``, which
     scripts and processes still on 0.0.5 read. A driver that stores only on and off refuses
-    a message, a window or read-only (:class:`UnsupportedStateError`) and writes nothing.
+    a message, a window or read-only (``UnsupportedStateError``) and writes nothing.
     """
     target = target_backend(backend)
     before = cached_state_of(target) if state.served.get(id(target)) is target else None

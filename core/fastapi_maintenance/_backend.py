@@ -14,24 +14,24 @@ from ._values import format_bool, parse_bool
 class BaseStateBackend(ABC):
     """Where the maintenance state lives.
 
-    A driver needs only :meth:`get_value` and :meth:`set_value`. Everything else is an
+    A driver needs only ``get_value`` and ``set_value``. Everything else is an
     optional capability with a safe default, so a two-method driver written for
     fastapi-maintenance 0.0.5 stays valid.
     """
 
     #: The driver cannot store a state (the env driver): writes are refused or ignored.
     read_only: ClassVar[bool] = False
-    #: The driver pushes changes through :meth:`changes`.
+    #: The driver pushes changes through ``changes``.
     supports_changes: ClassVar[bool] = False
-    #: The driver stores the whole :class:`MaintenanceState` (message, window, read-only,
-    #: who and when) through :meth:`get_state`/:meth:`set_state`, not only on and off.
+    #: The driver stores the whole ``MaintenanceState`` (message, window, read-only,
+    #: who and when) through ``get_state``/``set_state``, not only on and off.
     stores_details: ClassVar[bool] = False
     #: The store lives in one process (the memory driver): another process, the command
     #: line's included, never sees its state, so the command line refuses to switch it.
     process_local: ClassVar[bool] = False
-    #: Set on each driver class: whether the middleware asks :meth:`cached_state` (the driver
+    #: Set on each driver class: whether the middleware asks ``cached_state`` (the driver
     #: stores details, or serves a state of its own, as the read-only words of ``env``)
-    #: rather than :meth:`cached_value`.
+    #: rather than ``cached_value``.
     _serves_state: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -52,21 +52,21 @@ class BaseStateBackend(ABC):
         """The state as last seen, without I/O, or ``None`` if the driver keeps no cache.
 
         The middleware calls this on every request; a driver that can answer from memory
-        spares each request an ``await`` of :meth:`get_value`. It must never block or raise.
+        spares each request an ``await`` of ``get_value``. It must never block or raise.
         """
         return None
 
     # the whole state: drivers with ``stores_details`` override these three ---------------
 
     async def get_state(self) -> MaintenanceState:
-        """The whole state from the store; by default the on/off of :meth:`get_value`."""
+        """The whole state from the store; by default the on/off of ``get_value``."""
         return state_of(bool(await self.get_value()))
 
     async def set_state(self, state: MaintenanceState) -> None:
-        """Store the whole state; by default only on/off, through :meth:`set_value`.
+        """Store the whole state; by default only on/off, through ``set_value``.
 
         A driver without ``stores_details`` refuses a state with a message, a window,
-        read-only or allow-lists (:class:`UnsupportedStateError`) and writes nothing;
+        read-only or allow-lists (``UnsupportedStateError``) and writes nothing;
         ``updated_by`` and ``updated_at`` are simply not kept.
         """
         if state.has_details and not self.stores_details:
@@ -81,7 +81,7 @@ class BaseStateBackend(ABC):
         """The whole state as last seen, without I/O, or ``None`` without a cache.
 
         The middleware calls this on every request for drivers with ``stores_details``
-        (others are asked :meth:`cached_value`). It must never block or raise.
+        (others are asked ``cached_value``). It must never block or raise.
         """
         value = self.cached_value()
         return None if value is None else state_of(bool(value))
@@ -98,7 +98,7 @@ class BaseStateBackend(ABC):
 
     @classmethod
     def supports_url(cls) -> bool:
-        """Whether the driver overrides :meth:`from_url`."""
+        """Whether the driver overrides ``from_url``."""
         return cls.from_url.__func__ is not BaseStateBackend.from_url.__func__  # type: ignore[attr-defined]
 
     @classmethod

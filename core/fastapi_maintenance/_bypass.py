@@ -168,7 +168,7 @@ async def admit(
     send: Send,
     path: str,
 ) -> Admission:
-    """:meth:`Bypass.admit` with the allow-lists of a stored state on top of the static ones;
+    """``Bypass.admit`` with the allow-lists of a stored state on top of the static ones;
     without static rules, only the stored lists apply (no proxy is trusted)."""
     return await (bypass or _STORED_ONLY).admit(scope, send, path, stored)
 
@@ -289,7 +289,7 @@ class Bypass:
         return False
 
     def _by_cookie(self, scope: Any, signer: Signer) -> bool:
-        """Whether one of the first :data:`MAX_COOKIES` cookies of the bypass cookie's name
+        """Whether one of the first ``MAX_COOKIES`` cookies of the bypass cookie's name
         is valid; if so, every cookie of that name is removed from the request."""
         headers = scope.get("headers", ())
         looked_at = 0
@@ -351,7 +351,7 @@ class Bypass:
     async def answer_link(self, scope: Any, receive: Receive, send: Send, path: str) -> bool:
         """Answer the link's POST with ``204`` setting the bypass cookie, if its body holds a
         valid token; ``False``, having sent nothing, if it does not (the body is read, up to
-        :data:`MAX_LINK_BODY` bytes, either way)."""
+        ``MAX_LINK_BODY`` bytes, either way)."""
         signer = self.signer
         if signer is None:
             return False
@@ -446,7 +446,7 @@ def _through(scope: Any, path: str, rule: str, *args: object) -> None:
 
 
 async def _bounded_body(scope: Any, receive: Receive) -> bytes | None:
-    """The request's body if it is at most :data:`MAX_LINK_BODY` bytes, else ``None`` (read
+    """The request's body if it is at most ``MAX_LINK_BODY`` bytes, else ``None`` (read
     no further than that)."""
     for key, value in scope.get("headers", ()):
         if key == b"content-length" and (not value.isdigit() or int(value) > MAX_LINK_BODY):

@@ -163,7 +163,7 @@ def show_json(data: object) -> None:
 
 def state_json(state: MaintenanceState, where: str) -> dict[str, object]:
     """``maintenance`` (active now) and ``backend`` as 0.0.5 printed them, then every field of
-    :class:`MaintenanceState` under its own name, datetimes in ISO 8601 with their offset."""
+    ``MaintenanceState`` under its own name, datetimes in ISO 8601 with their offset."""
     return {"maintenance": state.is_active(), "backend": redact(where), **state.to_dict()}
 
 

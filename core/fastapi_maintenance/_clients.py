@@ -3,7 +3,7 @@
 The ASGI ``client`` is the client unless it is a trusted proxy; then the forwarded chain of
 the one header the trusted proxies are said to write (``X-Forwarded-For``, or RFC 7239
 ``Forwarded``; never picked by which is present) is walked from the right, skipping trusted
-proxies, at most :data:`MAX_HOPS` hops. Anything malformed where an address is needed makes
+proxies, at most ``MAX_HOPS`` hops. Anything malformed where an address is needed makes
 the client unknown (``None``): never an error.
 """
 
@@ -38,7 +38,7 @@ _ACCEPTED = "accepted: an address ('203.0.113.7', '2001:db8::1') or a CIDR range
 
 
 class Networks:
-    """Address ranges (CIDR, IPv4 and IPv6), parsed once with :mod:`ipaddress`."""
+    """Address ranges (CIDR, IPv4 and IPv6), parsed once with ``ipaddress``."""
 
     def __init__(self, entries: Iterable[str], option: str) -> None:
         networks: list[Network] = []
@@ -164,7 +164,7 @@ def forwarded_header(value: object, option: str) -> ForwardedHeader:
 
 
 def _forwarded(value: str) -> Iterator[dict[str, str] | None]:
-    """The elements of a ``Forwarded`` header from the right, at most :data:`MAX_HOPS`;
+    """The elements of a ``Forwarded`` header from the right, at most ``MAX_HOPS``;
     ``None`` in place of one that does not parse, or of the rest beyond the limit, and then
     nothing more.
 
@@ -212,13 +212,13 @@ def _skip(pattern: re.Pattern[str], text: str, position: int) -> int:
 
 
 def _forwarded_for(value: str) -> Iterator[str | None]:
-    """The ``for=`` of each element of a ``Forwarded`` header, as :func:`_forwarded` gives them."""
+    """The ``for=`` of each element of a ``Forwarded`` header, as ``_forwarded`` gives them."""
     for element in _forwarded(value):
         yield None if element is None else element.get("for")
 
 
 def _x_forwarded_for(value: str) -> Iterator[str | None]:
-    """The entries of ``X-Forwarded-For`` from the right, at most :data:`MAX_HOPS`; then
+    """The entries of ``X-Forwarded-For`` from the right, at most ``MAX_HOPS``; then
     ``None`` if there are more."""
     parts = value.rsplit(",", MAX_HOPS)
     for part in reversed(parts[-MAX_HOPS:]):
@@ -272,7 +272,7 @@ class ClientAddresses:
     def is_https(self, scope: Any) -> bool:
         """Whether the client reached us over HTTPS: the scope's scheme, or what a trusted
         proxy says in the header it writes (``X-Forwarded-Proto`` beside ``X-Forwarded-For``,
-        ``Forwarded: proto=``), in its right-most :data:`MAX_HOPS` entries."""
+        ``Forwarded: proto=``), in its right-most ``MAX_HOPS`` entries."""
         if scope.get("scheme") in ("https", "wss"):
             return True
         peer = _peer(scope)

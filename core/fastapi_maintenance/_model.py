@@ -2,7 +2,7 @@
 
 A state is more than on and off: a message for users, a window that starts and ends by
 itself, a read-only mode, and who switched it when. Stores that keep text (a file, a Redis
-key, a database column) keep :meth:`MaintenanceState.to_text`: the plain ``1``/``0`` of
+key, a database column) keep ``MaintenanceState.to_text``: the plain ``1``/``0`` of
 fastapi-maintenance 0.0.5 when the state is only on or off, else a small JSON document.
 """
 
@@ -223,7 +223,7 @@ class MaintenanceState:
         ``updated_by``.
 
         Writes through the package store a plain state unstamped, as 0.0.5's ``1``/``0``
-        (:meth:`to_text`), so shell checks and processes still on 0.0.5 keep reading it.
+        (``to_text``), so shell checks and processes still on 0.0.5 keep reading it.
         """
         return not self.has_details and self.updated_by is None
 
@@ -253,7 +253,7 @@ class MaintenanceState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MaintenanceState:
-        """Read :meth:`to_dict`'s output; unknown keys are ignored (newer writers may add some).
+        """Read ``to_dict``'s output; unknown keys are ignored (newer writers may add some).
 
         Raises ``ValueError`` or ``TypeError`` naming what is wrong.
         """
@@ -277,7 +277,7 @@ class MaintenanceState:
         return cls(**values)
 
     def to_text(self) -> str:
-        """``1`` or ``0`` for a :attr:`plain` state without ``updated_at``, else a JSON
+        """``1`` or ``0`` for a ``plain`` state without ``updated_at``, else a JSON
         document (which keeps every field, so a state reads back as it was written)."""
         if self.updated_at is None and self.plain:
             return format_bool(self.on)
@@ -290,7 +290,7 @@ class MaintenanceState:
 
     @classmethod
     def from_text(cls, text: str) -> MaintenanceState:
-        """Read what a store holds: a plain on/off word or :meth:`to_text`'s JSON document.
+        """Read what a store holds: a plain on/off word or ``to_text``'s JSON document.
 
         Raises ``ValueError`` saying what is accepted, never quoting the text itself (a
         store may point at a file that was never meant to be shown).

@@ -1,6 +1,6 @@
 """The maintenance 503 as OpenAPI describes it, so generated clients know its body and header.
 
-Imported by :mod:`fastapi_maintenance.responses` on first use only: the middleware itself
+Imported by ``fastapi_maintenance.responses`` on first use only: the middleware itself
 never imports pydantic.
 """
 

@@ -1,4 +1,4 @@
-"""The maintenance page browsers get, and :class:`MaintenancePage`, which brands it.
+"""The maintenance page browsers get, and ``MaintenancePage``, which brands it.
 
 Every value taken from the state (the message above all) is HTML-escaped before it reaches
 the page; a template is the app's own text, filled in once with ``string.Template``, so
@@ -77,7 +77,7 @@ class MaintenancePage:
     above it; ``stylesheet_url`` is linked after the page's own style, so its rules win.
     URLs are ``http://``, ``https://`` or a path starting with ``/`` (a logo may also be a
     ``data:image/`` URL). ``template`` replaces the whole page: ``string.Template`` text whose
-    ``$variables`` are those of :data:`TEMPLATE_VARIABLES` (``$$`` is a dollar sign).
+    ``$variables`` are those of ``TEMPLATE_VARIABLES`` (``$$`` is a dollar sign).
 
     Mistakes are refused here, when the page is built: a URL of another kind, a template
     naming an unknown variable, an option given that the template does not use.

@@ -38,7 +38,7 @@ class Plugins:
     """The process's pluggy plugin manager, wired to the driver registry.
 
     A plugin's ``register_backends`` hook registers its drivers into ``registry``, and the
-    registry hands modules named by its entry points back to :meth:`add`.
+    registry hands modules named by its entry points back to ``add``.
     """
 
     def __init__(self, registry: BackendRegistry) -> None:

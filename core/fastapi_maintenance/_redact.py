@@ -39,7 +39,7 @@ def _hide_userinfo(match: re.Match[str]) -> str:
 
 def _hide_bare_userinfo(match: re.Match[str]) -> str:
     """A word holding ``user:password@`` (or ``scheme:/secret@``) that is no ``scheme://``
-    URL, all before its last ``@`` hidden but what :data:`_LEAD` keeps."""
+    URL, all before its last ``@`` hidden but what ``_LEAD`` keeps."""
     word = match.group()
     at = word.rfind("@")
     if at < 0:
@@ -77,7 +77,7 @@ def mask_spec(spec: str) -> str:
     """A backend spec (a driver name or URL) as it may be shown, failing closed.
 
     A ``scheme://`` URL whose credentials are certainly where they seem (in the authority,
-    no ``@`` after it, no white space) loses its password, as :func:`redact` does. A spec
+    no ``@`` after it, no white space) loses its password, as ``redact`` does. A spec
     holding an ``@`` elsewhere keeps only its scheme and what follows its last ``@`` (the
     host); without a scheme, it is masked whole.
 

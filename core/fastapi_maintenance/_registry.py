@@ -62,10 +62,10 @@ class BackendRegistry:
     """Maps driver names to driver classes.
 
     A name is looked up, in order, among the classes registered in-process with
-    :meth:`register`, those registered by a plugin's ``register_backends`` hook, then the
+    ``register``, those registered by a plugin's ``register_backends`` hook, then the
     entry points. A name that a first-party distribution ships as an entry point is the
-    exception: only :meth:`register` with ``replace=True`` replaces it. Every collision is
-    reported with :class:`BackendNameConflictWarning` and logged.
+    exception: only ``register`` with ``replace=True`` replaces it. Every collision is
+    reported with ``BackendNameConflictWarning`` and logged.
     """
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""All module-level state of the package, in one place, with :func:`reset_state` for tests."""
+"""All module-level state of the package, in one place, with ``reset_state`` for tests."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class State(OverrideState):
 
     registry: BackendRegistry = field(default_factory=BackendRegistry)
     plugins: Plugins = field(init=False)
-    #: Set by :func:`configure_backend`.
+    #: Set by ``configure_backend``.
     configured: BaseStateBackend | None = None
     #: Set by the pytest plugin's fixtures: every middleware serves it instead of the backend
     #: it was given, as ``dependency_overrides`` replaces a dependency.

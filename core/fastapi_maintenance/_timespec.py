@@ -48,7 +48,7 @@ def parse_duration(text: str) -> timedelta:
 def format_duration(span: timedelta) -> str:
     """``timedelta(hours=1, minutes=30)`` -> ``"1h30m"``: whole seconds, largest units first.
 
-    The inverse of :func:`parse_duration` for whole seconds; fractions are rounded up, so a
+    The inverse of ``parse_duration`` for whole seconds; fractions are rounded up, so a
     time left is never shown shorter than it is. Zero or less is ``"0s"``.
     """
     seconds = int(-(-span.total_seconds() // 1))

@@ -47,8 +47,8 @@ def secrets_from(secret: str | Sequence[str] | None, option: str = "bypass_secre
     """The secrets to use: the option if given, else ``FASTAPI_MAINTENANCE_BYPASS_SECRET``
     (several separated by commas); ``[]`` when neither is set (an empty variable is unset).
 
-    Refuses an empty secret or list, secrets shorter than :data:`MIN_SECRET_BYTES`, and
-    obviously weak ones (see :func:`weakness`), with a message that never shows a secret.
+    Refuses an empty secret or list, secrets shorter than ``MIN_SECRET_BYTES``, and
+    obviously weak ones (see ``weakness``), with a message that never shows a secret.
     """
     if secret is None:
         raw = setting(SECRET_ENV)

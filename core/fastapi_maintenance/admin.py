@@ -181,7 +181,7 @@ def admin_router(
 
 def _signer(updated_by: Callable[..., Any] | None) -> Callable[..., Any]:
     """The dependency giving who signs a change: a name made of ``updated_by``'s answer (see
-    :func:`signature`), else ``"admin"``. Refuses at once what FastAPI could not call."""
+    ``signature``), else ``"admin"``. Refuses at once what FastAPI could not call."""
     if updated_by is None:
 
         def default() -> str:

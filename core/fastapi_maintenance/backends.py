@@ -79,12 +79,12 @@ def register_backend(name: str, cls: type[BaseStateBackend], *, replace: bool = 
 
 
 def unregister_backend(name: str) -> None:
-    """Undo :func:`register_backend`."""
+    """Undo ``register_backend``."""
     state.registry.unregister(name)
 
 
 def register_plugin(plugin: object, name: str | None = None) -> None:
-    """Register a module or object implementing hooks from :mod:`fastapi_maintenance.hookspecs`.
+    """Register a module or object implementing hooks from ``fastapi_maintenance.hookspecs``.
 
     ``name`` is what logs call the plugin; by default its module's or class's name.
     """

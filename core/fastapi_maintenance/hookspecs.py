@@ -1,4 +1,4 @@
-"""Hooks a plugin can implement; decorate implementations with :data:`hookimpl`."""
+"""Hooks a plugin can implement; decorate implementations with ``hookimpl``."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def maintenance_mode_changed(
     whole new state, ``previous`` the one before (``None`` where this process never saw it).
 
     Fired once per change in each process: after a successful
-    :func:`~fastapi_maintenance.set_maintenance_mode` or ``set_maintenance_state``, when a
-    :func:`~fastapi_maintenance.maintenance_mode_on` block starts or ends, and, for drivers
+    ``set_maintenance_mode`` or ``set_maintenance_state``, when a
+    ``maintenance_mode_on`` block starts or ends, and, for drivers
     that push changes (``supports_changes``), when another process changes the state while
     an application serves requests from this one. A window starting or ending by the clock
     is not a change: nothing was written. Implementations may name only the arguments they

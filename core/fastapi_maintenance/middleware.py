@@ -76,7 +76,7 @@ class MaintenanceModeMiddleware:
     do not exist keep their 404/405.
 
     ``backend`` is a backend instance, a driver name (with ``backend_options``) or a URL;
-    by default the backend set by :func:`configure_backend` or ``FASTAPI_MAINTENANCE_BACKEND``.
+    by default the backend set by ``configure_backend`` or ``FASTAPI_MAINTENANCE_BACKEND``.
 
     ``exempt_paths``, ``allow_ips`` (behind ``trusted_proxies``, read from the header they
     write: ``forwarded_header``, ``"X-Forwarded-For"`` by default or ``"Forwarded"``) and
@@ -92,7 +92,7 @@ class MaintenanceModeMiddleware:
     handshakes are refused). With ``announce_schedule``, normal responses carry
     ``X-Maintenance-Scheduled: <start>`` while a window is scheduled.
 
-    ``page`` (a :class:`MaintenancePage`) brands the page browsers get: a title, a logo, a
+    ``page`` (a ``MaintenancePage``) brands the page browsers get: a title, a logo, a
     stylesheet, or a whole template.
     """
 
@@ -397,7 +397,7 @@ class MaintenanceModeMiddleware:
         return value
 
     async def _read_whole_state(self, backend: BaseStateBackend) -> MaintenanceState:
-        """:meth:`_read_state` for a driver serving a whole state, through ``get_state()``."""
+        """``_read_state`` for a driver serving a whole state, through ``get_state()``."""
         try:
             read = backend.get_state()
             steps = read if type(read) is _COROUTINE else read.__await__()
@@ -664,7 +664,7 @@ async def _fail_startup(send: Send, message: str, error: Exception | None = None
     """Tell the server the startup failed, then raise: every server stops on the message,
     and Starlette's ``TestClient`` only on the exception.
 
-    A mistaken option is raised as it is; a backend's failure as a :class:`MaintenanceError`
+    A mistaken option is raised as it is; a backend's failure as a ``MaintenanceError``
     with the redacted ``message``, since its own text may quote a URL's credentials.
     """
     await send({"type": "lifespan.startup.failed", "message": message})

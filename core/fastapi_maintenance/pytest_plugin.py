@@ -26,7 +26,7 @@ class MaintenanceSwitch:
     Every app under test follows it, whatever backend it was given (as
     ``dependency_overrides`` replaces a dependency): the switch writes the in-memory backend
     the ``maintenance_state`` fixture put in place of them all. Every change goes through
-    :func:`~fastapi_maintenance.set_maintenance_mode`, so plugins' ``maintenance_mode_changed``
+    ``set_maintenance_mode``, so plugins' ``maintenance_mode_changed``
     hooks hear of it as in production. New settings arrive as new methods or keyword-only
     arguments, so tests written today keep working.
     """
@@ -48,7 +48,7 @@ class MaintenanceSwitch:
     def on(self, **details: Any) -> None:
         """Switch maintenance on, from a sync test (or an async one: no event loop is needed).
 
-        ``details`` are those of :func:`~fastapi_maintenance.set_maintenance_mode`, as the
+        ``details`` are those of ``set_maintenance_mode``, as the
         command line's options: ``message="Back at 3"``, ``read_only=True``, a window with
         ``duration=`` (seconds or a ``timedelta``) or ``ends_at=``, ``starts_at=``,
         ``allow_ips=``, ``allow_paths=``.
@@ -64,7 +64,7 @@ class MaintenanceSwitch:
         _run_to_end(self.aset(value))
 
     async def aon(self, **details: Any) -> None:
-        """Switch maintenance on, from an async test; ``details`` as for :meth:`on`."""
+        """Switch maintenance on, from an async test; ``details`` as for ``on``."""
         from ._api import set_maintenance_mode
 
         await set_maintenance_mode(True, self.backend, **details)

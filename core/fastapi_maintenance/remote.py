@@ -4,7 +4,7 @@ A driver that follows a server (a database, a cache, a broker) from a background
 meets the same questions: how long to wait for an answer, how soon to reconnect, how to
 report an outage once rather than once a second, and how to show a server's error text
 without letting it forge an operator's screen. This module answers them, so every such
-driver keeps the rules of the house the same way::
+driver keeps the rules of the house the same way:
 
     from fastapi_maintenance.remote import Backoff, Outage, bounded
 
@@ -19,7 +19,7 @@ driver keeps the rules of the house the same way::
         outage.recovered(value)
         backoff.reset()
 
-Messages built here pass through :func:`~fastapi_maintenance.backends.redact_spec`, so a
+Messages built here pass through ``redact_spec``, so a
 password quoted by a server or a client library never reaches the log.
 """
 
@@ -51,11 +51,11 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-#: The first delay, in seconds, of a :class:`Backoff`.
+#: The first delay, in seconds, of a ``Backoff``.
 FIRST_DELAY = 0.05
 #: The most characters of a server's error text a message shows.
 MAX_SHOWN = 200
-#: The least time, in seconds, between two reads a :class:`HintedReads` lets hints cause.
+#: The least time, in seconds, between two reads a ``HintedReads`` lets hints cause.
 HINT_INTERVAL = 0.1
 
 
@@ -84,11 +84,11 @@ async def bounded(awaitable: Awaitable[_T], seconds: float) -> _T:
 
 
 class Backoff:
-    """Doubling delays from ``first`` (:data:`FIRST_DELAY`) up to ``cap``, each drawn in its
+    """Doubling delays from ``first`` (``FIRST_DELAY``) up to ``cap``, each drawn in its
     upper half.
 
     The jitter keeps a fleet of processes from reconnecting to a restarted server in step.
-    Call :meth:`reset` once a connection works again.
+    Call ``reset`` once a connection works again.
     """
 
     def __init__(self, cap: float, first: float = FIRST_DELAY) -> None:
@@ -140,10 +140,10 @@ class HintedReads:
     Whoever may send a hint may send a flood of them: hints are never trusted, and must not
     make a follower read back to back. The first hint after a quiet period is read at once,
     so a change arrives without delay; hints arriving less than ``interval`` seconds
-    (:data:`HINT_INTERVAL`) after the last hinted read collapse into one read when the
+    (``HINT_INTERVAL``) after the last hinted read collapse into one read when the
     interval is over, so the last change is never missed. A follower that awaits each read
     before it looks at the next hint (one read in flight) thus reads at most once per
-    ``interval`` because of hints, however many arrive::
+    ``interval`` because of hints, however many arrive:
 
         hints = HintedReads()
         while True:
@@ -162,7 +162,7 @@ class HintedReads:
         self._pending = False
 
     def hint(self) -> None:
-        """A hint arrived: read when :meth:`take` says so."""
+        """A hint arrived: read when ``take`` says so."""
         self._pending = True
 
     def wait(self, limit: float) -> float:
@@ -195,7 +195,7 @@ class Outage:
     def __init__(self, where: str, logger: logging.Logger | str) -> None:
         self.where = where
         self.logger = _logger(logger)
-        #: The cause of the current outage, as :func:`describe_error` shows it; ``None``
+        #: The cause of the current outage, as ``describe_error`` shows it; ``None``
         #: while the store is followed.
         self.cause: str | None = None
 
@@ -231,8 +231,8 @@ def describe_error(exc: BaseException) -> str:
     """The error's type and message, safe to print.
 
     A server's text may carry anything, and a client library's may quote a connection
-    string: the text is redacted with :func:`~fastapi_maintenance.backends.redact_spec`
-    and made :func:`printable`. An error wrapping the client library's own under an
+    string: the text is redacted with ``redact_spec``
+    and made ``printable``. An error wrapping the client library's own under an
     ``orig`` attribute (as SQLAlchemy's do, appending the statement and a help link) is
     described by the one it wraps.
     """
@@ -295,7 +295,7 @@ class StateCache:
             self._take(state, version)
 
     def mark(self) -> int:
-        """Call before a read; pass the result to :meth:`offer_read`."""
+        """Call before a read; pass the result to ``offer_read``."""
         return self._updates
 
     def offer_read(self, state: MaintenanceState, version: int, mark: int) -> None:

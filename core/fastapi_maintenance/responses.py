@@ -34,7 +34,7 @@ __all__ = [
 
 DEFAULT_DETAIL = "Service temporarily unavailable due to maintenance"
 DEFAULT_RETRY_AFTER = 3600
-#: The scope key under which the middleware puts the :class:`MaintenanceState` of a request
+#: The scope key under which the middleware puts the ``MaintenanceState`` of a request
 #: it answers (``request.scope[STATE_SCOPE_KEY]``), for response handlers.
 STATE_SCOPE_KEY = "fastapi_maintenance.state"
 #: The OpenAPI names, defined with pydantic, which the middleware itself never imports.
@@ -63,8 +63,8 @@ _NO_MATCH = (-1, 0.0, 0)
 def wants_html(request: HTTPConnection) -> bool:
     """A browser navigation: ``Accept`` prefers ``text/html`` to JSON (q-values, then order).
 
-    Only the first :data:`ACCEPT_RANGES` media ranges within the first
-    :data:`ACCEPT_LIMIT` characters count.
+    Only the first ``ACCEPT_RANGES`` media ranges within the first
+    ``ACCEPT_LIMIT`` characters count.
     """
     accept = _accept(request)
     if "text/" not in accept:
@@ -135,7 +135,7 @@ def maintenance_response(
     For a state that is only on (or none), the body is fastapi-maintenance 0.0.5's, byte for
     byte; a state with a message, a window, read-only or allow-lists adds the ``maintenance``
     object that spells them out. ``state`` defaults to the one the middleware put in the
-    request's scope (under :data:`STATE_SCOPE_KEY`), so a response handler calling this
+    request's scope (under ``STATE_SCOPE_KEY``), so a response handler calling this
     gets the state's message as ``detail`` (unless it passes another) and a ``Retry-After``
     counted to the state's end. Without an end, ``retry_after`` is sent (``None``: no header).
 

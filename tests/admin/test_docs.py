@@ -14,7 +14,7 @@ from tests.conftest import asgi_client
 pytestmark = pytest.mark.anyio
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "operators.md"
-DOCS_BACKEND = '"file:///var/run/myapp/maintenance"'
+DOCS_BACKEND = '"file:///tmp/myapp/maintenance"'
 STATE = "/admin/maintenance"
 PAGE = f"{STATE}/page"
 PASSWORD = "pa55word"

@@ -101,7 +101,9 @@ def test_the_documented_command_stores_what_the_page_says(
     block = re.search(r"```bash\n(.*?)```", section, re.S)
     assert block is not None
     lines = [line for line in block.group(1).splitlines() if not line.startswith("#")]
-    args = shlex.split(" ".join(lines).replace("\\", ""))
+    # The command, after the lines that create the folder and name the backend.
+    start = next(i for i, line in enumerate(lines) if line.startswith("fastapi-maintenance"))
+    args = shlex.split(" ".join(lines[start:]).replace("\\", ""))
     assert args[:2] == ["fastapi-maintenance", "on"]
     result = run_script(*args[1:], "--backend", state_file.as_uri())
     assert result.returncode == 0, result.stderr

@@ -69,7 +69,7 @@ _EMPTY = _Reading(None)
 class LocalFileBackend(BaseStateBackend):
     """The state is the content of ``file_path``: ``1`` or ``0`` (any spelling ``env``
     accepts) for on or off, or a small JSON document for a state with a message, a window
-    or read-only (:meth:`MaintenanceState.to_text`).
+    or read-only (``MaintenanceState.to_text``).
 
     A missing file reads as off. Writes are atomic: a temporary file in the same folder
     is renamed over the old one, so a reader never sees a torn or empty file. Every
@@ -77,7 +77,7 @@ class LocalFileBackend(BaseStateBackend):
     memory and the file is only ``stat``-ed once per interval, and read only when it changed.
     For requests, a file that cannot be read or holds garbage is logged once and the last
     known state is kept (``assume`` until a state was read); so is an empty file, which
-    another writer is still writing. A one-shot :meth:`get_value` raises instead.
+    another writer is still writing. A one-shot ``get_value`` raises instead.
     """
 
     stores_details: ClassVar[bool] = True
@@ -180,7 +180,7 @@ class LocalFileBackend(BaseStateBackend):
         return reading.state or OFF
 
     async def get_value(self) -> bool:
-        """Whether the state in the file is active now; raises as :meth:`get_state` does."""
+        """Whether the state in the file is active now; raises as ``get_state`` does."""
         return (await self.get_state()).is_active()
 
     def _refresh(self, now: float, log: bool = True) -> _Reading:
@@ -281,7 +281,7 @@ class LocalFileBackend(BaseStateBackend):
         await self.set_state(state_of(bool(value)))
 
     async def set_state(self, state: MaintenanceState) -> None:
-        """Write :meth:`MaintenanceState.to_text` atomically: plain ``1``/``0`` when the
+        """Write ``MaintenanceState.to_text`` atomically: plain ``1``/``0`` when the
         state is only on or off, else a JSON document."""
         await anyio.to_thread.run_sync(self._write, state.to_text())
         self._refresh(time.monotonic())

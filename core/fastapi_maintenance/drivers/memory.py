@@ -52,7 +52,7 @@ class MemoryBackend(BaseStateBackend):
         return cls(name=parts.netloc or name or DEFAULT_NAME)
 
     def cached_state(self) -> MaintenanceState:
-        """The state itself: it is in memory, so requests never await :meth:`get_state`."""
+        """The state itself: it is in memory, so requests never await ``get_state``."""
         return self._stores.get(self.name, OFF)
 
     def cached_value(self) -> bool:

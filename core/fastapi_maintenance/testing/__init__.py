@@ -1,6 +1,6 @@
 """The conformance test kit for state drivers: ``BackendContract``.
 
-Subclass :class:`BackendContract` in a test module, override its ``backend`` fixture, and
+Subclass ``BackendContract`` in a test module, override its ``backend`` fixture, and
 pytest runs every promise a driver makes against yours. This package needs pytest and is
 meant for test code only; importing ``fastapi_maintenance`` never imports it.
 """

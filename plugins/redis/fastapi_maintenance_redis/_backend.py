@@ -42,17 +42,17 @@ class RedisBackend(BaseStateBackend):
     """The state is a key in Redis (``1`` or ``0``, or a JSON document for a state with a
     message, a window or read-only; a missing key is off).
 
-    Requests never wait on Redis: :meth:`cached_state` answers from memory, kept current by
+    Requests never wait on Redis: ``cached_state`` answers from memory, kept current by
     a background task that subscribes to ``channel``, re-reads ``key`` on every
     (re)subscription and every ``resync_interval`` seconds, and reconnects with jittered
     backoff after a failure. Until the first read succeeds, the state is ``assume``.
-    :meth:`set_state` writes the key and announces the change in one Lua script, so every
+    ``set_state`` writes the key and announces the change in one Lua script, so every
     process sees a new message or window as fast as a switch on or off.
 
     Pass ``url`` (plus redis-py connection options), or ``client``: an existing
     ``redis.asyncio.Redis`` that the driver uses but never closes.
 
-    It runs on asyncio only: :meth:`start` raises ``AsyncioRequiredError`` elsewhere (under
+    It runs on asyncio only: ``start`` raises ``AsyncioRequiredError`` elsewhere (under
     trio, say), so the application refuses to start rather than serve a guess for ever.
     """
 
@@ -212,7 +212,7 @@ class RedisBackend(BaseStateBackend):
         return state
 
     async def get_value(self) -> bool:
-        """Whether the state in the key is active now; raises as :meth:`get_state` does."""
+        """Whether the state in the key is active now; raises as ``get_state`` does."""
         return (await self.get_state()).is_active()
 
     async def set_value(self, value: bool) -> None:
@@ -233,7 +233,7 @@ class RedisBackend(BaseStateBackend):
         self._cache.offer(state, version)
 
     async def changes(self) -> AsyncIterator[bool]:
-        """Each change of the state this process serves, until :meth:`aclose`."""
+        """Each change of the state this process serves, until ``aclose``."""
         queue = self._cache.listen()
         try:
             await self.start()

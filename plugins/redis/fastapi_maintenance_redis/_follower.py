@@ -1,4 +1,4 @@
-"""The background task that keeps a process's :class:`StateCache` in step with Redis."""
+"""The background task that keeps a process's ``StateCache`` in step with Redis."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Follower:
 
     A message is only a hint: the state and its version are always read from the key, so
     whoever may publish on the channel cannot switch maintenance, and hints cause at most
-    one read per :data:`~fastapi_maintenance.remote.HINT_INTERVAL`. Every Redis call is
+    one read per ``HINT_INTERVAL``. Every Redis call is
     bounded by ``timeout``; a silent subscription is noticed by the ping sent at each resync.
     If Redis refuses the subscription (ACL), the key is read every ``resync_interval``.
     """

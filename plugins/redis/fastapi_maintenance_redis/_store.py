@@ -1,12 +1,12 @@
 """What the driver keeps in Redis and sends on the channel, and how it reads it back.
 
-``key`` holds :meth:`MaintenanceState.to_text`: ``1`` or ``0`` for a state that is only on
+``key`` holds ``MaintenanceState.to_text``: ``1`` or ``0`` for a state that is only on
 or off (a missing key is off), so ``redis-cli GET``/``SET`` work on it, else a small JSON
 document with the message, the window, read-only and who switched it when. ``key:version``
 holds the version of the last write: the Redis server clock in microseconds, and always
 above the previous version. A write sets both and publishes ``"<version> <1 or 0>"`` in one
 Lua script; a state with an end also gives the key a TTL of that end plus
-:data:`EXPIRY_MARGIN`, so an expired window clears the store (where the user may run
+``EXPIRY_MARGIN``, so an expired window clears the store (where the user may run
 ``PEXPIREAT``; else the key simply keeps no TTL). A message is only a hint that
 the key changed: the state and its version are always read from the key.
 """
@@ -66,7 +66,7 @@ def version_key(key: str) -> str:
 
 
 async def read(client: Redis, key: str) -> tuple[MaintenanceState, int]:
-    """The state and its version, in one round trip, reading at most :data:`MAX_STATE_BYTES`.
+    """The state and its version, in one round trip, reading at most ``MAX_STATE_BYTES``.
 
     ``InvalidStateError`` if the key holds anything but a state; it gives the length of
     what it found, never its content.

@@ -54,14 +54,14 @@ class AsyncioRequiredError(MaintenanceError, RuntimeError):
 
 class SqlBackend(BaseStateBackend):
     """The state is a row of a table in PostgreSQL, MySQL, MariaDB or SQLite: the whole
-    :class:`MaintenanceState` (message, window, read-only, allow-lists), not just on or off.
+    ``MaintenanceState`` (message, window, read-only, allow-lists), not just on or off.
 
-    Requests never wait on the database: :meth:`cached_state` answers from memory, kept
+    Requests never wait on the database: ``cached_state`` answers from memory, kept
     current by a background task holding one connection. On PostgreSQL it LISTENs, and each
     write NOTIFYs in its own transaction; elsewhere (and behind PgBouncer in transaction
     mode) it reads the row every ``poll_interval``. After a failure it reconnects with
     jittered backoff, serving the last known state meanwhile (``assume`` until the first
-    read). :meth:`get_state` and :meth:`set_state` open a connection of their own.
+    read). ``get_state`` and ``set_state`` open a connection of their own.
 
     Pass the URL you give SQLAlchemy: one naming no DB driver or a sync one
     (``postgresql://``, ``mysql+pymysql://``) gets an installed async one; other keywords go
@@ -235,11 +235,11 @@ class SqlBackend(BaseStateBackend):
         return state
 
     async def get_value(self) -> bool:
-        """Whether the state in the row is active now; raises as :meth:`get_state` does."""
+        """Whether the state in the row is active now; raises as ``get_state`` does."""
         return (await self.get_state()).is_active()
 
     async def set_value(self, value: bool) -> None:
-        """Write a plain ``1`` or ``0``, as :meth:`set_state` does."""
+        """Write a plain ``1`` or ``0``, as ``set_state`` does."""
         await self.set_state(MaintenanceState(on=bool(value)))
 
     async def set_state(self, state: MaintenanceState) -> None:
@@ -273,7 +273,7 @@ class SqlBackend(BaseStateBackend):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def changes(self) -> AsyncIterator[bool]:
-        """Each change of the state this process serves, until :meth:`aclose`."""
+        """Each change of the state this process serves, until ``aclose``."""
         queue = self._cache.listen()
         try:
             await self.start()

@@ -1,4 +1,4 @@
-"""The background task that keeps a process's :class:`StateCache` in step with the database."""
+"""The background task that keeps a process's ``StateCache`` in step with the database."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Follower:
 
     A notification is only a hint: the state and its version are always read from the row,
     so whoever may NOTIFY cannot switch maintenance, and notifications cause at most one read
-    per :data:`~fastapi_maintenance.remote.HINT_INTERVAL`. Every call is bounded by ``timeout``; a
+    per ``HINT_INTERVAL``. Every call is bounded by ``timeout``; a
     listening connection gone silent fails the read of the next resync.
     """
 
@@ -79,7 +79,7 @@ class Follower:
 
     async def _open(self, engine: AsyncEngine) -> AsyncConnection:
         """A new connection within ``timeout``. A connection attempt cut short (by the time
-        limit, or by :meth:`SqlBackend.aclose`) is let finish and closed, for some DB drivers
+        limit, or by ``SqlBackend.aclose``) is let finish and closed, for some DB drivers
         (aiosqlite) connect in a thread that must not outlive the event loop."""
         self.options.check_reachable()
         conn = engine.connect()

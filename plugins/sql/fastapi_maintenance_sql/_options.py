@@ -232,7 +232,7 @@ def _checked_url(url: object) -> URL:
 
 def _async_form(url: URL) -> URL:
     """``url`` naming an async DB driver: a URL naming none or a sync one gets the first
-    installed of those :data:`SYNC_FORMS` gives it; one naming an async driver is kept."""
+    installed of those ``SYNC_FORMS`` gives it; one naming an async driver is kept."""
     form = url.drivername.lower()
     database = url.get_backend_name()
     if database not in DB_DRIVERS:

@@ -1,6 +1,6 @@
 """What the driver keeps in the database, and how it writes and reads it back.
 
-One table, one row per key: ``state`` holds :meth:`MaintenanceState.to_text`, ``1`` or ``0``
+One table, one row per key: ``state`` holds ``MaintenanceState.to_text``, ``1`` or ``0``
 for a state that is only on or off (so a plain ``UPDATE`` can switch it), else a small JSON
 document with the message, the window, read-only, the allow-lists and who switched it when;
 ``version`` counts the writes, ``updated_at`` says when the last one happened. A missing row
@@ -59,7 +59,7 @@ def make_table(name: str) -> Table:
 
 
 async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[MaintenanceState, int]:
-    """The state and its version, in one query, reading at most :data:`MAX_STATE_CHARS`.
+    """The state and its version, in one query, reading at most ``MAX_STATE_CHARS``.
 
     A missing row is off at version 0. ``InvalidStateError`` if the row holds anything but a
     state; it gives the length of what it found, never its content.

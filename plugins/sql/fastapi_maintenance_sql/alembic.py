@@ -2,7 +2,7 @@
 
 The table is not in the application's metadata, so ``alembic check`` fails and
 ``alembic revision --autogenerate`` writes ``op.drop_table('fastapi_maintenance')`` once it
-exists. Give Alembic one of these filters in ``env.py``::
+exists. Give Alembic one of these filters in ``env.py``:
 
     from fastapi_maintenance_sql.alembic import include_name
 
