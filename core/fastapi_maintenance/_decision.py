@@ -68,17 +68,16 @@ class Decision(NamedTuple):
     asks: tuple[Ask, ...] = ()
     #: A state scheduled for later, for ``X-Maintenance-Scheduled`` on the response.
     announce: MaintenanceState | None = None
-
-    @property
-    def allow_lists(self) -> MaintenanceState | None:
-        """The state whose stored allow-lists the bypass rules ask, if it carries any."""
-        current = self.state
-        return current if current is not None and current.allows else None
+    #: For :attr:`Ask.BYPASS`: the state whose stored allow-lists are asked, if it has any.
+    allow_lists: MaintenanceState | None = None
 
 
 PASS = Decision(Verdict.PASS)
 #: A route forced on while maintenance does not apply: blocked, nothing asked.
 FORCED = Decision(Verdict.BLOCK)
+# Enum members read through module globals: on Python 3.11 a class attribute costs 4 times more.
+_PASS, _BLOCK, _LINK = Verdict.PASS, Verdict.BLOCK, Verdict.LINK
+_FOUND = Outcome.FOUND
 
 
 class Facts(Protocol):
@@ -116,7 +115,14 @@ class Facts(Protocol):
 class Rules:
     """The middleware's options the rules read, fixed when it is built."""
 
-    __slots__ = ("announce_schedule", "asks", "asks_with_lists", "paths")
+    __slots__ = (
+        "_last_blocked",
+        "_last_passed",
+        "announce_schedule",
+        "asks",
+        "asks_with_lists",
+        "paths",
+    )
 
     def __init__(
         self,
@@ -135,6 +141,32 @@ class Rules:
         #: then ``exempt_handler``; the bypass rules always when the state stores allow-lists.
         self.asks: tuple[Ask, ...] = ((Ask.BYPASS,) if bypass else ()) + handler
         self.asks_with_lists: tuple[Ask, ...] = (Ask.BYPASS, *handler)
+        # The last decisions made under a state in force, kept whole (state, decision) so a
+        # request on another thread never pairs one state with another's decision: a state
+        # is the same object from request to request until it changes.
+        self._last_blocked: tuple[MaintenanceState | None, Decision] = (None, FORCED)
+        self._last_passed: tuple[MaintenanceState | None, Decision] = (None, PASS)
+
+    def blocked(self, current: MaintenanceState) -> Decision:
+        """Blocked under ``current``, asking first what the options and the state call for."""
+        last = self._last_blocked
+        if last[0] is current:
+            return last[1]
+        if current.allows:
+            decision = Decision(Verdict.BLOCK, current, self.asks_with_lists, None, current)
+        else:
+            decision = Decision(Verdict.BLOCK, current, self.asks)
+        self._last_blocked = (current, decision)
+        return decision
+
+    def passed(self, current: MaintenanceState) -> Decision:
+        """Let through though ``current`` is in force (its state still goes into the scope)."""
+        last = self._last_passed
+        if last[0] is current:
+            return last[1]
+        decision = Decision(Verdict.PASS, current)
+        self._last_passed = (current, decision)
+        return decision
 
 
 def held_state(blocks_on: int, blocks_off: int, pinned: bool | None) -> MaintenanceState | None:
@@ -177,28 +209,33 @@ def decide(
     if not applies:
         # Only a route forced on can block now.
         if not facts.may_be_forced_on:
-            return PASS if announce is None else Decision(Verdict.PASS, announce=announce)
+            return PASS if announce is None else Decision(_PASS, announce=announce)
         in_force = None
     else:
         in_force = current
         # The bypass link's POST is answered on any path, before the route is looked up.
         if facts.link_post:
-            return Decision(Verdict.LINK, current)
+            return Decision(_LINK, current)
     route = facts.route
-    if route.outcome is not Outcome.FOUND:  # 404 and 405: the app answers as usual
-        return _decision(Verdict.PASS, in_force, announce)
+    if route.outcome is not _FOUND:  # 404 and 405: the app answers as usual
+        return _decision(rules, _PASS, in_force, announce)
     if route.forced is True:
-        return _decision(Verdict.BLOCK, in_force, announce)
+        return _decision(rules, _BLOCK, in_force, announce)
     if route.forced is False or in_force is None or facts.docs:
-        return _decision(Verdict.PASS, in_force, announce)
+        return _decision(rules, _PASS, in_force, announce)
     if rules.paths is not None and rules.paths.match(facts.path) is None:
-        return Decision(Verdict.PASS, current)  # outside the paths maintenance covers
-    return Decision(Verdict.BLOCK, current, rules.asks_with_lists if current.allows else rules.asks)
+        return rules.passed(in_force)  # outside the paths maintenance covers
+    return rules.blocked(in_force)
 
 
 def _decision(
-    verdict: Verdict, state: MaintenanceState | None, announce: MaintenanceState | None
+    rules: Rules,
+    verdict: Verdict,
+    state: MaintenanceState | None,
+    announce: MaintenanceState | None,
 ) -> Decision:
-    if state is None and announce is None:
-        return PASS if verdict is Verdict.PASS else FORCED
-    return Decision(verdict, state, announce=announce)
+    if announce is not None:
+        return Decision(verdict, state, announce=announce)
+    if verdict is _PASS:
+        return PASS if state is None else rules.passed(state)
+    return FORCED if state is None else Decision(verdict, state)

@@ -7,7 +7,15 @@ from typing import Any
 from ._bypass import Bypass
 from ._routes import Resolution, RouteTable, host_of, route_path
 
-__all__ = ["ScopeFacts"]
+__all__ = ["ScopeFacts", "route_path_of"]
+
+
+def route_path_of(scope: Any, root: str) -> str:
+    """The path the router matches on; ``root`` is the app's own ``root_path``."""
+    if root or scope.get("root_path"):
+        return route_path(scope, root)
+    path: str = scope["path"]
+    return path
 
 
 class ScopeFacts:
@@ -16,11 +24,14 @@ class ScopeFacts:
 
     __slots__ = ("_path", "_route", "bypass", "scope", "table")
 
-    def __init__(self, scope: Any, table: RouteTable, bypass: Bypass | None) -> None:
+    def __init__(
+        self, scope: Any, table: RouteTable, bypass: Bypass | None, path: str | None = None
+    ) -> None:
         self.scope = scope
         self.table = table
         self.bypass = bypass
-        self._path: str | None = None
+        #: The route path, if the middleware already computed it.
+        self._path = path
         self._route: Resolution | None = None
 
     @property
@@ -36,29 +47,30 @@ class ScopeFacts:
     def path(self) -> str:
         path = self._path
         if path is None:
-            scope = self.scope
-            root = self.table.root_path
-            path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
-            self._path = path
+            path = self._path = route_path_of(self.scope, self.table.root_path)
         return path
 
     @property
     def route(self) -> Resolution:
         route = self._route
         if route is None:
-            table = self.table
-            host = host_of(self.scope) if table.uses_host else ""
-            route = table.resolve(self.websocket, self.method or "", self.path, host)
+            scope, table = self.scope, self.table
+            host = host_of(scope) if table.uses_host else ""
+            websocket = scope["type"] == "websocket"
+            route = table.resolve(websocket, scope.get("method", ""), self.path, host)
             self._route = route
         return route
 
     @property
     def may_be_forced_on(self) -> bool:
-        return self.table.has_forced_on and self.table.may_be_forced_on(self.path)
+        path = self._path
+        table = self.table
+        return table.has_forced_on and table.may_be_forced_on(self.path if path is None else path)
 
     @property
     def docs(self) -> bool:
-        return self.path in self.table.docs_paths
+        path = self._path
+        return (self.path if path is None else path) in self.table.docs_paths
 
     @property
     def link_post(self) -> bool:

@@ -74,8 +74,10 @@ def passes(
     return Decision(Verdict.PASS, state, announce=announce)
 
 
-def blocks(state: MaintenanceState | None = None, *asks: Ask) -> Decision:
-    return Decision(Verdict.BLOCK, state, asks)
+def blocks(
+    state: MaintenanceState | None = None, *asks: Ask, lists: MaintenanceState | None = None
+) -> Decision:
+    return Decision(Verdict.BLOCK, state, asks, allow_lists=lists)
 
 
 @pytest.fixture(autouse=True)
@@ -205,7 +207,7 @@ ROWS = [
         None,
         LISTS,
         GET,
-        blocks(LISTS, Ask.BYPASS),
+        blocks(LISTS, Ask.BYPASS, lists=LISTS),
         id="stored-allow-lists-asked-without-static-rules",
     ),
     pytest.param(
@@ -213,7 +215,7 @@ ROWS = [
         None,
         LISTS,
         GET,
-        blocks(LISTS, Ask.BYPASS, Ask.EXEMPT_HANDLER),
+        blocks(LISTS, Ask.BYPASS, Ask.EXEMPT_HANDLER, lists=LISTS),
         id="stored-allow-lists-before-the-exempt-handler",
     ),
     pytest.param(BYPASS, None, ON, WEBSOCKET, blocks(ON, Ask.BYPASS), id="websockets-asked-alike"),
