@@ -169,16 +169,14 @@ class Rules:
         return decision
 
 
-def held_state(blocks_on: int, blocks_off: int, pinned: bool | None) -> MaintenanceState | None:
-    """The state held regardless of the store: an open ``maintenance_mode_on`` block (on
-    beats off), else ``enable_maintenance``; ``None`` when the backend's state decides."""
+def held_state(blocks_on: int, blocks_off: int) -> MaintenanceState | None:
+    """The state open ``maintenance_mode_on`` / override blocks hold (a block holding it on
+    beats one holding it off); ``None`` when no block is open."""
     if blocks_on:
         return ON
     if blocks_off:
         return OFF
-    if pinned is None:
-        return None
-    return ON if pinned else OFF
+    return None
 
 
 def decide(
@@ -186,8 +184,9 @@ def decide(
 ) -> Decision:
     """What happens to the request, by the rules in order (``docs/precedence.md``).
 
-    ``held`` is :func:`held_state`; ``stored`` is the backend's state, read by the adapter
-    only when nothing is held (else anything: it is not looked at).
+    ``held`` is :func:`held_state`, which beats ``stored``: the state the middleware serves,
+    ``enable_maintenance`` as a plain on or off state if given, else the backend's state
+    (when something is held, the adapter need not read it: it is not looked at).
     """
     # Whether maintenance applies to this request: a held state as it is; the backend's by
     # its window (by this process's clock) and, read-only, to writes only.

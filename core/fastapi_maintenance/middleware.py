@@ -186,33 +186,32 @@ class MaintenanceModeMiddleware:
         if table is None or table.is_stale():
             table = self._build_table(scope)
         # The state, read inline: while it is off and no route is forced on, nothing else is.
-        held: MaintenanceState | None = None
-        stored = OFF
-        pinned = self.enable_maintenance
-        if state.override_depth or state.override_off_depth or pinned is not None:
-            held = held_state(state.override_depth, state.override_off_depth, pinned)
-            on = held is not None and held.on
+        held: MaintenanceState | None = None  # what open override blocks hold
+        stored: MaintenanceState | None = None  # the state served: the pin, else the backend's
+        if state.override_depth or state.override_off_depth:
+            held = held_state(state.override_depth, state.override_off_depth)
+            on: bool | None = held is not None and held.on
         else:
-            backend = state.substitute or self.backend or self._default_backend()
-            if backend._serves_state:
-                try:
-                    current = backend.cached_state()
-                except Exception as exc:
-                    self._cache_failed(backend, exc, "cached_state")
-                    current = None
-                if current is None:
-                    current = await self._read_whole_state(backend)
-                stored = current
-            else:
-                try:
-                    value = backend.cached_value()
-                except Exception as exc:
-                    self._cache_failed(backend, exc)
-                    value = None
-                if value is None:
-                    value = await self._read_state(backend)
-                stored = ON if value else OFF
-            on = stored.on
+            on = self.enable_maintenance
+            if on is None:
+                backend = state.substitute or self.backend or self._default_backend()
+                if backend._serves_state:
+                    try:
+                        stored = backend.cached_state()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc, "cached_state")
+                        stored = None
+                    if stored is None:
+                        stored = await self._read_whole_state(backend)
+                    on = stored.on
+                else:
+                    try:
+                        on = backend.cached_value()
+                    except Exception as exc:
+                        self._cache_failed(backend, exc)
+                        on = None
+                    if on is None:
+                        on = await self._read_state(backend)
         path = None
         if not on:
             # Only a route forced on could block: the decision is asked only if one may be hit.
@@ -223,6 +222,8 @@ class MaintenanceModeMiddleware:
             if not table.may_be_forced_on(path):
                 await self.app(scope, receive, send)
                 return
+        if stored is None:  # enable_maintenance, or a driver serving on/off only
+            stored = ON if on else OFF
         facts = ScopeFacts(scope, table, self._bypass, path)
         decision = decide(self._rules, held, stored, facts)
         if decision.announce is not None:

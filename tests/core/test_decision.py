@@ -42,6 +42,9 @@ RUNNING = MaintenanceState(
 ENDED = MaintenanceState(on=True, ends_at=_AT - timedelta(hours=1))
 READ_ONLY_LATER = replace(SCHEDULED, read_only=True)
 
+#: What ``enable_maintenance=True`` / ``False`` serves in place of the backend's state.
+PINNED_ON, PINNED_OFF = ON, OFF
+
 PLAIN = Rules()
 BYPASS = Rules(bypass=True)
 HANDLER = Rules(exempt_handler=True)
@@ -260,9 +263,34 @@ ROWS = [
         passes(),
         id="link-passes-while-off",
     ),
-    # 8. which state holds: an open block beats enable_maintenance, which beats the store
+    # 8. which state holds: an open block beats the state served, which is
+    # enable_maintenance (a plain on or off state) if given, else the backend's
     pytest.param(PLAIN, ON, OFF, GET, blocks(ON), id="on-block-beats-the-store"),
     pytest.param(PLAIN, OFF, ON, GET, passes(), id="off-block-beats-the-store"),
+    pytest.param(
+        PLAIN, ON, PINNED_OFF, GET, blocks(ON), id="on-block-beats-enable-maintenance-false"
+    ),
+    pytest.param(
+        PLAIN, OFF, PINNED_ON, GET, passes(), id="off-block-beats-enable-maintenance-true"
+    ),
+    pytest.param(PLAIN, None, PINNED_ON, GET, blocks(ON), id="enable-maintenance-true-blocks"),
+    pytest.param(
+        PLAIN,
+        None,
+        PINNED_ON,
+        Request(method="POST", route=FORCED_OFF),
+        passes(ON),
+        id="enable-maintenance-true-keeps-routes-forced-off-up",
+    ),
+    pytest.param(PLAIN, None, PINNED_OFF, GET, passes(), id="enable-maintenance-false-passes"),
+    pytest.param(
+        PLAIN,
+        None,
+        PINNED_OFF,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        blocks(),
+        id="enable-maintenance-false-keeps-routes-forced-on-down",
+    ),
     pytest.param(
         PLAIN, ON, READ_ONLY, GET, blocks(ON), id="on-block-blocks-reads-of-a-read-only-store"
     ),
@@ -339,22 +367,18 @@ def test_the_rules_in_order(
 
 
 @pytest.mark.parametrize(
-    ("blocks_on", "blocks_off", "pinned", "expected"),
+    ("blocks_on", "blocks_off", "expected"),
     [
-        pytest.param(0, 0, None, None, id="nothing-held-the-store-decides"),
-        pytest.param(0, 0, True, ON, id="enable-maintenance-true-pins-on"),
-        pytest.param(0, 0, False, OFF, id="enable-maintenance-false-pins-off"),
-        pytest.param(1, 0, None, ON, id="an-on-block-holds-on"),
-        pytest.param(0, 1, None, OFF, id="an-off-block-holds-off"),
-        pytest.param(2, 3, None, ON, id="an-on-block-beats-off-blocks"),
-        pytest.param(1, 0, False, ON, id="an-on-block-beats-enable-maintenance-false"),
-        pytest.param(0, 1, True, OFF, id="an-off-block-beats-enable-maintenance-true"),
+        pytest.param(0, 0, None, id="no-block-the-served-state-decides"),
+        pytest.param(1, 0, ON, id="an-on-block-holds-on"),
+        pytest.param(0, 1, OFF, id="an-off-block-holds-off"),
+        pytest.param(2, 3, ON, id="an-on-block-beats-off-blocks"),
     ],
 )
-def test_the_state_held_regardless_of_the_store(
-    blocks_on: int, blocks_off: int, pinned: bool | None, expected: MaintenanceState | None
+def test_the_state_open_blocks_hold(
+    blocks_on: int, blocks_off: int, expected: MaintenanceState | None
 ) -> None:
-    assert held_state(blocks_on, blocks_off, pinned) == expected
+    assert held_state(blocks_on, blocks_off) == expected
 
 
 def test_stored_allow_lists_go_with_the_decision_to_the_bypass_rules() -> None:
