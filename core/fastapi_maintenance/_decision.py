@@ -5,16 +5,17 @@
 middleware is its adapter: it reads the state, hands over facts computed only when a rule asks
 for them, and carries the :class:`Decision` out.
 
-Two steps are delegated to the adapter, because they act on the request rather than judge
+Three steps are delegated to the adapter, because they act on the request rather than judge
 it: the bypass rules (:class:`Ask.BYPASS`: exempt paths, the stored ``allow_paths``, the token
 header, the client ranges and the cookie, asked in ``_bypass``, which strips a token that
-let a request through) and ``exempt_handler`` (:class:`Ask.EXEMPT_HANDLER`, which may read the
-body). The bypass link's ``POST`` (:class:`Verdict.LINK`) is answered by ``_bypass`` too,
-which reads its body. The decision says when they are asked and in which order.
+let a request through), ``exempt_handler`` (:class:`Ask.EXEMPT_HANDLER`, which may read the
+body) and the answer to the bypass link's ``POST`` (:class:`Verdict.LINK`, in ``_bypass``,
+which reads its body). The decision says whether and in which order they are asked.
 
 Where to add a rule: a new step in :func:`decide` at its place in the order, reading what it
-needs from :class:`Facts` (a new fact is a new lazily computed property there and in the
-middleware's facts) and from :class:`Rules` (the middleware's options, fixed when it is built).
+needs from :class:`Facts` (a new fact is a new property there and in ``_facts.ScopeFacts``,
+computed on first use) and from :class:`Rules` (the middleware's options, fixed when it is
+built).
 """
 
 from __future__ import annotations
