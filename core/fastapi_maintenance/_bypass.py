@@ -21,7 +21,6 @@ from urllib.parse import quote, unquote_to_bytes
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Send
 
-from ._backend import BaseStateBackend
 from ._clients import (
     DEFAULT_FORWARDED_HEADER,
     ClientAddresses,
@@ -35,9 +34,8 @@ from ._logonce import Problems
 from ._model import MaintenanceState
 from ._paths import PathPatterns
 from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
-from .responses import STATE_SCOPE_KEY
 
-__all__ = ["Admission", "Bypass", "admit", "bypass_from", "stored_lists"]
+__all__ = ["Admission", "Bypass", "admit", "bypass_from"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -144,21 +142,6 @@ def _checked(given: str | None, default: str, option: str) -> str:
             f"{option}: {name!r} is not a valid name; letters, digits and !#$%&'*+.^_`|~- only"
         )
     return name
-
-
-def stored_lists(scope: Any, backend: BaseStateBackend) -> MaintenanceState | None:
-    """The state read for this request, else the backend's state as last seen, when it
-    carries allow-lists; from memory only (``cached_state``), so a blocked request waits
-    on no I/O."""
-    current = scope.get(STATE_SCOPE_KEY)
-    if not isinstance(current, MaintenanceState):
-        if not backend.stores_details:
-            return None
-        try:
-            current = backend.cached_state()
-        except Exception:
-            return None  # the middleware reports a broken cache where it reads the state
-    return current if current is not None and current.allows else None
 
 
 async def admit(

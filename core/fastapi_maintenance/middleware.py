@@ -17,12 +17,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import _clock
 from ._api import BackendSpec, cached_state_of, resolve_backend
 from ._backend import BaseStateBackend
-from ._bypass import Admission, Bypass, admit, bypass_from, stored_lists
+from ._bypass import Admission, Bypass, admit, bypass_from
+from ._decision import Ask, Decision, Rules, Verdict, decide, held_state
 from ._environ import listed
 from ._errors import BackendUnavailableError, MaintenanceError
+from ._facts import ScopeFacts, route_path_of
 from ._layers import warn_if_wrapping_cors
 from ._logonce import Problems
 from ._model import OFF, ON, MaintenanceState
@@ -31,13 +32,10 @@ from ._paths import PathPatterns
 from ._redact import redact
 from ._rendered import RenderedResponses
 from ._routes import (
-    Outcome,
     RouteTable,
     docs_paths_of,
-    host_of,
     own_root_path,
     report_unmarked_registrations,
-    route_path,
     starlette_routes,
 )
 from ._state import default_backend, remember_app_backend, state
@@ -55,13 +53,14 @@ _COROUTINE = types.CoroutineType
 #: The running asyncio loop, ``None`` under trio; a C function, cheap on every read.
 _running_loop = asyncio._get_running_loop
 
+# Enum members read through module globals: on Python 3.11 a class attribute costs 4 times more.
+_BLOCK, _LINK, _BYPASS = Verdict.BLOCK, Verdict.LINK, Ask.BYPASS
+
 #: WebSocket close code 1013, "Try Again Later".
 WS_TRY_AGAIN_LATER = 1013
 #: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
 WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
-#: The methods a read-only state lets through.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The header announcing a scheduled window on normal responses (``announce_schedule``).
 SCHEDULED_HEADER = "X-Maintenance-Scheduled"
 
@@ -157,6 +156,13 @@ class MaintenanceModeMiddleware:
             self._misconfigured = exc
             self.enable_maintenance = True
             self.retry_after, self.response_handler, self.page = DEFAULT_RETRY_AFTER, None, None
+        #: The options the decision reads.
+        self._rules = Rules(
+            paths=self._paths,
+            bypass=self._bypass is not None,
+            exempt_handler=self.exempt_handler is not None,
+            announce_schedule=self.announce_schedule,
+        )
         warn_if_wrapping_cors(app)
         if self.backend is not None:
             remember_app_backend(self.backend)
@@ -179,26 +185,25 @@ class MaintenanceModeMiddleware:
         table = self._table
         if table is None or table.is_stale():
             table = self._build_table(scope)
-        current: MaintenanceState | None = None
-        if state.override_depth:
-            on: bool | None = True
-        elif state.override_off_depth:
-            on = False
+        # The state, read inline: while it is off and no route is forced on, nothing else is.
+        held: MaintenanceState | None = None  # what open override blocks hold
+        stored: MaintenanceState | None = None  # the state served: the pin, else the backend's
+        if state.override_depth or state.override_off_depth:
+            held = held_state(state.override_depth, state.override_off_depth)
+            on: bool | None = held is not None and held.on
         else:
             on = self.enable_maintenance
             if on is None:
                 backend = state.substitute or self.backend or self._default_backend()
                 if backend._serves_state:
                     try:
-                        current = backend.cached_state()
+                        stored = backend.cached_state()
                     except Exception as exc:
                         self._cache_failed(backend, exc, "cached_state")
-                        current = None
-                    if current is None:
-                        current = await self._read_whole_state(backend)
-                    on = current.on
-                    if on:
-                        on, send = self._applies(current, scope, send)
+                        stored = None
+                    if stored is None:
+                        stored = await self._read_whole_state(backend)
+                    on = stored.on
                 else:
                     try:
                         on = backend.cached_value()
@@ -207,54 +212,57 @@ class MaintenanceModeMiddleware:
                         on = None
                     if on is None:
                         on = await self._read_state(backend)
-        if on or table.has_forced_on:
-            if on:
-                scope[STATE_SCOPE_KEY] = current or ON
-            root = table.root_path
-            path = route_path(scope, root) if root or scope.get("root_path") else scope["path"]
-            if on or table.may_be_forced_on(path):
-                passed = await self._decide(scope, receive, send, table, bool(on), path)
-                if passed is None:
-                    return
-                receive = passed
+        path = None
+        if not on:
+            # Only a route forced on could block: the decision is asked only if one may be hit.
+            if not table.has_forced_on:
+                await self.app(scope, receive, send)
+                return
+            path = route_path_of(scope, table.root_path)
+            if not table.may_be_forced_on(path):
+                await self.app(scope, receive, send)
+                return
+        if stored is None:  # enable_maintenance, or a driver serving on/off only
+            stored = ON if on else OFF
+        facts = ScopeFacts(scope, table, self._bypass, path)
+        decision = decide(self._rules, held, stored, facts)
+        if decision.announce is not None:
+            send = _announcing(send, decision.announce)
+        if decision.state is not None:
+            scope[STATE_SCOPE_KEY] = decision.state
+        verdict = decision.verdict
+        if verdict is _BLOCK:
+            if not decision.asks:
+                await self._block(scope, receive, send)
+                return
+            passed = await self._ask(decision, facts.path, scope, receive, send)
+            if passed is None:
+                return
+            receive = passed
+        elif verdict is _LINK:
+            await self._answer_link(facts.path, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    # deciding ------------------------------------------------------------------------
+    # carrying the decision out -------------------------------------------------------
 
-    async def _decide(
-        self, scope: Scope, receive: Receive, send: Send, table: RouteTable, on: bool, path: str
+    async def _ask(
+        self, decision: Decision, path: str, scope: Scope, receive: Receive, send: Send
     ) -> Receive | None:
-        """Answer a blocked request and return ``None``, or return the ``receive`` to pass on."""
-        bypass = self._bypass
-        if on and bypass is not None and bypass.is_link_post(scope):
-            # The POST a bypass link makes holds a token: answered here on any path, never
-            # passed on; without a valid token, blocked (the body is not read again).
-            if not await bypass.answer_link(scope, receive, send, path):
-                await self._block(scope, _no_body, send)
-            return None
-        websocket = scope["type"] == "websocket"
-        host = host_of(scope) if table.uses_host else ""
-        found = table.resolve(websocket, scope.get("method", ""), path, host)
-        if found.outcome is not Outcome.FOUND or found.forced is False:
-            return receive
-        if found.forced is None:
-            if not on or path in table.docs_paths:
-                return receive
-            if self._paths is not None and self._paths.match(path) is None:
-                return receive  # outside the paths maintenance covers
-            stored = None  # allow-lists stored with the state the backend holds
-            if self.enable_maintenance is None:
-                backend = state.substitute or self.backend or self._default_backend()
-                stored = stored_lists(scope, backend)
-            if self._bypass is not None or stored is not None:
-                admitted = await admit(self._bypass, stored, scope, send, path)
-                if admitted is not Admission.BLOCKED:
-                    return receive if admitted is Admission.THROUGH else None
-            if self.exempt_handler is not None:
+        """Ask the rules the decision delegates, in its order: return the ``receive`` to pass
+        on if one lets the request through; else answer it blocked and return ``None``."""
+        for ask in decision.asks:
+            if ask is _BYPASS:
+                admitted = await admit(self._bypass, decision.allow_lists, scope, send, path)
+                if admitted is Admission.THROUGH:
+                    return receive
+            elif self.exempt_handler is not None:
                 # The handler may read the body; the app or response handler reads it again.
                 recorded = _Recorded(receive)
                 connection: HTTPConnection = (
-                    WebSocket(scope, recorded, send) if websocket else Request(scope, recorded)
+                    WebSocket(scope, recorded, send)
+                    if scope["type"] == "websocket"
+                    else Request(scope, recorded)
                 )
                 exempt = await self._is_exempt(self.exempt_handler, connection)
                 receive = recorded.replay()
@@ -262,6 +270,13 @@ class MaintenanceModeMiddleware:
                     return receive
         await self._block(scope, receive, send)
         return None
+
+    async def _answer_link(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """The POST a bypass link makes holds a token: answered here on any path, never
+        passed on; without a valid token, blocked (the body is not read again)."""
+        bypass = self._bypass
+        if bypass is None or not await bypass.answer_link(scope, receive, send, path):
+            await self._block(scope, _no_body, send)
 
     async def _block(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with the maintenance response (or refuse the WebSocket); tell the plugins."""
@@ -283,18 +298,6 @@ class MaintenanceModeMiddleware:
 
     def _misconfiguration(self) -> str:
         return redact(f"MaintenanceModeMiddleware is misconfigured: {self._misconfigured}")
-
-    def _applies(self, current: MaintenanceState, scope: Scope, send: Send) -> tuple[bool, Send]:
-        """Whether a state that is on blocks this request now, by the clock and read-only;
-        and the ``send`` to use (one announcing a scheduled window, if asked to)."""
-        now = _clock.now()
-        if not current.active_at(now):
-            if self.announce_schedule and scope["type"] == "http" and current.scheduled_at(now):
-                send = _announcing(send, current)
-            return False, send
-        if current.read_only and scope.get("method") in READ_METHODS:
-            return False, send
-        return True, send
 
     async def _is_exempt(self, handler: ExemptHandler, connection: HTTPConnection) -> bool:
         try:

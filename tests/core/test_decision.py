@@ -1,0 +1,418 @@
+"""The decision, without ASGI: each row is a request's facts, the state, and what happens.
+
+The rows follow docs/precedence.md; the bypass rules and ``exempt_handler`` are delegated to
+the middleware, so a row says which of them the decision asks, and in which order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance._decision import (
+    Ask,
+    Decision,
+    Rules,
+    Verdict,
+    decide,
+    held_state,
+)
+from fastapi_maintenance._model import OFF, ON
+from fastapi_maintenance._paths import PathPatterns
+from fastapi_maintenance._routes import Outcome, Resolution
+
+NOW = 1_800_000_000.0
+_AT = datetime.fromtimestamp(NOW, timezone.utc)
+
+FOUND = Resolution(Outcome.FOUND)
+FORCED_ON = Resolution(Outcome.FOUND, True)
+FORCED_OFF = Resolution(Outcome.FOUND, False)
+NOT_FOUND = Resolution(Outcome.NOT_FOUND)
+WRONG_METHOD = Resolution(Outcome.WRONG_METHOD)
+
+READ_ONLY = MaintenanceState(on=True, read_only=True)
+LISTS = MaintenanceState(on=True, allow_ips=("10.0.0.0/8",), allow_paths=("/health",))
+SCHEDULED = MaintenanceState(on=True, starts_at=_AT + timedelta(hours=1))
+RUNNING = MaintenanceState(
+    on=True, starts_at=_AT - timedelta(hours=1), ends_at=_AT + timedelta(hours=1)
+)
+ENDED = MaintenanceState(on=True, ends_at=_AT - timedelta(hours=1))
+READ_ONLY_LATER = replace(SCHEDULED, read_only=True)
+
+#: What ``enable_maintenance=True`` / ``False`` serves in place of the backend's state.
+PINNED_ON, PINNED_OFF = ON, OFF
+
+PLAIN = Rules()
+BYPASS = Rules(bypass=True)
+HANDLER = Rules(exempt_handler=True)
+BOTH = Rules(bypass=True, exempt_handler=True)
+API_ONLY = Rules(paths=PathPatterns(["/api/*"], "paths"))
+ANNOUNCING = Rules(announce_schedule=True)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request's facts as the rules see them: a GET for an existing, unforced route."""
+
+    method: str | None = "GET"
+    path: str = "/shop"
+    route: Resolution = FOUND
+    websocket: bool = False
+    may_be_forced_on: bool = False
+    docs: bool = False
+    link_post: bool = False
+
+
+GET = Request()
+POST = Request(method="POST")
+WEBSOCKET = Request(method=None, websocket=True)
+
+
+def passes(
+    state: MaintenanceState | None = None, announce: MaintenanceState | None = None
+) -> Decision:
+    return Decision(Verdict.PASS, state, announce=announce)
+
+
+def blocks(
+    state: MaintenanceState | None = None, *asks: Ask, lists: MaintenanceState | None = None
+) -> Decision:
+    return Decision(Verdict.BLOCK, state, asks, allow_lists=lists)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fastapi_maintenance._clock.now", lambda: NOW)
+
+
+ROWS = [
+    # 1. a path that does not exist, or a method the route does not take: the app answers
+    pytest.param(PLAIN, None, ON, Request(route=NOT_FOUND), passes(ON), id="404-passes"),
+    pytest.param(PLAIN, None, ON, Request(route=WRONG_METHOD), passes(ON), id="405-passes"),
+    pytest.param(BOTH, None, ON, Request(route=NOT_FOUND), passes(ON), id="404-asks-nothing"),
+    # 2. a route forced on: blocked, whatever else applies
+    pytest.param(
+        PLAIN,
+        None,
+        OFF,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        blocks(),
+        id="forced-on-blocks-while-off",
+    ),
+    pytest.param(
+        PLAIN,
+        OFF,
+        ON,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        blocks(),
+        id="forced-on-beats-an-off-block",
+    ),
+    pytest.param(
+        BOTH,
+        None,
+        ON,
+        Request(route=FORCED_ON),
+        blocks(ON),
+        id="forced-on-beats-exempt-paths-tokens-allow-lists-and-the-handler",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        LISTS,
+        Request(route=FORCED_ON),
+        blocks(LISTS),
+        id="forced-on-beats-the-stored-allow-lists",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        ON,
+        Request(route=FORCED_ON, docs=True),
+        blocks(ON),
+        id="forced-on-beats-the-docs-paths",
+    ),
+    pytest.param(
+        API_ONLY,
+        None,
+        ON,
+        Request(route=FORCED_ON),
+        blocks(ON),
+        id="forced-on-beats-paths-outside-the-paths-option",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        blocks(),
+        id="forced-on-blocks-reads-of-a-read-only-state",
+    ),
+    # 3. a route forced off: through
+    pytest.param(PLAIN, None, ON, Request(route=FORCED_OFF), passes(ON), id="forced-off-passes"),
+    pytest.param(
+        BOTH,
+        ON,
+        OFF,
+        Request(route=FORCED_OFF),
+        passes(ON),
+        id="forced-off-beats-an-override-block",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY,
+        Request(method="DELETE", route=FORCED_OFF),
+        passes(READ_ONLY),
+        id="forced-off-lets-writes-through-a-read-only-state",
+    ),
+    # 4. the docs routes: through
+    pytest.param(PLAIN, None, ON, Request(docs=True), passes(ON), id="docs-pass"),
+    pytest.param(BOTH, ON, OFF, Request(docs=True), passes(ON), id="docs-pass-an-override-block"),
+    # 5. maintenance off, or a path outside `paths`: through
+    pytest.param(PLAIN, None, OFF, GET, passes(), id="off-passes"),
+    pytest.param(
+        PLAIN,
+        None,
+        OFF,
+        Request(may_be_forced_on=True),
+        passes(),
+        id="off-passes-a-route-that-is-not-forced-on",
+    ),
+    pytest.param(API_ONLY, None, ON, Request(path="/shop"), passes(ON), id="outside-paths-pass"),
+    pytest.param(
+        API_ONLY, None, ON, Request(path="/api/items"), blocks(ON), id="inside-paths-block"
+    ),
+    pytest.param(
+        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=True),
+        None,
+        ON,
+        Request(path="/apix"),
+        passes(ON),
+        id="outside-paths-asks-nothing",
+    ),
+    # 6. and 7. the bypass rules, then exempt_handler: asked, in that order, before blocking
+    pytest.param(PLAIN, None, ON, GET, blocks(ON), id="on-blocks"),
+    pytest.param(BYPASS, None, ON, GET, blocks(ON, Ask.BYPASS), id="bypass-rules-asked"),
+    pytest.param(HANDLER, None, ON, GET, blocks(ON, Ask.EXEMPT_HANDLER), id="exempt-handler-asked"),
+    pytest.param(
+        BOTH,
+        None,
+        ON,
+        GET,
+        blocks(ON, Ask.BYPASS, Ask.EXEMPT_HANDLER),
+        id="bypass-rules-before-the-exempt-handler",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        LISTS,
+        GET,
+        blocks(LISTS, Ask.BYPASS, lists=LISTS),
+        id="stored-allow-lists-asked-without-static-rules",
+    ),
+    pytest.param(
+        HANDLER,
+        None,
+        LISTS,
+        GET,
+        blocks(LISTS, Ask.BYPASS, Ask.EXEMPT_HANDLER, lists=LISTS),
+        id="stored-allow-lists-before-the-exempt-handler",
+    ),
+    pytest.param(BYPASS, None, ON, WEBSOCKET, blocks(ON, Ask.BYPASS), id="websockets-asked-alike"),
+    # the bypass link's POST: answered while maintenance is on, before the route is looked up
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(method="POST", link_post=True),
+        Decision(Verdict.LINK, ON),
+        id="link-answered",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(method="POST", link_post=True, route=NOT_FOUND),
+        Decision(Verdict.LINK, ON),
+        id="link-answered-on-a-path-without-a-route",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(method="POST", link_post=True, route=FORCED_OFF),
+        Decision(Verdict.LINK, ON),
+        id="link-answered-on-a-route-forced-off",
+    ),
+    pytest.param(
+        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=True),
+        None,
+        ON,
+        Request(method="POST", link_post=True),
+        Decision(Verdict.LINK, ON),
+        id="link-answered-outside-the-paths-option",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        OFF,
+        Request(method="POST", link_post=True),
+        passes(),
+        id="link-passes-while-off",
+    ),
+    # 8. which state holds: an open block beats the state served, which is
+    # enable_maintenance (a plain on or off state) if given, else the backend's
+    pytest.param(PLAIN, ON, OFF, GET, blocks(ON), id="on-block-beats-the-store"),
+    pytest.param(PLAIN, OFF, ON, GET, passes(), id="off-block-beats-the-store"),
+    pytest.param(
+        PLAIN, ON, PINNED_OFF, GET, blocks(ON), id="on-block-beats-enable-maintenance-false"
+    ),
+    pytest.param(
+        PLAIN, OFF, PINNED_ON, GET, passes(), id="off-block-beats-enable-maintenance-true"
+    ),
+    pytest.param(PLAIN, None, PINNED_ON, GET, blocks(ON), id="enable-maintenance-true-blocks"),
+    pytest.param(
+        PLAIN,
+        None,
+        PINNED_ON,
+        Request(method="POST", route=FORCED_OFF),
+        passes(ON),
+        id="enable-maintenance-true-keeps-routes-forced-off-up",
+    ),
+    pytest.param(PLAIN, None, PINNED_OFF, GET, passes(), id="enable-maintenance-false-passes"),
+    pytest.param(
+        PLAIN,
+        None,
+        PINNED_OFF,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        blocks(),
+        id="enable-maintenance-false-keeps-routes-forced-on-down",
+    ),
+    pytest.param(
+        PLAIN, ON, READ_ONLY, GET, blocks(ON), id="on-block-blocks-reads-of-a-read-only-store"
+    ),
+    pytest.param(PLAIN, ON, LISTS, GET, blocks(ON), id="on-block-ignores-stored-allow-lists"),
+    pytest.param(PLAIN, ON, SCHEDULED, GET, blocks(ON), id="on-block-ignores-the-stored-window"),
+    # read-only: reads through, writes and WebSockets blocked
+    pytest.param(PLAIN, None, READ_ONLY, GET, passes(), id="read-only-passes-get"),
+    pytest.param(
+        PLAIN, None, READ_ONLY, Request(method="HEAD"), passes(), id="read-only-passes-head"
+    ),
+    pytest.param(
+        PLAIN, None, READ_ONLY, Request(method="OPTIONS"), passes(), id="read-only-passes-options"
+    ),
+    pytest.param(PLAIN, None, READ_ONLY, POST, blocks(READ_ONLY), id="read-only-blocks-post"),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY,
+        Request(method="PATCH"),
+        blocks(READ_ONLY),
+        id="read-only-blocks-patch",
+    ),
+    pytest.param(
+        PLAIN, None, READ_ONLY, WEBSOCKET, blocks(READ_ONLY), id="read-only-refuses-websockets"
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        READ_ONLY,
+        POST,
+        blocks(READ_ONLY, Ask.BYPASS),
+        id="read-only-asks-the-bypass-rules-about-writes",
+    ),
+    # the window, by the clock
+    pytest.param(PLAIN, None, SCHEDULED, GET, passes(), id="before-the-window-passes"),
+    pytest.param(PLAIN, None, RUNNING, GET, blocks(RUNNING), id="within-the-window-blocks"),
+    pytest.param(PLAIN, None, ENDED, GET, passes(), id="after-the-window-passes"),
+    pytest.param(
+        PLAIN, None, READ_ONLY_LATER, POST, passes(), id="read-only-applies-only-within-its-window"
+    ),
+    pytest.param(
+        ANNOUNCING,
+        None,
+        SCHEDULED,
+        GET,
+        passes(announce=SCHEDULED),
+        id="a-scheduled-window-is-announced",
+    ),
+    pytest.param(
+        ANNOUNCING, None, SCHEDULED, WEBSOCKET, passes(), id="websockets-get-no-announcement"
+    ),
+    pytest.param(ANNOUNCING, None, ENDED, GET, passes(), id="an-ended-window-is-not-announced"),
+    pytest.param(PLAIN, None, SCHEDULED, GET, passes(), id="announced-only-when-asked"),
+    pytest.param(
+        ANNOUNCING,
+        None,
+        SCHEDULED,
+        Request(route=FORCED_ON, may_be_forced_on=True),
+        Decision(Verdict.BLOCK, announce=SCHEDULED),
+        id="a-route-forced-on-blocks-before-the-window-with-the-announcement",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rules", "held", "stored", "request_", "expected"), ROWS)
+def test_the_rules_in_order(
+    rules: Rules,
+    held: MaintenanceState | None,
+    stored: MaintenanceState,
+    request_: Request,
+    expected: Decision,
+) -> None:
+    assert decide(rules, held, stored, request_) == expected
+
+
+@pytest.mark.parametrize(
+    ("blocks_on", "blocks_off", "expected"),
+    [
+        pytest.param(0, 0, None, id="no-block-the-served-state-decides"),
+        pytest.param(1, 0, ON, id="an-on-block-holds-on"),
+        pytest.param(0, 1, OFF, id="an-off-block-holds-off"),
+        pytest.param(2, 3, ON, id="an-on-block-beats-off-blocks"),
+    ],
+)
+def test_the_state_open_blocks_hold(
+    blocks_on: int, blocks_off: int, expected: MaintenanceState | None
+) -> None:
+    assert held_state(blocks_on, blocks_off) == expected
+
+
+def test_stored_allow_lists_go_with_the_decision_to_the_bypass_rules() -> None:
+    assert decide(PLAIN, None, LISTS, GET).allow_lists is LISTS
+    assert decide(BYPASS, None, ON, GET).allow_lists is None
+
+
+class Watched:
+    """Facts that note which of them the rules read."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self.read: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        self.read.append(name)
+        return getattr(self._request, name)
+
+
+def test_while_off_only_whether_a_route_may_be_forced_on_is_read() -> None:
+    facts = Watched(GET)
+    assert decide(PLAIN, None, OFF, facts) == passes()  # type: ignore[arg-type]
+    assert facts.read == ["may_be_forced_on"]
+
+
+def test_a_request_without_a_route_is_not_asked_about_its_path() -> None:
+    facts = Watched(Request(route=NOT_FOUND))
+    decide(BOTH, None, ON, facts)  # type: ignore[arg-type]
+    assert facts.read == ["link_post", "route"]
+
+
+def test_a_state_without_a_window_reads_no_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    def clock() -> float:
+        raise AssertionError("the clock was read")
+
+    monkeypatch.setattr("fastapi_maintenance._clock.now", clock)
+    assert decide(PLAIN, None, ON, GET) == blocks(ON)
