@@ -7,12 +7,14 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+
+from fastapi_maintenance.backends import BaseStateBackend
 
 #: ``driver_logs(level)``: the driver's messages logged at exactly ``level``.
 DriverLogs = Callable[[int], list[str]]
@@ -44,6 +46,14 @@ def no_pending_tasks_or_unclosed_connections(caplog: pytest.LogCaptureFixture) -
         if r.name == "asyncio" and r.levelno >= logging.WARNING
     ]
     assert not complaints, f"asyncio complained: {complaints}"
+
+
+async def close_all(backends: Sequence[BaseStateBackend]) -> None:
+    """Close every backend, then fail if a change feed of their drivers still runs."""
+    for backend in backends:
+        await backend.aclose()
+    for driver in {type(backend) for backend in backends}:
+        assert not following_tasks(driver), "aclose() left a background task running"
 
 
 def following_tasks(driver: type) -> list[asyncio.Task[Any]]:

@@ -21,7 +21,7 @@ import redis.asyncio
 from fastapi_maintenance_redis import RedisBackend
 
 from .._remote.checks import (
-    following_tasks,
+    close_all,
     missing,
     no_pending_tasks_or_unclosed_connections,  # noqa: F401 - an autouse fixture
     resource_warnings_are_errors,
@@ -148,6 +148,4 @@ async def make_backend(redis_url: str, redis_key: str) -> AsyncIterator[MakeBack
         return backend
 
     yield make
-    for backend in made:
-        await backend.aclose()
-    assert not following_tasks(RedisBackend), "aclose() left a background task running"
+    await close_all(made)

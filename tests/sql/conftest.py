@@ -20,7 +20,7 @@ from sqlalchemy import inspect, text
 from fastapi_maintenance_sql import SqlBackend
 
 from .._remote.checks import (
-    following_tasks,
+    close_all,
     missing,
     no_pending_tasks_or_unclosed_connections,  # noqa: F401 - an autouse fixture
     resource_warnings_are_errors,
@@ -163,9 +163,7 @@ async def make_backend() -> AsyncIterator[Callable[..., SqlBackend]]:
         return backend
 
     yield make
-    for backend in made:
-        await backend.aclose()
-    assert not following_tasks(SqlBackend), "aclose() left a background task running"
+    await close_all(made)
     locked = {backend.describe() for backend in made if sqlite_locked(str(backend.options.url))}
     assert not locked, f"aclose() left a lock on the SQLite database: {locked}"
 
