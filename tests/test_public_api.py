@@ -98,6 +98,7 @@ PUBLIC = {
         "HintedReads",
         "MAX_SHOWN",
         "Outage",
+        "RemoteBackend",
         "StateCache",
         "Throttled",
         "bounded",

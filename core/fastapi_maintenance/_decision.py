@@ -1,20 +1,20 @@
 """What happens to a request now: the rules of ``docs/precedence.md``, in order, in one place.
 
-:func:`decide` is a plain function of the state that holds and of the request's
-:class:`Facts`; it reads no scope and sends nothing, so it is tested without ASGI. The
+``decide`` is a plain function of the state that holds and of the request's
+``Facts``; it reads no scope and sends nothing, so it is tested without ASGI. The
 middleware is its adapter: it reads the state, hands over facts computed only when a rule asks
-for them, and carries the :class:`Decision` out.
+for them, and carries the ``Decision`` out.
 
 Three steps are delegated to the adapter, because they act on the request rather than judge
-it: the bypass rules (:class:`Ask.BYPASS`: exempt paths, the stored ``allow_paths``, the token
+it: the bypass rules (``Ask.BYPASS``: exempt paths, the stored ``allow_paths``, the token
 header, the client ranges and the cookie, asked in ``_bypass``, which strips a token that
-let a request through), ``exempt_handler`` (:class:`Ask.EXEMPT_HANDLER`, which may read the
-body) and the answer to the bypass link's ``POST`` (:class:`Verdict.LINK`, in ``_bypass``,
+let a request through), ``exempt_handler`` (``Ask.EXEMPT_HANDLER``, which may read the
+body) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, in ``_bypass``,
 which reads its body). The decision says whether and in which order they are asked.
 
-Where to add a rule: a new step in :func:`decide` at its place in the order, reading what it
-needs from :class:`Facts` (a new fact is a new property there and in ``_facts.ScopeFacts``,
-computed on first use) and from :class:`Rules` (the middleware's options, fixed when it is
+Where to add a rule: a new step in ``decide`` at its place in the order, reading what it
+needs from ``Facts`` (a new fact is a new property there and in ``_facts.ScopeFacts``,
+computed on first use) and from ``Rules`` (the middleware's options, fixed when it is
 built).
 """
 
@@ -65,11 +65,11 @@ class Decision(NamedTuple):
     #: The state in force for this request (put in the scope for the response), ``None``
     #: when maintenance does not apply to it (a route forced on still blocks then).
     state: MaintenanceState | None = None
-    #: For :attr:`Verdict.BLOCK`: the rules to ask first; the first to admit lets it through.
+    #: For ``Verdict.BLOCK``: the rules to ask first; the first to admit lets it through.
     asks: tuple[Ask, ...] = ()
     #: A state scheduled for later, for ``X-Maintenance-Scheduled`` on the response.
     announce: MaintenanceState | None = None
-    #: For :attr:`Ask.BYPASS`: the state whose stored allow-lists are asked, if it has any.
+    #: For ``Ask.BYPASS``: the state whose stored allow-lists are asked, if it has any.
     allow_lists: MaintenanceState | None = None
 
 
@@ -185,7 +185,7 @@ def decide(
 ) -> Decision:
     """What happens to the request, by the rules in order (``docs/precedence.md``).
 
-    ``held`` is :func:`held_state`, which beats ``stored``: the state the middleware serves,
+    ``held`` is ``held_state``, which beats ``stored``: the state the middleware serves,
     ``enable_maintenance`` as a plain on or off state if given, else the backend's state
     (when something is held, the adapter need not read it: it is not looked at).
     """

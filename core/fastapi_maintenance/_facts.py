@@ -19,7 +19,7 @@ def route_path_of(scope: Any, root: str) -> str:
 
 
 class ScopeFacts:
-    """:class:`~._decision.Facts` of one request: the route path and the route lookup are
+    """``._decision.Facts`` of one request: the route path and the route lookup are
     computed once, and only if a rule asks for them."""
 
     __slots__ = ("_path", "_route", "bypass", "scope", "table")

@@ -1,4 +1,5 @@
-"""Tools for drivers whose store is remote: time limits, reconnection delays, outage logging.
+"""Tools for drivers whose store is remote: time limits, reconnection delays, outage logging,
+and ``RemoteBackend``, the lifecycle such a driver shares.
 
 A driver that follows a server (a database, a cache, a broker) from a background task
 meets the same questions: how long to wait for an answer, how soon to reconnect, how to
@@ -26,12 +27,18 @@ password quoted by a server or a client library never reaches the log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import weakref
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import ClassVar, Generic, TypeVar
 
+from ._backend import BaseStateBackend
+from ._errors import BackendUnavailableError, InvalidStateError
 from ._model import MaintenanceState
 from ._redact import redact as redact_spec
 
@@ -42,6 +49,7 @@ __all__ = [
     "Backoff",
     "HintedReads",
     "Outage",
+    "RemoteBackend",
     "StateCache",
     "Throttled",
     "bounded",
@@ -50,6 +58,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_C = TypeVar("_C")
 
 #: The first delay, in seconds, of a ``Backoff``.
 FIRST_DELAY = 0.05
@@ -329,3 +338,228 @@ class StateCache:
     def end_listeners(self) -> None:
         for queue in self._listeners:
             queue.put_nowait(None)
+
+
+class RemoteBackend(BaseStateBackend, Generic[_C]):
+    """A driver whose store is a server followed by a background task (the change feed);
+    ``_C`` is the type of the client its reads and writes take.
+
+    Requests never wait on the server: ``cached_state`` and ``cached_value`` answer
+    from a ``StateCache`` the change feed keeps current, and start the feed on the first
+    request of an application that sends no lifespan events. ``start`` waits up to
+    ``timeout`` for the first read; ``aclose`` stops the feed. ``get_state`` and
+    ``set_state`` run within ``timeout`` on the best client at hand, and report the
+    store's failures as ``fastapi_maintenance.BackendUnavailableError``. It runs on
+    asyncio only.
+
+    A driver brings its store's reads and writes (``_read``, ``_write``, and
+    ``_connect`` for a client of their own) and its change feed (``_follow``).
+    """
+
+    supports_changes: ClassVar[bool] = True
+    stores_details: ClassVar[bool] = True
+    #: What the store's client raises when the server is down, slow or refuses a call: reads
+    #: and writes report it as ``BackendUnavailableError``.
+    _failures: ClassVar[tuple[type[BaseException], ...]] = (OSError, asyncio.TimeoutError)
+    #: Whether reads and writes take turns, one at a time per event loop (a driver opening a
+    #: connection for each keeps the number it opens at once down to one).
+    _calls_take_turns: ClassVar[bool] = False
+
+    def __init__(self, *, assume: bool, timeout: float, logger: logging.Logger | str) -> None:
+        self._timeout = timeout
+        self._logger = _logger(logger)
+        self._cache = StateCache(assume)
+        self._task: asyncio.Task[None] | None = None
+        #: The event loop the change feed runs in, once started.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._warned_no_loop = False
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    # what a driver brings -------------------------------------------------------------
+
+    @abstractmethod
+    async def _follow(self, ready: asyncio.Event) -> None:
+        """The change feed: keep ``self._cache`` current until cancelled, reconnecting after
+        a failure; set ``ready`` once the first read succeeded or failed."""
+
+    @abstractmethod
+    def _connect(self) -> AbstractAsyncContextManager[_C]:
+        """A client for one read or write alone, closed on exit."""
+
+    @abstractmethod
+    async def _read(self, client: _C) -> MaintenanceState:
+        """The state in the store; ``InvalidStateError`` if what it holds is no state."""
+
+    @abstractmethod
+    async def _write(self, client: _C, state: MaintenanceState) -> int:
+        """Store ``state`` and announce it to the other processes; the version written."""
+
+    def _client_at_hand(self, loop: asyncio.AbstractEventLoop) -> _C | None:
+        """A client already open for ``loop`` to read or write with (the application's, or
+        the change feed's), or ``None`` to open one with ``_connect``."""
+        return None
+
+    def _needs_asyncio(self) -> RuntimeError:
+        """The error raised where no asyncio event loop runs (under trio, say)."""
+        return RuntimeError(f"{self.describe()} needs an asyncio event loop")
+
+    async def _release(self) -> None:
+        """Close what the driver holds for its lifetime (an engine, a pool), once the change
+        feed has stopped."""
+
+    # the hot path ---------------------------------------------------------------------
+
+    def cached_state(self) -> MaintenanceState:
+        """The state this process follows, the same object until it changes."""
+        task = self._task
+        if task is None or task.done():
+            self._start_soon()
+        return self._cache.serving()
+
+    def cached_value(self) -> bool:
+        """Whether the state this process follows is active now (a window counts)."""
+        task = self._task
+        if task is None or task.done():
+            self._start_soon()
+        untimed = self._cache.untimed
+        return self._cache.serving().active_at(time.time()) if untimed is None else untimed
+
+    # lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Follow the state in the background; wait up to ``timeout`` for the first read.
+
+        Raises ``_needs_asyncio``'s error outside an asyncio event loop (the driver
+        cannot follow).
+        """
+        self._launch(self._running_loop())
+        if not self._ready.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await bounded(self._ready.wait(), self._timeout)
+
+    def _start_soon(self) -> None:
+        """Start without waiting, for an application that sends no lifespan events."""
+        if self._closed:
+            return
+        try:
+            loop = self._running_loop()
+        except RuntimeError as exc:
+            if not self._warned_no_loop:
+                self._warned_no_loop = True
+                self._logger.error(
+                    "cannot follow the maintenance state: %s; serving the %s state (%s) "
+                    "from this caller",
+                    exc,
+                    "last known" if self._cache.known else "assumed",
+                    "on" if self._cache.serving_on() else "off",
+                )
+            return
+        self._launch(loop)
+
+    def _launch(self, loop: asyncio.AbstractEventLoop) -> None:
+        task = self._task
+        if task is not None and not task.done() and self._loop is loop:
+            return
+        self._closed = False
+        self._loop = loop
+        self._ready = asyncio.Event()
+        self._task = loop.create_task(self._follow(self._ready))
+
+    async def aclose(self) -> None:
+        """Stop the background task and close the connections the driver opened."""
+        self._closed = True
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            loop = task.get_loop()
+            if loop is _current_loop():
+                task.cancel()
+                await asyncio.wait([task])
+            elif not loop.is_closed():  # started in another thread's event loop
+                loop.call_soon_threadsafe(task.cancel)
+        self._cache.end_listeners()
+        await self._release()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        """The running asyncio event loop; ``_needs_asyncio``'s error where none runs."""
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            raise self._needs_asyncio() from None
+
+    # reading and writing --------------------------------------------------------------
+
+    async def get_state(self) -> MaintenanceState:
+        """Read the store; ``InvalidStateError`` if it holds no state,
+        ``BackendUnavailableError`` if it cannot be read within ``timeout``."""
+        try:
+            state = await self._call(self._read)
+        except InvalidStateError as exc:
+            raise InvalidStateError(f"cannot read {self.describe()}: {exc}") from None
+        except self._failures as exc:
+            raise BackendUnavailableError(
+                f"cannot read the maintenance state from {self.describe()}: {describe_error(exc)}"
+            ) from exc
+        return state
+
+    async def get_value(self) -> bool:
+        """Whether the state in the store is active now; raises as ``get_state`` does."""
+        return (await self.get_state()).is_active()
+
+    async def set_value(self, value: bool) -> None:
+        """Write a plain ``1`` or ``0``, as ``set_state`` does."""
+        await self.set_state(MaintenanceState(on=bool(value)))
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        """Write the state and announce it to every process; ``BackendUnavailableError`` if
+        that fails or takes longer than ``timeout``."""
+        try:
+            version = await self._call(lambda client: self._write(client, state))
+        except self._failures as exc:
+            raise BackendUnavailableError(
+                f"cannot write the maintenance state to {self.describe()}: {describe_error(exc)}"
+            ) from exc
+        self._cache.offer(state, version)
+
+    async def changes(self) -> AsyncIterator[bool]:
+        """Each change of the state this process serves, until ``aclose``."""
+        queue = self._cache.listen()
+        try:
+            await self.start()
+            while (value := await queue.get()) is not None:
+                yield value
+        finally:
+            self._cache.unlisten(queue)
+
+    async def _call(self, action: Callable[[_C], Awaitable[_T]]) -> _T:
+        """Run ``action`` within ``timeout`` on the best client at hand: one already open
+        (``_client_at_hand``), else one opened for this call alone (a command line or
+        script that never starts the backend). Calls wait for their turn first, if they take
+        turns."""
+        loop = self._running_loop()
+        if not self._calls_take_turns:
+            return await bounded(self._on_client(action, loop), self._timeout)
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = asyncio.Semaphore(1)
+        async with turn:
+            return await bounded(self._on_client(action, loop), self._timeout)
+
+    async def _on_client(
+        self, action: Callable[[_C], Awaitable[_T]], loop: asyncio.AbstractEventLoop
+    ) -> _T:
+        client = self._client_at_hand(loop)
+        if client is not None:
+            return await action(client)
+        async with self._connect() as own:
+            return await action(own)
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

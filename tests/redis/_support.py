@@ -1,59 +1,10 @@
-"""Helpers shared by the Redis tests: bounded waits, looking into the server, app lifespans."""
+"""Helpers of the Redis tests alone: looking into the server."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
-from urllib.parse import urlencode
-
-import pytest
 import redis.asyncio
-from starlette.types import ASGIApp, Message
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            pytest.fail(f"still false after {timeout}s: {predicate.__doc__ or predicate}")
-        await asyncio.sleep(0.01)
-
-
-def following_tasks() -> list[asyncio.Task[Any]]:
-    """The driver's background tasks still running in this event loop."""
-    return [
-        task
-        for task in asyncio.all_tasks()
-        if not task.done() and "RedisBackend._follow" in repr(task.get_coro())
-    ]
-
-
-def with_query(url: str, **query: str) -> str:
-    """``url`` with more query parameters, whether or not it already has some."""
-    return f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
 
 
 async def connections_named(client: redis.asyncio.Redis, name: str) -> int:
     """How many connections the server holds whose CLIENT SETNAME is ``name``."""
     return sum(1 for c in await client.client_list() if c.get("name") == name)
-
-
-@asynccontextmanager
-async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
-    """Run ``app``'s lifespan startup, then its shutdown on exit, as a server would."""
-    inbox: asyncio.Queue[Message] = asyncio.Queue()
-    outbox: asyncio.Queue[Message] = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
-    try:
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await asyncio.wait_for(outbox.get(), 5))["type"] == "lifespan.startup.complete"
-        yield
-        await inbox.put({"type": "lifespan.shutdown"})
-        assert (await asyncio.wait_for(outbox.get(), 5))["type"] == "lifespan.shutdown.complete"
-    finally:
-        await asyncio.wait_for(task, 5)

@@ -8,9 +8,6 @@ unclosed connection or a task left pending. ACL users a test creates are deleted
 
 from __future__ import annotations
 
-import gc
-import logging
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -23,9 +20,14 @@ import redis.asyncio
 
 from fastapi_maintenance_redis import RedisBackend
 
+from .._remote.checks import (
+    close_all,
+    missing,
+    no_pending_tasks_or_unclosed_connections,  # noqa: F401 - an autouse fixture
+    resource_warnings_are_errors,
+)
 from ..redis_settings import KEY_PREFIX
 from ..redis_settings import redis_url as redis_url_setting
-from ._support import following_tasks
 from .servers import RedisServer, answers
 
 HERE = Path(__file__).parent
@@ -35,16 +37,7 @@ MakeBackend = Callable[..., RedisBackend]
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """An unclosed connection or transport anywhere in these tests is an error."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
-
-
-def missing(what: str) -> None:
-    """Fail under CI, where Redis is part of the job; skip elsewhere, naming what is missing."""
-    if os.environ.get("CI"):
-        pytest.fail(what)
-    pytest.skip(what)
+    resource_warnings_are_errors(items, HERE)
 
 
 @pytest.fixture(scope="session")
@@ -155,19 +148,4 @@ async def make_backend(redis_url: str, redis_key: str) -> AsyncIterator[MakeBack
         return backend
 
     yield make
-    for backend in made:
-        await backend.aclose()
-    assert not following_tasks(), "aclose() left a background task running"
-
-
-@pytest.fixture(autouse=True)
-def no_pending_tasks_or_unclosed_connections(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test after which asyncio reports a destroyed task or an unclosed resource."""
-    yield
-    gc.collect()
-    complaints = [
-        r.getMessage()
-        for r in caplog.get_records("call") + caplog.get_records("teardown")
-        if r.name == "asyncio" and r.levelno >= logging.WARNING
-    ]
-    assert not complaints, f"asyncio complained: {complaints}"
+    await close_all(made)

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 
-#: Seconds a server may take to start answering, or to exit.
-START_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .._remote.servers import ServerProcess
 
 
 def answers(url: str, timeout: float = 0.5) -> bool:
@@ -43,16 +32,17 @@ def _debug_command_flag() -> list[str]:
     return ["--enable-debug-command", "local"] if match and int(match.group(1)) >= 7 else []
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """``redis-server`` on 127.0.0.1 with no persistence, its files in ``folder``.
 
     The port stays the same across :meth:`kill` and :meth:`start`, so clients see a restart.
     """
 
+    poll_pause = 0.02
+
     def __init__(self, folder: Path, port: int | None = None) -> None:
+        super().__init__(port)
         self.folder = folder
-        self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
 
     @staticmethod
     def available() -> bool:
@@ -61,6 +51,9 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def answers(self) -> bool:
+        return answers(self.url, timeout=0.2)
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -78,29 +71,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers(self.url, timeout=0.2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log = (self.folder / "redis.log").read_text(errors="replace")[-2000:]
-                self.stop()
-                raise RuntimeError(f"redis-server on port {self.port} did not start:\n{log}")
-            time.sleep(0.02)
-
-    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
-        """Stop the server with ``sig`` and wait for it to exit."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(START_TIMEOUT)
-
-    def stop(self) -> None:
-        self.kill(signal.SIGKILL)
-        self.process = None
+        self._wait_until_up(self.folder / "redis.log")
 
     def client(self) -> redis.Redis:
         """A synchronous client for the test's own writes."""

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 
 from fastapi_maintenance import MaintenanceModeMiddleware, set_maintenance_mode
 
-from ._support import lifespan, with_query
+from .._remote.apps import lifespan
+from .._remote.checks import with_query
 from .conftest import MakeBackend
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]

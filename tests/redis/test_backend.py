@@ -13,7 +13,9 @@ import redis.asyncio
 from fastapi_maintenance import InvalidStateError
 from fastapi_maintenance_redis import RedisBackend
 
-from ._support import connections_named, following_tasks, wait_until
+from .._remote.checks import following_tasks
+from .._remote.waiting import wait_until
+from ._support import connections_named
 from .conftest import MakeBackend
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
@@ -155,7 +157,7 @@ async def test_a_closed_backend_does_not_restart_on_its_own(make_backend: MakeBa
     await backend.start()
     await backend.aclose()
     backend.cached_value()
-    assert following_tasks() == []
+    assert following_tasks(RedisBackend) == []
 
 
 async def test_the_applications_client_is_used_and_never_closed(

@@ -10,9 +10,9 @@ import redis.asyncio
 from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
 
-from ._support import with_query
+from .._remote.checks import with_query
+from .._remote.servers import free_port
 from .conftest import MakeBackend
-from .servers import free_port
 
 
 @pytest.mark.redis

@@ -18,10 +18,11 @@ import redis
 import redis.asyncio
 from fastapi import FastAPI
 
-from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
-from fastapi_maintenance_redis import RedisBackend
+from fastapi_maintenance import BackendUnavailableError
 
-from ._support import wait_until
+from .._remote.apps import app_on, statuses
+from .._remote.checks import logs_of
+from .._remote.waiting import wait_until
 from .conftest import MakeBackend
 from .proxy import SilencingProxy
 from .servers import RedisServer
@@ -42,35 +43,7 @@ async def server_client(server: RedisServer) -> AsyncIterator[redis.asyncio.Redi
 @pytest.fixture
 def driver_logs(caplog: pytest.LogCaptureFixture) -> Callable[[int], list[str]]:
     """``driver_logs(level)``: the driver's messages logged at exactly ``level``."""
-    caplog.set_level(logging.DEBUG, logger="fastapi_maintenance.redis")
-
-    def at(level: int) -> list[str]:
-        return [
-            r.getMessage()
-            for r in caplog.records
-            if r.name == "fastapi_maintenance.redis" and r.levelno == level
-        ]
-
-    return at
-
-
-def app_on(backend: RedisBackend) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
-
-    @app.get("/")
-    async def index() -> dict[str, bool]:
-        return {"served": True}
-
-    return app
-
-
-async def statuses(client: httpx.AsyncClient, count: int, pause: float = 0.0) -> set[int]:
-    seen = set()
-    for _ in range(count):
-        seen.add((await client.get("/")).status_code)
-        await asyncio.sleep(pause)
-    return seen
+    return logs_of(caplog, "fastapi_maintenance.redis")
 
 
 async def test_redis_down_at_start_up_serves_the_assumed_state_then_the_real_one(

@@ -14,7 +14,9 @@ from starlette.types import ASGIApp
 
 from fastapi_maintenance import MaintenanceModeMiddleware, configure_backend
 
-from ._support import connections_named, lifespan, with_query
+from .._remote.apps import lifespan
+from .._remote.checks import with_query
+from ._support import connections_named
 from .conftest import MakeBackend
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]

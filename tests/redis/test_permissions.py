@@ -11,7 +11,7 @@ import redis.asyncio
 
 from fastapi_maintenance import BackendUnavailableError, MaintenanceState
 
-from ._support import wait_until
+from .._remote.waiting import wait_until
 from .conftest import MakeBackend, MakeUser
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]

@@ -13,7 +13,7 @@ import redis.asyncio
 from fastapi_maintenance import InvalidStateError, MaintenanceState
 from fastapi_maintenance_redis import EXPIRY_MARGIN, MAX_STATE_BYTES, RedisBackend, _store
 
-from ._support import wait_until
+from .._remote.waiting import wait_until
 from .conftest import MakeBackend
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]

@@ -19,7 +19,7 @@ from fastapi_maintenance import BackendUnavailableError, InvalidStateError, Main
 from fastapi_maintenance.remote import HINT_INTERVAL
 from fastapi_maintenance_redis import MAX_STATE_BYTES, RedisBackend, _follower
 
-from ._support import wait_until
+from .._remote.waiting import wait_until
 from .conftest import MakeBackend, MakeUser
 from .servers import RedisServer
 

@@ -8,9 +8,6 @@ not answer is a failure, not a skip.
 
 from __future__ import annotations
 
-import gc
-import logging
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +19,12 @@ from sqlalchemy import inspect, text
 
 from fastapi_maintenance_sql import SqlBackend
 
-from ._support import following_tasks
+from .._remote.checks import (
+    close_all,
+    missing,
+    no_pending_tasks_or_unclosed_connections,  # noqa: F401 - an autouse fixture
+    resource_warnings_are_errors,
+)
 from .databases import (
     MARIADB_URL,
     POSTGRESQL_URL,
@@ -42,16 +44,7 @@ MakeBackend = Callable[..., SqlBackend]
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """An unclosed connection anywhere in these tests is an error."""
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.filterwarnings("error::ResourceWarning"))
-
-
-def missing(what: str) -> None:
-    """Fail under CI, where the databases are part of the job; skip elsewhere, saying why."""
-    if os.environ.get("CI"):
-        pytest.fail(what)
-    pytest.skip(what)
+    resource_warnings_are_errors(items, HERE)
 
 
 def _shared(url: str, variable: str) -> Iterator[str]:
@@ -170,9 +163,7 @@ async def make_backend() -> AsyncIterator[Callable[..., SqlBackend]]:
         return backend
 
     yield make
-    for backend in made:
-        await backend.aclose()
-    assert not following_tasks(), "aclose() left a background task running"
+    await close_all(made)
     locked = {backend.describe() for backend in made if sqlite_locked(str(backend.options.url))}
     assert not locked, f"aclose() left a lock on the SQLite database: {locked}"
 
@@ -201,16 +192,3 @@ def mariadb_server() -> Iterator[MariaDBServer]:
         yield server
     finally:
         server.remove()
-
-
-@pytest.fixture(autouse=True)
-def no_pending_tasks_or_unclosed_connections(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Fail a test after which asyncio reports a destroyed task or an unclosed resource."""
-    yield
-    gc.collect()
-    complaints = [
-        r.getMessage()
-        for r in caplog.get_records("call") + caplog.get_records("teardown")
-        if r.name == "asyncio" and r.levelno >= logging.WARNING
-    ]
-    assert not complaints, f"asyncio complained: {complaints}"

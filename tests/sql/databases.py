@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+
+from .._remote.servers import ServerProcess
 
 POSTGRESQL_URL = os.environ.get(
     "SQL_TEST_POSTGRESQL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -32,13 +31,6 @@ START_TIMEOUT = 30.0
 SQLITE_BUSY_TIMEOUT = 30.0
 #: The synchronous DB driver the tests use behind the driver's back, per database.
 _SYNC_DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql", "sqlite": ""}
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sync_engine(url: str) -> Engine:
@@ -87,23 +79,23 @@ def answers(url: str) -> bool:
         engine.dispose()
 
 
-class PrivateServer:
+class PrivateServer(ServerProcess):
     """A database server of the test's own on 127.0.0.1, its files in a temporary folder
     that :meth:`remove` deletes.
 
     The folder is made in the system's temporary folder and given to ``owner`` when running
-    as root: the server runs as that user, who may not enter pytest's private folders. The
-    port stays the same across :meth:`stop` and :meth:`start`, so clients see a restart.
+    as root: the server runs as that user, who may not enter pytest's private folders.
     """
 
     owner = ""
+    start_timeout = START_TIMEOUT
+    poll_pause = 0.1
 
     def __init__(self) -> None:
+        super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="fastapi-maintenance-db-"))
         if os.geteuid() == 0 and self.owner:
             shutil.chown(self.folder, self.owner)
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
 
     def remove(self) -> None:
         """Stop the server and delete its files."""
@@ -116,23 +108,11 @@ class PrivateServer:
     def url(self) -> str:
         raise NotImplementedError
 
+    def answers(self) -> bool:
+        return answers(self.url)
+
     def start(self) -> None:
         raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def _wait_until_up(self, log: Path) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers(self.url):
-            exited = self.process is not None and self.process.poll() is not None
-            if exited or time.monotonic() > deadline:
-                shown = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-                self.stop()
-                raise RuntimeError(
-                    f"{type(self).__name__} on port {self.port} did not start:\n{shown}"
-                )
-            time.sleep(0.1)
 
 
 def _postgres_bin() -> Path | None:
@@ -233,10 +213,3 @@ class MariaDBServer(PrivateServer):
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self._wait_until_up(log)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGKILL)
-        process.wait(START_TIMEOUT)

@@ -20,31 +20,20 @@ from typer.testing import CliRunner
 from fastapi_maintenance import (
     BackendUnavailableError,
     InvalidStateError,
-    MaintenanceModeMiddleware,
     MaintenanceState,
 )
 from fastapi_maintenance.cli import app as cli
-from fastapi_maintenance_sql import SqlBackend, ddl
+from fastapi_maintenance_sql import ddl
 from fastapi_maintenance_sql._store import make_table, write
 
-from ._support import lifespan, wait_until
+from .._remote.apps import app_on, lifespan
+from .._remote.waiting import wait_until
 from .conftest import Database, MakeBackend
 
 pytestmark = pytest.mark.anyio
 
 #: No resync and no poll within a test: only a notification explains a change that arrives.
 PUSH_ONLY = {"resync_interval": 600, "poll_interval": 600}
-
-
-def app_on(backend: SqlBackend) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
-
-    @app.get("/")
-    async def index() -> dict[str, bool]:
-        return {"served": True}
-
-    return app
 
 
 def row_of(db: Database, key: str = "default") -> tuple[str, int] | None:

@@ -11,9 +11,10 @@ from fastapi_maintenance import BaseStateBackend
 from fastapi_maintenance.testing import BackendContract
 from fastapi_maintenance_sql import SqlBackend
 
-from ._support import patience, with_query
+from .._remote.checks import with_query
+from .._remote.servers import free_port
+from .._remote.waiting import patience
 from .conftest import Database, MakeBackend
-from .databases import free_port
 
 #: Short enough that the fault fixtures fail fast.
 FAST = {"timeout": 0.5, "poll_interval": 0.1}

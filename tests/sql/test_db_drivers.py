@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 
 from fastapi_maintenance import MaintenanceState
 
+from .._remote.fleet import ROOT
 from .conftest import Database, MakeBackend
-from .processes import ROOT
 
 #: Seconds a command may take in a process of its own on a loaded machine.
 COMMAND_BOUND = 60

@@ -3,7 +3,6 @@ fourth process, and a four-worker app holds four connections to the database."""
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ._support import with_query
+from .._remote.checks import with_query
+from .._remote.fleet import Fleet, needs_cli, switch
 from .conftest import Database
-from .processes import CLI, Fleet, switch
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +23,7 @@ PROPAGATION_BOUND = 5.0
 @pytest.fixture
 def fleet_of(tmp_path: Path) -> Iterator[list[Fleet]]:
     """Fleets the test launches; all stopped afterwards."""
-    if not CLI.exists():
-        pytest.skip(f"the fastapi-maintenance command is not installed next to {sys.executable}")
+    needs_cli()
     made: list[Fleet] = []
     yield made
     for fleet in made:

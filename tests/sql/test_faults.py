@@ -19,10 +19,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from fastapi_maintenance import BackendUnavailableError, MaintenanceModeMiddleware
-from fastapi_maintenance_sql import SqlBackend
+from fastapi_maintenance import BackendUnavailableError
 
-from ._support import wait_until
+from .._remote.apps import app_on, statuses
+from .._remote.checks import logs_of
+from .._remote.waiting import wait_until
 from .conftest import Database, MakeBackend, unique_table
 from .databases import PostgresServer, PrivateServer
 from .proxy import PostgresProxy
@@ -41,16 +42,7 @@ Logs = Callable[[int], list[str]]
 @pytest.fixture
 def driver_logs(caplog: pytest.LogCaptureFixture) -> Logs:
     """``driver_logs(level)``: the driver's messages logged at exactly ``level``."""
-    caplog.set_level(logging.DEBUG, logger="fastapi_maintenance.sql")
-
-    def at(level: int) -> list[str]:
-        return [
-            r.getMessage()
-            for r in caplog.records
-            if r.name == "fastapi_maintenance.sql" and r.levelno == level
-        ]
-
-    return at
+    return logs_of(caplog, "fastapi_maintenance.sql")
 
 
 @pytest.fixture(params=["postgresql", "mariadb"])
@@ -69,25 +61,6 @@ async def proxy(postgresql_url: str) -> AsyncIterator[PostgresProxy]:
     await front.start()
     yield front
     await front.aclose()
-
-
-def app_on(backend: SqlBackend) -> FastAPI:
-    app = FastAPI()
-    app.add_middleware(MaintenanceModeMiddleware, backend=backend)
-
-    @app.get("/")
-    async def index() -> dict[str, bool]:
-        return {"served": True}
-
-    return app
-
-
-async def statuses(client: httpx.AsyncClient, count: int, pause: float = 0.0) -> set[int]:
-    seen = set()
-    for _ in range(count):
-        seen.add((await client.get("/")).status_code)
-        await asyncio.sleep(pause)
-    return seen
 
 
 def on_server(server: PrivateServer) -> Database:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from fastapi_maintenance import BackendUnavailableError
 from fastapi_maintenance_sql import SqlBackend
 
-from ._support import patience, wait_until
+from .._remote.waiting import patience, wait_until
 from .conftest import Database, MakeBackend
 
 pytestmark = pytest.mark.anyio

@@ -21,7 +21,7 @@ from fastapi_maintenance import MaintenanceState
 from fastapi_maintenance.remote import HINT_INTERVAL
 from fastapi_maintenance_sql import _follower
 
-from ._support import wait_until
+from .._remote.waiting import wait_until
 from .conftest import Database, MakeBackend
 
 pytestmark = pytest.mark.anyio

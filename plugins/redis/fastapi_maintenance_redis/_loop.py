@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from fastapi_maintenance import MaintenanceError
@@ -12,16 +11,13 @@ class AsyncioRequiredError(MaintenanceError, RuntimeError):
     """The driver was started, or used, outside an asyncio event loop (under trio, say)."""
 
 
-def running_loop(where: str) -> asyncio.AbstractEventLoop:
-    """The running asyncio event loop; ``AsyncioRequiredError`` naming what runs instead."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        raise AsyncioRequiredError(
-            f"the redis driver ({where}) needs an asyncio event loop, and {current_runner()}: "
-            "serve the application on asyncio (uvicorn, hypercorn --worker-class asyncio or "
-            "uvloop, daphne, granian), or choose another maintenance backend"
-        ) from None
+def needs_asyncio(where: str) -> AsyncioRequiredError:
+    """The error for the driver at ``where`` used outside asyncio, naming what runs instead."""
+    return AsyncioRequiredError(
+        f"the redis driver ({where}) needs an asyncio event loop, and {current_runner()}: "
+        "serve the application on asyncio (uvicorn, hypercorn --worker-class asyncio or "
+        "uvloop, daphne, granian), or choose another maintenance backend"
+    )
 
 
 def current_runner() -> str:

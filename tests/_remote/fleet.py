@@ -1,4 +1,5 @@
-"""uvicorn processes serving :mod:`tests.sql.demo_app`, and the command line as another."""
+"""uvicorn processes serving :mod:`tests._remote.demo_app` on one backend, and the command
+line switching it as one more process."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ from typing import IO
 import httpx
 import pytest
 
-from .databases import free_port
+from .servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).with_name("fastapi-maintenance")
-APP = "tests.sql.demo_app:app"
+APP = "tests._remote.demo_app:app"
 #: Seconds a uvicorn process may take to answer its first request on a loaded machine.
 BOOT_BOUND = 30.0
+#: Seconds a stopped process may take to exit, after SIGTERM and again after SIGKILL.
+STOP_BOUND = 15.0
 
 
 @dataclass
 class Fleet:
-    """uvicorn processes (each maybe with several workers) on one backend URL."""
+    """uvicorn processes (each maybe with several workers) on one backend URL, each logging
+    to a file in ``folder``."""
 
     backend_url: str
     folder: Path
@@ -63,6 +67,7 @@ class Fleet:
         return [status_of(url) for url in self.urls]
 
     def wait_for(self, status: int, bound: float) -> None:
+        """Wait until every process answers ``status``; fail after ``bound`` seconds."""
         deadline = time.monotonic() + bound
         while (seen := self.statuses()) != [status] * len(self.urls):
             if time.monotonic() > deadline:
@@ -76,10 +81,10 @@ class Fleet:
                 process.terminate()
         for process in self.processes:
             try:
-                process.wait(15)
+                process.wait(STOP_BOUND)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait(15)
+                process.wait(STOP_BOUND)
         for log in self._logs:
             log.close()
         self._logs.clear()
@@ -90,6 +95,7 @@ class Fleet:
 
 
 def status_of(url: str) -> int | None:
+    """The status ``url`` answers, or ``None`` if nothing answers there."""
     try:
         return httpx.get(url, timeout=2).status_code
     except httpx.HTTPError:
@@ -106,3 +112,9 @@ def switch(backend_url: str, state: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def needs_cli() -> None:
+    """Skip a test that runs the command line where it is not installed."""
+    if not CLI.exists():
+        pytest.skip(f"the fastapi-maintenance command is not installed next to {sys.executable}")
