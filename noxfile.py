@@ -79,7 +79,8 @@ def lock_checkers(session: nox.Session) -> None:
 #: The oldest release of each dependency that the metadata admits, in the core (fastapi,
 #: and the oldest starlette that fastapi release admits; pluggy; anyio) and in the Redis
 #: distribution (redis-py); pytest and httpx at the oldest releases the test extra admits,
-#: since newer ones need a newer pluggy or Starlette.
+#: since newer ones need a newer pluggy or Starlette; Litestar at the oldest the servers
+#: extra admits.
 LOWEST = [
     "fastapi==0.109.0",
     "starlette==0.35.0",
@@ -89,6 +90,7 @@ LOWEST = [
     "redis==5.0.1",
     "pytest==8.0.2",
     "httpx==0.27.0",
+    "litestar==2.10.0",
 ]
 #: The same dependencies, each at the newest release the others let pip choose.
 NEWEST = ["fastapi", "starlette", "pydantic", "pluggy", "anyio", "redis"]
@@ -105,6 +107,9 @@ def bounds(session: nox.Session, end: str) -> None:
     session.install(*INSTALL_SERVERS)
     if end == "lowest":
         session.install(*LOWEST)
+        # Litestar after 2.10 needs the `multipart` package, whose module shadows
+        # python-multipart's, which FastAPI before 0.115 imports for forms.
+        session.run("pip", "uninstall", "-y", "multipart")
     else:
         session.install("--upgrade", "--upgrade-strategy", "eager", *NEWEST)
     session.run("python", "-c", _SHOW_VERSIONS)

@@ -45,6 +45,9 @@ DEFAULT_COOKIE = "maintenance_bypass"
 #: Cookies of the bypass cookie's name looked at, at most: a browser sends one, or a few
 #: (set for several paths); so many more cannot make a request dear.
 MAX_COOKIES = 16
+#: How much of each ``Cookie`` header is searched for the bypass cookie: more than browsers
+#: send (and than nginx's default header buffers pass), so junk beyond it costs nothing.
+COOKIE_SCAN_BYTES = 8192
 #: The largest body the link's POST may have: its form holds one token (about 80 bytes).
 MAX_LINK_BODY = 1024
 #: Blanks looked back over from a cookie's name for the ';' before it.
@@ -307,8 +310,9 @@ class Bypass:
     def _cookie_values(self, header: bytes) -> Iterator[bytes | None]:
         """Each occurrence of the bypass cookie's name in one ``Cookie`` header: the value of
         the cookie it names, or ``None`` where it is not a cookie's name. Found by searching
-        for the name, so other cookies cost nothing but the search."""
-        for found in self._cookie_value.finditer(header):
+        for the name, within the header's first ``COOKIE_SCAN_BYTES``, so other cookies
+        cost nothing but the search."""
+        for found in self._cookie_value.finditer(header, 0, COOKIE_SCAN_BYTES):
             start = found.start()
             before = header[max(start - _LOOK_BACK, 0) : start].rstrip(b" \t")
             if not (before.endswith(b";") if before else start <= _LOOK_BACK):

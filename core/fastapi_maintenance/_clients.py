@@ -125,6 +125,9 @@ def _address_of(text: str) -> Address | None:
 MAX_HOPS = 16
 #: Pairs one ``Forwarded`` element may hold (RFC 7239 defines four); more is malformed.
 _MAX_PAIRS = 8
+#: How much of the right end of a ``Forwarded`` header is read: room for ``MAX_HOPS``
+#: elements of 128 characters, far more than any proxy writes.
+_FORWARDED_TAIL = MAX_HOPS * 128
 # A ``Forwarded`` pair read backwards, from a string reversed: the value (a quoted string
 # without escapes, or RFC 7230 token characters plus ':' '[' ']' that some proxies leave
 # unquoted), '=', the name. Each part of it starts with a character the part before cannot
@@ -169,15 +172,23 @@ def _forwarded(value: str) -> Iterator[dict[str, str] | None]:
     nothing more.
 
     The header is read backwards, and only as far as the caller asks, so what is left of the
-    client is never parsed: the cost is that of reversing it plus the elements read. Empty
+    client is never parsed: the cost is that of reversing its right end (what could hold
+    ``MAX_HOPS`` elements; a longer header reads as unknown beyond it) plus the elements
+    read. Empty
     elements are skipped. A quoted string with a backslash escape does not parse (addresses
     and schemes never need one).
     """
+    cut = len(value) > _FORWARDED_TAIL
+    if cut:  # only the right end can hold the hops read; what is cut off counts as unknown
+        comma = value.find(",", len(value) - _FORWARDED_TAIL)
+        value = value[comma + 1 :] if comma >= 0 else ""
     text = value[::-1]
     end = len(text)
     position = _skip(_SEPARATORS, text, 0)
     for _ in range(MAX_HOPS):
         if position >= end:
+            if cut:
+                yield None
             return
         element: dict[str, str] = {}
         semicolon = _TRAILING_SEMICOLON.match(text, position)
@@ -201,7 +212,7 @@ def _forwarded(value: str) -> Iterator[dict[str, str] | None]:
                 break
         yield element
         position = _skip(_SEPARATORS, text, position)
-    if position < end:
+    if position < end or cut:
         yield None
 
 

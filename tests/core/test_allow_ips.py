@@ -237,6 +237,19 @@ async def test_more_trusted_hops_than_are_walked_leave_the_client_unknown(
     )
 
 
+async def test_a_client_at_the_right_end_of_a_very_long_forwarded_header_is_found() -> None:
+    padding = ", ".join(["for=198.51.100.1;" + "a=b;" * 7] * 400)
+    headers = {"Forwarded": f"{padding}, for=203.0.113.7, for=192.0.2.2"}
+    assert await _status(PROXY, headers, forwarded_header="Forwarded") == 200
+
+
+async def test_a_long_forwarded_header_cut_before_the_walk_ends_leaves_the_client_unknown() -> None:
+    # Trusted hops too long for the right end that is read: the client cannot be known.
+    element = "for=192.0.2.2;a=b;x=" + "y" * 300
+    headers = {"Forwarded": ", ".join(["for=203.0.113.7", *[element] * 12])}
+    assert await _status(PROXY, headers, forwarded_header="Forwarded") == 503
+
+
 async def test_a_malformed_entry_left_of_the_client_is_never_read() -> None:
     headers = {"X-Forwarded-For": "garbage, 203.0.113.7"}
     assert await _status(PROXY, headers) == 200

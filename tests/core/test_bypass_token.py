@@ -379,6 +379,15 @@ async def test_only_a_cookie_of_that_very_name_counts(cookie: str) -> None:
     assert response.status_code == 503
 
 
+async def test_a_cookie_beyond_the_first_8_kb_of_the_header_is_not_looked_for() -> None:
+    filler = "; ".join(f"c{n}=" + "x" * 90 for n in range(90))  # more than 8 KB of cookies
+    async with _client() as client:
+        within = f"maintenance_bypass={cookie_value()}; {filler}"
+        beyond = f"{filler}; maintenance_bypass={cookie_value()}"
+        assert (await client.get("/shop", headers={"Cookie": within})).status_code == 200
+        assert (await client.get("/shop", headers={"Cookie": beyond})).status_code == 503
+
+
 async def test_a_cookie_signed_with_an_old_listed_secret_passes() -> None:
     async with _client(bypass_secret=[SECRET, OLD_SECRET]) as client:
         cookie = f"maintenance_bypass={cookie_value(OLD_SECRET)}"
