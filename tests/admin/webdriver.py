@@ -140,6 +140,21 @@ class Browser:
             time.sleep(0.05)
         raise AssertionError(f"{css} read {seen!r}, not {expected!r}, after {seconds} s")
 
+    def wait_for_text_in(self, css: str, fragment: str, seconds: float = 15) -> str:
+        """Wait until the element at ``css`` holds ``fragment``, read again when the page
+        replaces it meanwhile (as a page does that reloads itself); its text."""
+        deadline = time.monotonic() + seconds
+        seen = ""
+        while time.monotonic() < deadline:
+            try:
+                seen = self.text(css)
+            except WebDriverError:  # not there yet, or replaced while read
+                seen = ""
+            if fragment in seen:
+                return seen
+            time.sleep(0.05)
+        raise AssertionError(f"{css} did not hold {fragment!r} after {seconds} s: {seen!r}")
+
     @property
     def title(self) -> str:
         value: str = self._call("GET", "/title")

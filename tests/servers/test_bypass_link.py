@@ -4,7 +4,6 @@ default access log: the link works, and its token is written nowhere in that log
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from fastapi_maintenance._tokens import Signer
 
-from ..admin.webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
+from ..admin.webdriver import Browser, browser_binaries, headless_chromium
 from ._processes import SERVERS, Running, start
 from .conftest import FRAMEWORKS
 
@@ -51,20 +50,6 @@ def browser() -> Iterator[Browser]:
         yield chromium
 
 
-def _wait_for_text(browser: Browser, text: str, seconds: float = 15) -> str:
-    deadline = time.monotonic() + seconds
-    shown = ""
-    while time.monotonic() < deadline:
-        try:
-            shown = browser.text("body")
-        except WebDriverError:  # the page was replaced while it was read: read again
-            shown = ""
-        if text in shown:
-            return shown
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not shown within {seconds} s; the page shows {shown!r}")
-
-
 def test_a_link_lets_the_browser_through_and_its_token_is_never_logged(
     server: Running, browser: Browser
 ) -> None:
@@ -72,10 +57,10 @@ def test_a_link_lets_the_browser_through_and_its_token_is_never_logged(
     browser.open(f"{server.url}/")
     assert "Down for maintenance" in browser.text("h1")
     browser.open(f"{server.url}/#maintenance_bypass={token}")
-    assert '"started":true' in _wait_for_text(browser, "started")
+    assert '"started":true' in browser.wait_for_text_in("body", "started")
     assert browser.url == f"{server.url}/"
     browser.open(f"{server.url}/")  # the cookie keeps the browser through
-    assert '"started":true' in _wait_for_text(browser, "started")
+    assert '"started":true' in browser.wait_for_text_in("body", "started")
     log = server.output()
     assert '"POST /?maintenance_bypass HTTP/1.1" 204' in log
     assert token not in log
