@@ -3,7 +3,6 @@ state, switches it with the form, and sees what went wrong when the input is ref
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +13,7 @@ from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
 from fastapi_maintenance._admin_page import CSRF_COOKIE
 
 from .support import DetailsMemoryBackend, serving
-from .webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
+from .webdriver import Browser, WebDriverError, chromium_for_tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,14 +53,7 @@ def operator_app(backend: DetailsMemoryBackend) -> FastAPI:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """A headless Chromium with JavaScript off; skipped without one, a failure in CI."""
-    found = browser_binaries()
-    if found is None:
-        reason = "chromium and chromium-driver are not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set)")
-        pytest.skip(reason)
-    with headless_chromium(*found, javascript=False, args=[RESOLVE_SITE]) as chromium:
-        yield chromium
+    yield from chromium_for_tests(javascript=False, args=[RESOLVE_SITE])
 
 
 @pytest.fixture

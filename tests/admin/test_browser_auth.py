@@ -3,7 +3,6 @@ apps use: bearer tokens (given in the page, kept in the tab), HTTP Basic, a sess
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 
@@ -27,7 +26,7 @@ from fastapi_maintenance import (
 )
 
 from .support import DetailsMemoryBackend, serving
-from .webdriver import Browser, browser_binaries, headless_chromium
+from .webdriver import Browser, chromium_for_tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(60)]
 
@@ -122,14 +121,7 @@ def cookie_app(backend: DetailsMemoryBackend) -> FastAPI:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """A headless Chromium with JavaScript on; skipped without one, a failure in CI."""
-    found = browser_binaries()
-    if found is None:
-        reason = "chromium and chromium-driver are not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set)")
-        pytest.skip(reason)
-    with headless_chromium(*found, javascript=True) as chromium:
-        yield chromium
+    yield from chromium_for_tests(javascript=True)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 #: The key under which WebDriver names an element.
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
@@ -215,3 +217,16 @@ def _wait_ready(http: httpx.Client) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError("chromedriver did not become ready within 20 s")
+
+
+def chromium_for_tests(*, javascript: bool, args: Sequence[str] = ()) -> Iterator[Browser]:
+    """A fixture's headless Chromium: skipped where Chromium and chromedriver are missing,
+    a failure where ``CI`` is set (the job installs them)."""
+    found = browser_binaries()
+    if found is None:
+        reason = "chromium and chromium-driver are not installed"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set)")
+        pytest.skip(reason)
+    with headless_chromium(*found, javascript=javascript, args=args) as chromium:
+        yield chromium

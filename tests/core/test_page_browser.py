@@ -4,7 +4,6 @@ stylesheet load from the app's own routes (forced off), a hostile message stays 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from fastapi_maintenance import (
 )
 
 from ..admin.support import serving
-from ..admin.webdriver import Browser, browser_binaries, headless_chromium
+from ..admin.webdriver import Browser, chromium_for_tests
 from .bypass_support import SECRET, token
 from .support import DetailsBackend
 
@@ -45,14 +44,7 @@ TEMPLATE = """<!doctype html>
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """A headless Chromium with JavaScript on; skipped without one, a failure in CI."""
-    found = browser_binaries()
-    if found is None:
-        reason = "chromium and chromium-driver are not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set)")
-        pytest.skip(reason)
-    with headless_chromium(*found, javascript=True) as chromium:
-        yield chromium
+    yield from chromium_for_tests(javascript=True)
 
 
 def branded_shop(page: MaintenancePage, **options: Any) -> tuple[FastAPI, list[str]]:

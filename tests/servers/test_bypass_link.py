@@ -3,7 +3,6 @@ default access log: the link works, and its token is written nowhere in that log
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from fastapi_maintenance._tokens import Signer
 
-from ..admin.webdriver import Browser, browser_binaries, headless_chromium
+from ..admin.webdriver import Browser, chromium_for_tests
 from ._processes import SERVERS, Running, start
 from .conftest import FRAMEWORKS
 
@@ -40,14 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """A headless Chromium with JavaScript on; skipped without one, a failure in CI."""
-    found = browser_binaries()
-    if found is None:
-        reason = "chromium and chromium-driver are not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set)")
-        pytest.skip(reason)
-    with headless_chromium(*found, javascript=True) as chromium:
-        yield chromium
+    yield from chromium_for_tests(javascript=True)
 
 
 def test_a_link_lets_the_browser_through_and_its_token_is_never_logged(
