@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._request.tokens import Signer
 
 from ..admin.webdriver import Browser, WebDriverError, browser_binaries, headless_chromium
 from ._processes import SERVERS, Running, start
