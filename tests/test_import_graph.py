@@ -6,6 +6,9 @@ facades' lazy public re-exports (what ``fastapi_maintenance`` and
 ``fastapi_maintenance.backends`` import when a name is first used) appear as the imports
 their ``TYPE_CHECKING`` blocks make for type checkers; they close no cycle because no module
 of the core imports a facade.
+
+The core's modules sit in layers, and an import goes down the layers or stays inside one: see
+``LAYERS``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,21 @@ CORE = "fastapi_maintenance"
 FACADES = frozenset({"fastapi_maintenance", "fastapi_maintenance.backends"})
 #: Names a facade defines itself rather than re-exports: importing one drags in nothing.
 OWN_NAMES = {"fastapi_maintenance": frozenset({"__version__"})}
+
+#: The core's layers, lowest first: each names its modules by their first part after
+#: ``fastapi_maintenance.`` (a sub-package, or a public module). A module imports from lower
+#: ranks and from its own layer only; layers of one rank stand side by side and ignore each
+#: other. The package itself (``""``) re-exports everything and sits on top.
+LAYERS: list[dict[str, frozenset[str]]] = [
+    {"support": frozenset({"_support"})},
+    {"model": frozenset({"_model"})},
+    {"plugins": frozenset({"_plugins", "hookspecs"})},
+    {"state": frozenset({"_state"})},
+    {"drivers": frozenset({"drivers", "remote"})},
+    {"request": frozenset({"_request", "decorators", "responses", "middleware"})},
+    {"admin": frozenset({"_admin", "admin"}), "cli": frozenset({"_cli", "cli"})},
+    {"entry": frozenset({"", "backends", "testing", "pytest_plugin"})},
+]
 
 
 @dataclass(frozen=True)
@@ -209,6 +227,90 @@ def test_no_module_of_the_core_imports_a_facade(graph: dict[str, list[Import]]) 
         "a module of the core imports a name from the module that defines it, never from a "
         "facade that re-exports it:\n" + "\n".join(found)
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a module sits among the layers."""
+
+    rank: int
+    layer: str
+
+
+def places(layers: list[dict[str, frozenset[str]]]) -> dict[str, Place]:
+    """Each first part of a module's name after the package's, and its layer."""
+    return {
+        part: Place(rank, layer)
+        for rank, named in enumerate(layers)
+        for layer, parts in named.items()
+        for part in parts
+    }
+
+
+def place_of(module: str, where: Mapping[str, Place]) -> Place | None:
+    """The layer of a module of the core (``None`` for one no layer names)."""
+    package, _, rest = module.partition(".")
+    return where.get(rest.partition(".")[0]) if package == CORE else None
+
+
+def upward_imports(
+    graph: Mapping[str, list[Import]], layers: list[dict[str, frozenset[str]]]
+) -> list[str]:
+    """Every import of the core going up the layers, or across to a side-by-side layer."""
+    where = places(layers)
+    found = []
+    for module, imports in graph.items():
+        source = place_of(module, where)
+        for i in imports:
+            target = place_of(i.target, where)
+            if source is None or target is None or i.name in OWN_NAMES.get(i.target, ()):
+                continue
+            if target.rank > source.rank or (
+                target.rank == source.rank and target.layer != source.layer
+            ):
+                found.append(
+                    f"{module} ({source.layer}) imports {i.target} ({target.layer}), line {i.line}"
+                )
+    return found
+
+
+def test_every_module_of_the_core_sits_in_a_layer(graph: dict[str, list[Import]]) -> None:
+    where = places(LAYERS)
+    found = [m for m in graph if m.partition(".")[0] == CORE and place_of(m, where) is None]
+    assert not found, "modules no layer names (add them to LAYERS):\n" + "\n".join(found)
+
+
+def test_imports_go_down_the_layers(graph: dict[str, list[Import]]) -> None:
+    found = upward_imports(graph, LAYERS)
+    assert not found, "imports against the direction of the layers:\n" + "\n".join(found)
+
+
+def test_an_import_up_or_across_the_layers_is_found() -> None:
+    layers = [
+        {"low": frozenset({"_low"})},
+        {"left": frozenset({"_left"}), "right": frozenset({"_right"})},
+        {"top": frozenset({""})},
+    ]
+    graph = {
+        "fastapi_maintenance": [Import("fastapi_maintenance._low.a", 1)],
+        "fastapi_maintenance._low.a": [
+            Import("fastapi_maintenance._low.b", 1),
+            Import("fastapi_maintenance._left.c", 2),
+            Import("fastapi_maintenance", 3, "__version__"),
+        ],
+        "fastapi_maintenance._low.b": [],
+        "fastapi_maintenance._left.c": [
+            Import("fastapi_maintenance._low.a", 1),
+            Import("fastapi_maintenance._right.d", 2),
+        ],
+        "fastapi_maintenance._right.d": [Import("fastapi_maintenance", 4, "admin_router")],
+    }
+
+    assert upward_imports(graph, layers) == [
+        "fastapi_maintenance._low.a (low) imports fastapi_maintenance._left.c (left), line 2",
+        "fastapi_maintenance._left.c (left) imports fastapi_maintenance._right.d (right), line 2",
+        "fastapi_maintenance._right.d (right) imports fastapi_maintenance (top), line 4",
+    ]
 
 
 def test_plugins_import_only_public_modules_of_the_core(graph: dict[str, list[Import]]) -> None:

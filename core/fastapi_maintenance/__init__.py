@@ -14,31 +14,31 @@ __version__ = "0.1.0"
 
 #: Each public name, and the module that defines it.
 _EXPORTS = {
-    "BackendConfigError": "._errors",
-    "BackendLoadError": "._errors",
-    "BackendNotFoundError": "._errors",
-    "BackendOptionsError": "._errors",
-    "BackendUnavailableError": "._errors",
-    "BaseStateBackend": "._backend",
-    "InvalidStateError": "._errors",
-    "MaintenanceError": "._errors",
+    "BackendConfigError": "._model.errors",
+    "BackendLoadError": "._model.errors",
+    "BackendNotFoundError": "._model.errors",
+    "BackendOptionsError": "._model.errors",
+    "BackendUnavailableError": "._model.errors",
+    "BaseStateBackend": "._model.backend",
+    "InvalidStateError": "._model.errors",
+    "MaintenanceError": "._model.errors",
     "MaintenanceModeMiddleware": ".middleware",
-    "MaintenancePage": "._page",
-    "MaintenanceState": "._model",
-    "UnsupportedStateError": "._errors",
+    "MaintenancePage": "._request.page",
+    "MaintenanceState": "._model.model",
+    "UnsupportedStateError": "._model.errors",
     "admin_router": ".admin",
-    "configure_backend": "._api",
+    "configure_backend": "._state.api",
     "force_maintenance_mode_off": ".decorators",
     "force_maintenance_mode_on": ".decorators",
-    "get_maintenance_mode": "._api",
-    "get_maintenance_state": "._api",
+    "get_maintenance_mode": "._state.api",
+    "get_maintenance_state": "._state.api",
     "hookimpl": ".hookspecs",
-    "maintenance_mode_on": "._override",
+    "maintenance_mode_on": "._state.override",
     "maintenance_response": ".responses",
-    "override_maintenance_mode": "._override",
-    "reset_state": "._state",
-    "set_maintenance_mode": "._api",
-    "set_maintenance_state": "._api",
+    "override_maintenance_mode": "._state.override",
+    "reset_state": "._state.state",
+    "set_maintenance_mode": "._state.api",
+    "set_maintenance_state": "._state.api",
 }
 
 #: Public modules that ``import fastapi_maintenance`` made attributes of the package.
@@ -73,15 +73,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from ._api import (
-        configure_backend,
-        get_maintenance_mode,
-        get_maintenance_state,
-        set_maintenance_mode,
-        set_maintenance_state,
-    )
-    from ._backend import BaseStateBackend
-    from ._errors import (
+    from ._model.backend import BaseStateBackend
+    from ._model.errors import (
         BackendConfigError,
         BackendLoadError,
         BackendNotFoundError,
@@ -91,10 +84,17 @@ if TYPE_CHECKING:
         MaintenanceError,
         UnsupportedStateError,
     )
-    from ._model import MaintenanceState
-    from ._override import maintenance_mode_on, override_maintenance_mode
-    from ._page import MaintenancePage
-    from ._state import reset_state
+    from ._model.model import MaintenanceState
+    from ._request.page import MaintenancePage
+    from ._state.api import (
+        configure_backend,
+        get_maintenance_mode,
+        get_maintenance_state,
+        set_maintenance_mode,
+        set_maintenance_state,
+    )
+    from ._state.override import maintenance_mode_on, override_maintenance_mode
+    from ._state.state import reset_state
     from .admin import admin_router
     from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
     from .hookspecs import hookimpl

@@ -13,12 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, params
 
-from ._admin_csrf import FormTokens
-from ._admin_models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
-from ._admin_page import page_routes
-from ._api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
-from ._errors import BackendUnavailableError, InvalidStateError, UnsupportedStateError
-from ._model import MAX_NAME_LENGTH
+from ._admin.csrf import FormTokens
+from ._admin.models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
+from ._admin.page import page_routes
+from ._model.errors import BackendUnavailableError, InvalidStateError, UnsupportedStateError
+from ._model.model import MAX_NAME_LENGTH
+from ._state.api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
 from .decorators import force_maintenance_mode_off
 
 __all__ = ["DEFAULT_UPDATED_BY", "admin_router"]

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._backend import BaseStateBackend
-from ._model import MAX_TEXT_BYTES
-from ._plugins import PLUGIN_ENTRY_POINT_GROUP
-from ._redact import redact as redact_spec
-from ._registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
-from ._specs import build_backend
-from ._state import state
-from ._values import format_bool as format_state_text
-from ._values import parse_bool as parse_state_text
+from ._model.backend import BaseStateBackend
+from ._model.model import MAX_TEXT_BYTES
+from ._model.values import format_bool as format_state_text
+from ._model.values import parse_bool as parse_state_text
+from ._plugins.manager import PLUGIN_ENTRY_POINT_GROUP
+from ._plugins.registry import ENTRY_POINT_GROUP, BackendInfo, BackendNameConflictWarning
+from ._plugins.specs import build_backend
+from ._state.state import state
+from ._support.redact import redact as redact_spec
 
 if TYPE_CHECKING:
     # For type checkers only: at run time both come from the registry, when first used.

@@ -1,6 +1,6 @@
 """The ``fastapi-maintenance`` command: read, switch and list maintenance state backends.
 
-The commands live in ``_cli_app`` and need the ``cli`` extra (typer and rich); this module
+The commands live in ``_cli.app`` and need the ``cli`` extra (typer and rich); this module
 imports them only when used, so that without them the command prints how to install them
 instead of a traceback. ``app``, ``version_callback`` and the other names of 0.0.5's
 ``fastapi_maintenance.cli`` are reached through here as before.
@@ -19,7 +19,7 @@ INSTALL_HINT = 'pip install "fastapi-maintenance[cli]"'
 def main() -> None:
     """Entry point of the ``fastapi-maintenance`` console script."""
     try:
-        from ._cli_app import app
+        from ._cli.app import app
     except ModuleNotFoundError as exc:
         missing = (exc.name or "").partition(".")[0]
         if missing not in _CLI_DEPENDENCIES:
@@ -35,7 +35,7 @@ def main() -> None:
 def __getattr__(name: str) -> Any:
     if name.startswith("_"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _cli_app
+    from ._cli import app as _cli_app
 
     return getattr(_cli_app, name)
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ._backend import BaseStateBackend
-    from ._model import MaintenanceState
+    from ._model.backend import BaseStateBackend
+    from ._model.model import MaintenanceState
 
 __all__ = [
     "PROJECT_NAME",

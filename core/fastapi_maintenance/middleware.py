@@ -17,28 +17,28 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ._api import BackendSpec, cached_state_of, resolve_backend
-from ._backend import BaseStateBackend
-from ._bypass import Admission, Bypass, admit, bypass_from
-from ._decision import Ask, Decision, Rules, Verdict, decide, held_state
-from ._environ import listed
-from ._errors import BackendUnavailableError, MaintenanceError
-from ._facts import ScopeFacts, route_path_of
-from ._layers import warn_if_wrapping_cors
-from ._logonce import Problems
-from ._model import OFF, ON, MaintenanceState
-from ._page import PAGE_SCOPE_KEY, MaintenancePage
-from ._paths import PathPatterns
-from ._redact import redact
-from ._rendered import RenderedResponses
-from ._routes import (
+from ._model.backend import BaseStateBackend
+from ._model.errors import BackendUnavailableError, MaintenanceError
+from ._model.model import OFF, ON, MaintenanceState
+from ._model.paths import PathPatterns
+from ._request.bypass import Admission, Bypass, admit, bypass_from
+from ._request.decision import Ask, Decision, Rules, Verdict, decide, held_state
+from ._request.facts import ScopeFacts, route_path_of
+from ._request.layers import warn_if_wrapping_cors
+from ._request.page import PAGE_SCOPE_KEY, MaintenancePage
+from ._request.rendered import RenderedResponses
+from ._request.routes import (
     RouteTable,
     docs_paths_of,
     own_root_path,
     report_unmarked_registrations,
     starlette_routes,
 )
-from ._state import default_backend, remember_app_backend, state
+from ._state.api import BackendSpec, cached_state_of, resolve_backend
+from ._state.state import default_backend, remember_app_backend, state
+from ._support.environ import listed
+from ._support.logonce import Problems
+from ._support.redact import redact
 from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY, maintenance_response
 
 __all__ = ["MaintenanceModeMiddleware"]

@@ -65,7 +65,7 @@ class MaintenanceSwitch:
 
     async def aon(self, **details: Any) -> None:
         """Switch maintenance on, from an async test; ``details`` as for ``on``."""
-        from ._api import set_maintenance_mode
+        from ._state.api import set_maintenance_mode
 
         await set_maintenance_mode(True, self.backend, **details)
 
@@ -75,7 +75,7 @@ class MaintenanceSwitch:
 
     async def aset(self, value: bool) -> None:
         """Switch maintenance to ``value`` from an async test."""
-        from ._api import set_maintenance_mode
+        from ._state.api import set_maintenance_mode
 
         await set_maintenance_mode(value, self.backend)
 
@@ -118,8 +118,8 @@ def maintenance_state() -> Iterator[MemoryBackend]:
     backend it was given; it yields that backend. Afterwards the package and the ``memory``
     stores are reset again.
     """
-    from ._api import configure_backend
-    from ._state import reset_state, state
+    from ._state.api import configure_backend
+    from ._state.state import reset_state, state
     from .drivers.memory import MemoryBackend
 
     reset_state()

@@ -37,10 +37,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Generic, TypeVar
 
-from ._backend import BaseStateBackend
-from ._errors import BackendUnavailableError, InvalidStateError
-from ._model import MaintenanceState
-from ._redact import redact as redact_spec
+from ._model.backend import BaseStateBackend
+from ._model.errors import BackendUnavailableError, InvalidStateError
+from ._model.model import MaintenanceState
+from ._support.redact import redact as redact_spec
 
 __all__ = [
     "FIRST_DELAY",

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from . import _clock
-from ._link_script import bypass_link_script
-from ._model import MaintenanceState
-from ._page import PAGE_SCOPE_KEY, TEMPLATE_VARIABLES, MaintenancePage, render
+from ._model.model import MaintenanceState
+from ._request.link_script import bypass_link_script
+from ._request.page import PAGE_SCOPE_KEY, TEMPLATE_VARIABLES, MaintenancePage, render
+from ._support import clock as _clock
 
 if TYPE_CHECKING:
-    from ._openapi import MAINTENANCE_RESPONSES, MaintenanceBody, MaintenanceDetails
+    from ._request.openapi import MAINTENANCE_RESPONSES, MaintenanceBody, MaintenanceDetails
 
 __all__ = [
     "DEFAULT_DETAIL",
@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
     """Import the OpenAPI names the first time one is asked for."""
     if name not in _OPENAPI_NAMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import _openapi
+    from ._request import openapi as _openapi
 
     value = getattr(_openapi, name)
     globals()[name] = value

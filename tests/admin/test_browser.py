@@ -10,7 +10,7 @@ from fastapi import Cookie, Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fastapi_maintenance import MaintenanceModeMiddleware, admin_router
-from fastapi_maintenance._admin_page import CSRF_COOKIE
+from fastapi_maintenance._admin.page import CSRF_COOKIE
 
 from .support import DetailsMemoryBackend, serving
 from .webdriver import Browser, WebDriverError, chromium_for_tests

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_maintenance import MaintenanceState
-from fastapi_maintenance._admin_csrf import CSRF_SECRET_ENV, FormTokens
-from fastapi_maintenance._admin_page import CSRF_COOKIE, MAX_FORM_BYTES
+from fastapi_maintenance._admin.csrf import CSRF_SECRET_ENV, FormTokens
+from fastapi_maintenance._admin.page import CSRF_COOKIE, MAX_FORM_BYTES
 from tests.conftest import asgi_client
 
 from .support import AUTH, DetailsMemoryBackend, shop_app

@@ -24,8 +24,8 @@ from fastapi_maintenance import (
     MaintenanceState,
     admin_router,
 )
-from fastapi_maintenance._admin_models import SwitchOn
-from fastapi_maintenance._model import MAX_NAME_LENGTH
+from fastapi_maintenance._admin.models import SwitchOn
+from fastapi_maintenance._model.model import MAX_NAME_LENGTH
 from fastapi_maintenance.backends import LocalFileBackend
 from tests.conftest import asgi_client
 

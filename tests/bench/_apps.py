@@ -12,7 +12,7 @@ from fastapi_maintenance import (
     MaintenanceModeMiddleware,
     force_maintenance_mode_on,
 )
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._request.tokens import Signer
 
 #: The route every request hits. With many routes it is registered last, so a router
 #: that scans its routes in order does the most work to find it.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fastapi_maintenance._cli_bypass import parse_duration
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._cli.bypass import parse_duration
+from fastapi_maintenance._request.tokens import Signer
 
 from .conftest import RunScript
 

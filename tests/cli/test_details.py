@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_maintenance._model import MAX_MESSAGE_LENGTH
+from fastapi_maintenance._model.model import MAX_MESSAGE_LENGTH
 
 from .conftest import RunScript
 

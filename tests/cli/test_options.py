@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_maintenance._cli_options import parse_option, parse_options
+from fastapi_maintenance._cli.options import parse_option, parse_options
 
 # The suite's autouse fixtures only reset global state, which these pure functions never touch.
 pure = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance._timespec import (
+from fastapi_maintenance._model.timespec import (
     DURATION_FORMS,
     MAX_DURATION,
     TIME_FORMS,

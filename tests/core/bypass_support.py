@@ -15,7 +15,7 @@ from fastapi_maintenance import (
     force_maintenance_mode_off,
     force_maintenance_mode_on,
 )
-from fastapi_maintenance._tokens import COOKIE, Signer
+from fastapi_maintenance._request.tokens import COOKIE, Signer
 
 SECRET = "s3cret-for-tests-0123456789abcdef-A"
 OLD_SECRET = "s3cret-for-tests-0123456789abcdef-B"

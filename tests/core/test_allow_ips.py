@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_maintenance import MaintenanceModeMiddleware, set_maintenance_mode
-from fastapi_maintenance._clients import (
+from fastapi_maintenance._model.clients import (
     MAX_HOPS,
     ClientAddresses,
     ForwardedHeader,

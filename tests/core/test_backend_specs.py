@@ -18,7 +18,7 @@ from fastapi_maintenance import (
     configure_backend,
     reset_state,
 )
-from fastapi_maintenance._specs import parse_spec
+from fastapi_maintenance._plugins.specs import parse_spec
 from fastapi_maintenance.backends import create_backend, register_backend
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._request.tokens import Signer
 
 from .bypass_support import SECRET, echo_app
 

@@ -9,7 +9,7 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastapi_maintenance._clients import MAX_HOPS, ClientAddresses, Networks, _forwarded
+from fastapi_maintenance._model.clients import MAX_HOPS, ClientAddresses, Networks, _forwarded
 
 from .bypass_support import SECRET, echo_app, token
 

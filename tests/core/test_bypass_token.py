@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse
 from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance._bypass import Admission, Bypass, bypass_from
-from fastapi_maintenance._tokens import _CACHED_EXPIRIES as CACHED_EXPIRIES
-from fastapi_maintenance._tokens import MIN_SECRET_BYTES, Signer
+from fastapi_maintenance._request.bypass import Admission, Bypass, bypass_from
+from fastapi_maintenance._request.tokens import _CACHED_EXPIRIES as CACHED_EXPIRIES
+from fastapi_maintenance._request.tokens import MIN_SECRET_BYTES, Signer
 from fastapi_maintenance.responses import bypass_link_script
 
 from .bypass_support import (
@@ -637,4 +637,4 @@ async def test_a_failure_inside_the_rules_blocks_the_request_and_is_logged_once(
     broken: dict[str, object] = {"headers": []}  # no "type": the rules cannot read it
     for _ in range(2):
         assert await bypass.admit(broken, send, "/shop") is Admission.BLOCKED
-    assert len(logged("the bypass rules failed on a request (KeyError at _bypass.py:")) == 1
+    assert len(logged("the bypass rules failed on a request (KeyError at bypass.py:")) == 1

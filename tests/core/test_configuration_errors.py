@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from fastapi_maintenance import MaintenanceModeMiddleware, force_maintenance_mode_off
-from fastapi_maintenance._errors import MaintenanceError
+from fastapi_maintenance._model.errors import MaintenanceError
 
 from .support import MemoryBackend
 

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from fastapi_maintenance import MaintenanceState
-from fastapi_maintenance._decision import (
+from fastapi_maintenance._model.model import OFF, ON
+from fastapi_maintenance._model.paths import PathPatterns
+from fastapi_maintenance._request.decision import (
     Ask,
     Decision,
     Rules,
@@ -20,9 +22,7 @@ from fastapi_maintenance._decision import (
     decide,
     held_state,
 )
-from fastapi_maintenance._model import OFF, ON
-from fastapi_maintenance._paths import PathPatterns
-from fastapi_maintenance._routes import Outcome, Resolution
+from fastapi_maintenance._request.routes import Outcome, Resolution
 
 NOW = 1_800_000_000.0
 _AT = datetime.fromtimestamp(NOW, timezone.utc)
@@ -85,7 +85,7 @@ def blocks(
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fastapi_maintenance._clock.now", lambda: NOW)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", lambda: NOW)
 
 
 ROWS = [
@@ -414,5 +414,5 @@ def test_a_state_without_a_window_reads_no_clock(monkeypatch: pytest.MonkeyPatch
     def clock() -> float:
         raise AssertionError("the clock was read")
 
-    monkeypatch.setattr("fastapi_maintenance._clock.now", clock)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", clock)
     assert decide(PLAIN, None, ON, GET) == blocks(ON)

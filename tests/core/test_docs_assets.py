@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance._routes import DOCS_ASSETS
+from fastapi_maintenance._request.routes import DOCS_ASSETS
 
 pytestmark = pytest.mark.anyio
 

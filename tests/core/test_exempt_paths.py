@@ -6,7 +6,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceModeMiddleware
-from fastapi_maintenance._paths import PathPatterns
+from fastapi_maintenance._model.paths import PathPatterns
 
 from .bypass_support import client_for, echo_app, with_root_path
 

@@ -28,7 +28,7 @@ from fastapi_maintenance import (
     maintenance_mode_on,
     set_maintenance_mode,
 )
-from fastapi_maintenance._model import MAX_TEXT_BYTES
+from fastapi_maintenance._model.model import MAX_TEXT_BYTES
 from fastapi_maintenance.backends import LocalFileBackend, create_backend
 
 from .support import shop_app

@@ -18,7 +18,7 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 from fastapi_maintenance import middleware as middleware_module
-from fastapi_maintenance._routes import RouteTable
+from fastapi_maintenance._request.routes import RouteTable
 
 from .support import MemoryBackend, shop_app
 

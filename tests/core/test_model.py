@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_maintenance import MaintenanceState, UnsupportedStateError
-from fastapi_maintenance._model import (
+from fastapi_maintenance._model.model import (
     _TIME_FIELDS,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,

@@ -21,7 +21,7 @@ from fastapi_maintenance import (
     reset_state,
     set_maintenance_mode,
 )
-from fastapi_maintenance._state import state
+from fastapi_maintenance._state.state import state
 from fastapi_maintenance.backends import EnvVarBackend, LocalFileBackend
 
 T = TypeVar("T")

@@ -47,7 +47,7 @@ EVERY_VARIABLE = (
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fastapi_maintenance._clock.now", NOW.timestamp)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", NOW.timestamp)
 
 
 async def page_of(

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance._redact import mask_spec
+from fastapi_maintenance._support.redact import mask_spec
 from fastapi_maintenance.backends import redact_spec
 
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceState
-from fastapi_maintenance._rendered import RenderedResponses
+from fastapi_maintenance._request.rendered import RenderedResponses
 
 from .support import DETAIL, DetailsBackend, shop_app
 
@@ -58,7 +58,7 @@ async def test_retry_after_still_counts_down_to_the_end(
 ) -> None:
     now = datetime(2099, 1, 1, tzinfo=timezone.utc)
     clock = {"now": now.timestamp()}
-    monkeypatch.setattr("fastapi_maintenance._clock.now", lambda: clock["now"])
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", lambda: clock["now"])
     backend = DetailsBackend(MaintenanceState(on=True, ends_at=now + timedelta(minutes=10)))
     client = client_for(shop_app(backend=backend))
 

@@ -21,7 +21,7 @@ from fastapi_maintenance import (
     set_maintenance_mode,
     set_maintenance_state,
 )
-from fastapi_maintenance._model import OFF, ON
+from fastapi_maintenance._model.model import OFF, ON
 from fastapi_maintenance.backends import (
     EnvVarBackend,
     LocalFileBackend,

@@ -27,7 +27,7 @@ NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fastapi_maintenance._clock.now", NOW.timestamp)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", NOW.timestamp)
 
 
 def upgrade(**details: Any) -> MaintenanceState:

@@ -39,7 +39,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     """Replace the package's clock: noon, 1 June 2030, until the test moves it."""
     fake = Clock(NOON)
-    monkeypatch.setattr("fastapi_maintenance._clock.now", fake)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", fake)
     yield fake
 
 
@@ -222,7 +222,7 @@ async def test_maintenance_off_reads_no_clock(
     client_for: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[float] = []
-    monkeypatch.setattr("fastapi_maintenance._clock.now", lambda: reads.append(0) or 0.0)
+    monkeypatch.setattr("fastapi_maintenance._support.clock.now", lambda: reads.append(0) or 0.0)
     client = client_for(shop_app(backend=DetailsBackend(MaintenanceState())))
     assert (await client.get("/items")).status_code == 200
     assert reads == []

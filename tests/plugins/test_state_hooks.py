@@ -17,7 +17,7 @@ from fastapi_maintenance import (
     maintenance_mode_on,
     set_maintenance_mode,
 )
-from fastapi_maintenance._state import state as package_state
+from fastapi_maintenance._state.state import state as package_state
 from fastapi_maintenance.backends import register_plugin
 from tests.core.support import DetailsBackend, PushingBackend, lifespan_of, shop_app
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastapi_maintenance import BackendConfigError, configure_backend
-from fastapi_maintenance._state import default_backend
+from fastapi_maintenance._state.state import default_backend
 from fastapi_maintenance.backends import available_backends, create_backend, get_backend_class
 from fastapi_maintenance_redis import DEFAULT_KEY, RedisBackend
 

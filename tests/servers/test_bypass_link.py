@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._request.tokens import Signer
 
 from ..admin.webdriver import Browser, chromium_for_tests
 from ._processes import SERVERS, Running, start

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fastapi_maintenance._tokens import Signer
+from fastapi_maintenance._request.tokens import Signer
 
 from ._processes import HOST, Running, Server, _python, start
 from .conftest import FRAMEWORKS

@@ -7,10 +7,10 @@ import os
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .._backend import BaseStateBackend
-from .._errors import BackendConfigError
-from .._model import OFF, MaintenanceState, state_of
-from .._values import FALSY, TRUTHY, parse_bool
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendConfigError
+from .._model.model import OFF, MaintenanceState, state_of
+from .._model.values import FALSY, TRUTHY, parse_bool
 
 logger = logging.getLogger("fastapi_maintenance")
 

@@ -14,15 +14,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import anyio
 
-from .._backend import BaseStateBackend
-from .._errors import (
+from .._model.backend import BaseStateBackend
+from .._model.errors import (
     BackendConfigError,
     BackendUnavailableError,
     InvalidStateError,
     MaintenanceError,
 )
-from .._model import ACCEPTED_TEXT, MAX_TEXT_BYTES, OFF, MaintenanceState, state_of
-from .._values import FALSY, TRUTHY, parse_bool
+from .._model.model import ACCEPTED_TEXT, MAX_TEXT_BYTES, OFF, MaintenanceState, state_of
+from .._model.values import FALSY, TRUTHY, parse_bool
 
 logger = logging.getLogger("fastapi_maintenance")
 

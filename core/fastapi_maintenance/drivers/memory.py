@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .._backend import BaseStateBackend
-from .._errors import BackendConfigError
-from .._model import OFF, MaintenanceState, state_of
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendConfigError
+from .._model.model import OFF, MaintenanceState, state_of
 
 DEFAULT_NAME = "default"
 

@@ -14,18 +14,18 @@ from urllib.parse import urlsplit
 import anyio
 import pytest
 
-from .._api import set_maintenance_mode, set_maintenance_state
-from .._backend import BaseStateBackend
-from .._errors import (
+from .._model.backend import BaseStateBackend
+from .._model.errors import (
     BackendNotFoundError,
     BackendUnavailableError,
     InvalidStateError,
     UnsupportedStateError,
 )
-from .._model import MaintenanceState
-from .._override import maintenance_mode_on
-from .._specs import build_backend
-from .._state import state as package_state
+from .._model.model import MaintenanceState
+from .._plugins.specs import build_backend
+from .._state.api import set_maintenance_mode, set_maintenance_state
+from .._state.override import maintenance_mode_on
+from .._state.state import state as package_state
 from ._states import edge_states, state_strategy
 
 _T = TypeVar("_T")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
 
-from .._model import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MaintenanceState
+from .._model.model import MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH, MaintenanceState
 
 #: Windows end at least this far ahead: a driver may forget a state whose window has ended
 #: (the Redis key expires), which then reads as off, as an expired state counts.

@@ -13,7 +13,7 @@ import hmac
 import time
 from collections.abc import Sequence
 
-from ._environ import setting
+from .._support.environ import setting
 
 __all__ = [
     "COOKIE",

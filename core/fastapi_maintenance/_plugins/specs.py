@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ._backend import BaseStateBackend
-from ._errors import BackendConfigError, BackendNotFoundError, BackendOptionsError
-from ._redact import mask_spec, redact
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendConfigError, BackendNotFoundError, BackendOptionsError
+from .._support.redact import mask_spec, redact
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 

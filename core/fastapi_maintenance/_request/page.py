@@ -16,7 +16,7 @@ from string import Template
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from ._model import MaintenanceState
+from .._model.model import MaintenanceState
 
 __all__ = ["PAGE_SCOPE_KEY", "TEMPLATE_VARIABLES", "MaintenancePage", "render"]
 

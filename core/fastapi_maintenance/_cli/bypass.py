@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from ._cli_output import show_error
-from ._tokens import SECRET_ENV, Signer, secrets_from
+from .._request.tokens import SECRET_ENV, Signer, secrets_from
+from .output import show_error
 
 __all__ = ["DEFAULT_LIFETIME", "bypass_token", "parse_duration"]
 

@@ -13,8 +13,8 @@ import hashlib
 import hmac
 import secrets
 
-from ._environ import setting
-from ._tokens import MIN_SECRET_BYTES
+from .._request.tokens import MIN_SECRET_BYTES
+from .._support.environ import setting
 
 __all__ = ["CSRF_SECRET_ENV", "FormTokens"]
 

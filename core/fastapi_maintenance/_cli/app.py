@@ -17,9 +17,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
-from . import __version__
-from ._backend import BaseStateBackend
-from ._cli_backend import (
+from .. import __version__
+from .._model.backend import BaseStateBackend
+from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState, window
+from .._model.timespec import parse_duration, parse_time
+from .._support.redact import redact as redact_spec
+from .backend import (
     describe_error,
     driver_rows,
     file_changed_at,
@@ -29,9 +32,9 @@ from ._cli_backend import (
     switcher,
     use_backend,
 )
-from ._cli_bypass import bypass_token
-from ._cli_options import parse_options, refuse_doubles
-from ._cli_output import (
+from .bypass import bypass_token
+from .options import parse_options, refuse_doubles
+from .output import (
     diagnostics_on_stderr,
     drivers_json,
     show_drivers,
@@ -41,9 +44,6 @@ from ._cli_output import (
     show_warning,
     state_json,
 )
-from ._model import MAX_MESSAGE_LENGTH, MaintenanceState, window
-from ._redact import redact as redact_spec
-from ._timespec import parse_duration, parse_time
 
 _T = TypeVar("_T")
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from . import hookspecs
-from ._model import MaintenanceState, state_of
+from .. import hookspecs
+from .._model.model import MaintenanceState, state_of
 
 if TYPE_CHECKING:
-    from ._backend import BaseStateBackend
-    from ._registry import BackendRegistry
+    from .._model.backend import BaseStateBackend
+    from .registry import BackendRegistry
 
 #: A ``maintenance_request_blocked`` implementation, with the plugin it belongs to.
 BlockedHook = tuple[Callable[..., Any], object, tuple[str, ...]]

@@ -6,14 +6,26 @@ never imports pydantic.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timezone
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
-from ._admin_models import UtcTime
-
 __all__ = ["MAINTENANCE_RESPONSES", "MaintenanceBody", "MaintenanceDetails"]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+#: A time as the rest of the package writes it (the 503 body, ``status --json``, the stores):
+#: ISO 8601 in UTC with ``+00:00``, as Python's ``isoformat()`` gives it, never ``Z``.
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(_iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class MaintenanceDetails(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._bypass import Bypass
-from ._routes import Resolution, RouteTable, host_of, route_path
+from .bypass import Bypass
+from .routes import Resolution, RouteTable, host_of, route_path
 
 __all__ = ["ScopeFacts", "route_path_of"]
 

@@ -6,9 +6,9 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-from ._errors import BackendConfigError, UnsupportedStateError
-from ._model import MaintenanceState, state_of
-from ._values import format_bool, parse_bool
+from .errors import BackendConfigError, UnsupportedStateError
+from .model import MaintenanceState, state_of
+from .values import format_bool, parse_bool
 
 
 class BaseStateBackend(ABC):

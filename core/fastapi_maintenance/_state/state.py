@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, fields
 
 import anyio
 
-from ._backend import BaseStateBackend
-from ._environ import setting
-from ._model import MaintenanceState
-from ._plugins import Plugins
-from ._registry import BackendRegistry
-from ._specs import build_backend
+from .._model.backend import BaseStateBackend
+from .._model.model import MaintenanceState
+from .._plugins.manager import Plugins
+from .._plugins.registry import BackendRegistry
+from .._plugins.specs import build_backend
+from .._support.environ import setting
 
 BACKEND_ENV_VAR = "FASTAPI_MAINTENANCE_BACKEND"
 

@@ -28,7 +28,7 @@ from starlette.routing import (
 )
 from starlette.staticfiles import StaticFiles
 
-from .decorators import forced_state, marks_given_to
+from ..decorators import forced_state, marks_given_to
 
 logger = logging.getLogger("fastapi_maintenance")
 

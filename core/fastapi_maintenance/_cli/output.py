@@ -16,10 +16,10 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ._cli_backend import DriverRow
-from ._model import MaintenanceState
-from ._redact import redact
-from ._timespec import format_duration, format_time
+from .._model.model import MaintenanceState
+from .._model.timespec import format_duration, format_time
+from .._support.redact import redact
+from .backend import DriverRow
 
 #: Characters that would act on the terminal instead of being shown: C0/C1 controls (escape
 #: sequences, carriage returns, new lines) and the marks that reorder text (bidi controls).

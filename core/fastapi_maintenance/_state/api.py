@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._backend import BaseStateBackend
-from ._errors import BackendConfigError
-from ._model import MaintenanceState, state_of, window
-from ._specs import backend_from, not_a_spec
-from ._state import calls_backend, state
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendConfigError
+from .._model.model import MaintenanceState, state_of, window
+from .._plugins.specs import backend_from, not_a_spec
+from .state import calls_backend, state
 
 BackendSpec = BaseStateBackend | str
 

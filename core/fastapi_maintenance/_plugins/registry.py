@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from ._backend import BaseStateBackend
-from ._errors import BackendConfigError, BackendLoadError, BackendNotFoundError
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendConfigError, BackendLoadError, BackendNotFoundError
 
 ENTRY_POINT_GROUP = "fastapi_maintenance.backends"
 

@@ -12,10 +12,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Send
 
-from ._link_script import LINK_SCOPE_KEY, bypass_link_script
-from ._model import MaintenanceState
-from ._page import PAGE_SCOPE_KEY, MaintenancePage
-from .responses import STATE_SCOPE_KEY, _respond, retry_after_for, wants_html
+from .._model.model import MaintenanceState
+from ..responses import STATE_SCOPE_KEY, _respond, retry_after_for, wants_html
+from .link_script import LINK_SCOPE_KEY, bypass_link_script
+from .page import PAGE_SCOPE_KEY, MaintenancePage
 
 __all__ = ["RenderedResponses"]
 

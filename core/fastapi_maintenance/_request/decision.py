@@ -7,9 +7,9 @@ for them, and carries the ``Decision`` out.
 
 Three steps are delegated to the adapter, because they act on the request rather than judge
 it: the bypass rules (``Ask.BYPASS``: exempt paths, the stored ``allow_paths``, the token
-header, the client ranges and the cookie, asked in ``_bypass``, which strips a token that
+header, the client ranges and the cookie, asked in ``bypass``, which strips a token that
 let a request through), ``exempt_handler`` (``Ask.EXEMPT_HANDLER``, which may read the
-body) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, in ``_bypass``,
+body) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, in ``bypass``,
 which reads its body). The decision says whether and in which order they are asked.
 
 Where to add a rule: a new step in ``decide`` at its place in the order, reading what it
@@ -23,10 +23,10 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple, Protocol
 
-from . import _clock
-from ._model import OFF, ON, MaintenanceState
-from ._paths import PathPatterns
-from ._routes import Outcome, Resolution
+from .._model.model import OFF, ON, MaintenanceState
+from .._model.paths import PathPatterns
+from .._support import clock as _clock
+from .routes import Outcome, Resolution
 
 __all__ = [
     "READ_METHODS",

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Annotated
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from ._clients import Networks
-from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
-from ._paths import PathPatterns
-from ._timespec import DURATION_FORMS, MAX_DURATION, parse_duration
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
-
-
-#: A time as the rest of the package writes it (the 503 body, ``status --json``, the stores):
-#: ISO 8601 in UTC with ``+00:00``, as Python's ``isoformat()`` gives it, never ``Z``.
-UtcTime = Annotated[
-    datetime,
-    PlainSerializer(_iso, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
+from .._model.clients import Networks
+from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState
+from .._model.paths import PathPatterns
+from .._model.timespec import DURATION_FORMS, MAX_DURATION, parse_duration
+from .._request.openapi import UtcTime
 
 
 class MaintenanceStateOut(BaseModel):

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._api import BackendSpec, cached_state_of, check_spec, target_backend
-from ._backend import BaseStateBackend
-from ._errors import InvalidStateError
-from ._model import MaintenanceState, state_of
-from ._state import Override, state
+from .._model.backend import BaseStateBackend
+from .._model.errors import InvalidStateError
+from .._model.model import MaintenanceState, state_of
+from .api import BackendSpec, cached_state_of, check_spec, target_backend
+from .state import Override, state
 
 F = TypeVar("F", bound=Callable[..., Any])
 

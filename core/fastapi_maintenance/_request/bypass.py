@@ -21,19 +21,19 @@ from urllib.parse import quote, unquote_to_bytes
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Send
 
-from ._clients import (
+from .._model.clients import (
     DEFAULT_FORWARDED_HEADER,
     ClientAddresses,
     ForwardedHeader,
     Networks,
     forwarded_header,
 )
-from ._environ import listed, setting, variable_of
-from ._link_script import LINK_SCOPE_KEY
-from ._logonce import Problems
-from ._model import MaintenanceState
-from ._paths import PathPatterns
-from ._tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
+from .._model.model import MaintenanceState
+from .._model.paths import PathPatterns
+from .._support.environ import listed, setting, variable_of
+from .._support.logonce import Problems
+from .link_script import LINK_SCOPE_KEY
+from .tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
 
 __all__ = ["Admission", "Bypass", "admit", "bypass_from"]
 

@@ -5,7 +5,7 @@ without script. When the router's auth refuses the browser (a bearer-token app),
 answers with that status and a field for a token, which its one script, allowed by hash,
 keeps in the tab and sends as ``Authorization`` on the page's own requests. The form is
 protected against cross-site posts by a random value kept in a ``SameSite=Strict`` cookie
-and, in the form, an HMAC of it that only the server can make (see ``_admin_csrf``). The
+and, in the form, an HMAC of it that only the server can make (see ``_admin.csrf``). The
 page may not be framed, so another site cannot trick a click on its buttons.
 """
 
@@ -26,12 +26,12 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ._admin_csrf import FormTokens
-from ._admin_models import SwitchOn
-from ._api import BackendSpec, get_maintenance_state
-from ._model import MAX_MESSAGE_LENGTH, MaintenanceState
-from ._timespec import format_duration, format_time, parse_time
-from .decorators import force_maintenance_mode_off
+from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState
+from .._model.timespec import format_duration, format_time, parse_time
+from .._state.api import BackendSpec, get_maintenance_state
+from ..decorators import force_maintenance_mode_off
+from .csrf import FormTokens
+from .models import SwitchOn
 
 #: The cookie holding the random value the form's token is made from.
 CSRF_COOKIE = "fastapi_maintenance_csrf"

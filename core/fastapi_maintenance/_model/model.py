@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ._clients import Networks
-from ._paths import PathPatterns
-from ._values import FALSY, TRUTHY, format_bool, parse_bool
+from .clients import Networks
+from .paths import PathPatterns
+from .values import FALSY, TRUTHY, format_bool, parse_bool
 
 #: The longest message a state carries, in characters.
 MAX_MESSAGE_LENGTH = 500

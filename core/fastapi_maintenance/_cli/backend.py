@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from ._api import set_maintenance_state
-from ._backend import BaseStateBackend
-from ._cli_options import FLAGS
-from ._errors import BackendUnavailableError, MaintenanceError
-from ._model import MaintenanceState
-from ._specs import find_driver
-from ._state import default_backend, default_spec, state
+from .._model.backend import BaseStateBackend
+from .._model.errors import BackendUnavailableError, MaintenanceError
+from .._model.model import MaintenanceState
+from .._plugins.specs import find_driver
+from .._state.api import set_maintenance_state
+from .._state.state import default_backend, default_spec, state
+from .options import FLAGS
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -89,7 +89,7 @@ async def read_state(backend: BaseStateBackend) -> MaintenanceState:
 def reading_notes(backend: BaseStateBackend) -> list[str]:
     """Why a state just read may not be the application's: a store private to this process,
     or a state file whose folder does not exist (so nothing was ever written there)."""
-    from .drivers.file import LocalFileBackend
+    from ..drivers.file import LocalFileBackend
 
     if backend.process_local:
         return [
@@ -111,7 +111,7 @@ def reading_notes(backend: BaseStateBackend) -> list[str]:
 def file_changed_at(backend: BaseStateBackend, state: MaintenanceState) -> datetime | None:
     """When the state file of a ``file`` backend last changed, for a state that carries no
     time of its own (a plain ``1`` or ``0``); ``None`` otherwise or when it cannot be told."""
-    from .drivers.file import LocalFileBackend
+    from ..drivers.file import LocalFileBackend
 
     if state.updated_at is not None or not isinstance(backend, LocalFileBackend):
         return None

@@ -1,0 +1,3 @@
+"""The ``fastapi-maintenance`` command's parts: the commands, what they do with backends,
+their ``key=value`` options, and how they print.
+"""
