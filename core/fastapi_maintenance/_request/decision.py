@@ -13,7 +13,7 @@ body) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, in ``bypas
 which reads its body). The decision says whether and in which order they are asked.
 
 Where to add a rule: a new step in ``decide`` at its place in the order, reading what it
-needs from ``Facts`` (a new fact is a new property there and in ``_facts.ScopeFacts``,
+needs from ``Facts`` (a new fact is a new property there and in ``facts.ScopeFacts``,
 computed on first use) and from ``Rules`` (the middleware's options, fixed when it is
 built).
 """
