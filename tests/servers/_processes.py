@@ -94,6 +94,17 @@ SERVERS = {
 }
 
 
+#: uvicorn that leaves the forwarding headers to the app, so the middleware's own reading of
+#: them is what a test sees.
+UVICORN_WITHOUT_PROXY_HEADERS = Server(
+    "uvicorn --no-proxy-headers",
+    lambda target, port: _python(
+        "uvicorn", target, "--host", HOST, "--port", str(port), "--lifespan", "on",
+        "--no-proxy-headers",
+    ),
+)  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))

@@ -17,18 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ._processes import HOST, Server, _python, free_port, start
+from ._processes import HOST, UVICORN_WITHOUT_PROXY_HEADERS, free_port, start
 from .conftest import FRAMEWORKS
 
 pytestmark = pytest.mark.slow
 
-UVICORN = Server(
-    "uvicorn --no-proxy-headers",
-    lambda target, port: _python(
-        "uvicorn", target, "--host", HOST, "--port", str(port), "--lifespan", "on",
-        "--no-proxy-headers",
-    ),
-)  # fmt: skip
+
 ENV = {
     "FASTAPI_MAINTENANCE_BACKEND": "env",
     "FASTAPI_MAINTENANCE_MODE": "1",
@@ -141,7 +135,9 @@ def nginx_binary() -> str:
 
 
 def _behind_nginx(binary: str, folder: Path, env: dict[str, str]) -> Iterator[Nginx]:
-    app = start(UVICORN, FRAMEWORKS["fastapi"].target, env, folder / "uvicorn.log")
+    app = start(
+        UVICORN_WITHOUT_PROXY_HEADERS, FRAMEWORKS["fastapi"].target, env, folder / "uvicorn.log"
+    )
     try:
         assert app.wait_ready(), app.output()
         nginx = _start_nginx(binary, folder, app.port)

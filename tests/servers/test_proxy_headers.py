@@ -11,7 +11,7 @@ import pytest
 
 from fastapi_maintenance._request.tokens import Signer
 
-from ._processes import HOST, Running, Server, _python, start
+from ._processes import HOST, UVICORN_WITHOUT_PROXY_HEADERS, Running, Server, _python, start
 from .conftest import FRAMEWORKS
 
 SECRET = "proxy-headers-test-secret-0123456789"
@@ -20,13 +20,6 @@ PROXY_AWARE_UVICORN = Server(
     lambda target, port: _python(
         "uvicorn", target, "--host", HOST, "--port", str(port), "--lifespan", "on",
         "--proxy-headers", "--forwarded-allow-ips", HOST,
-    ),
-)  # fmt: skip
-UVICORN_WITHOUT_PROXY_HEADERS = Server(
-    "uvicorn --no-proxy-headers",
-    lambda target, port: _python(
-        "uvicorn", target, "--host", HOST, "--port", str(port), "--lifespan", "on",
-        "--no-proxy-headers",
     ),
 )  # fmt: skip
 ENV = {
