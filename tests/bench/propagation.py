@@ -28,6 +28,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from fastapi_maintenance.remote import HINT_INTERVAL
 from fastapi_maintenance_redis import RedisBackend
 
 from ..redis_settings import KEY_PREFIX, redis_url
@@ -55,7 +56,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, default=4, help="subscriber processes")
     parser.add_argument("--flips", type=int, default=200, help="state changes to time")
     parser.add_argument(
-        "--pause", type=float, default=0.005, help="seconds between a flip seen by all and the next"
+        "--pause",
+        type=float,
+        default=2 * HINT_INTERVAL,
+        help="seconds between a flip seen by all and the next (default: twice the hint "
+        "interval, so each flip is a change after a quiet spell; closer ones are coalesced)",
     )
     parser.add_argument(
         "--flip-timeout", type=float, default=2.0, help="seconds to wait for one flip to be seen"

@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Message, Scope
 
 from fastapi_maintenance import MaintenanceModeMiddleware
+from fastapi_maintenance.remote import HINT_INTERVAL
 from fastapi_maintenance_sql import DEFAULT_POLL_INTERVAL, SqlBackend
 
 #: Pushed changes: p99 of write → seen by every subscriber, in milliseconds.
@@ -252,7 +253,9 @@ async def _flip(
                 missed += 1
             else:
                 latencies.append(max(seen.values()) - written)
-            pause = 0.005 if db.pushed else random.uniform(0, options["poll_interval"])
+            # Pushed: a change after a quiet spell (closer ones are coalesced by the hint
+            # interval); polled: anywhere within a poll interval.
+            pause = 2 * HINT_INTERVAL if db.pushed else random.uniform(0, options["poll_interval"])
             await asyncio.sleep(pause)
     finally:
         await writer.aclose()
