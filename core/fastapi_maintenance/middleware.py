@@ -1,32 +1,32 @@
-"""``MaintenanceModeMiddleware``: a pure ASGI middleware that answers 503 during maintenance."""
+"""``MaintenanceModeMiddleware``: a pure ASGI middleware that answers 503 during maintenance.
+
+It is the ASGI adapter of the decision (``_request.decision``): it reads the cached state,
+hands the decision the request's facts, and carries out what it decides.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-import sys
-import types
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-import anyio
-from starlette.requests import ClientDisconnect, HTTPConnection, Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from ._model.backend import BaseStateBackend
-from ._model.errors import BackendUnavailableError, MaintenanceError
+from ._model.errors import MaintenanceError
 from ._model.model import OFF, ON, MaintenanceState
 from ._model.paths import PathPatterns
-from ._request.bypass import Admission, Bypass, admit, bypass_from
-from ._request.decision import Ask, Decision, Rules, Verdict, decide, held_state
+from ._request.bypass import Bypass, bypass_from, log_through
+from ._request.decision import Rules, Strip, Verdict, decide, held_state
 from ._request.facts import ScopeFacts, route_path_of
+from ._request.handlers import ExemptHandler, ResponseHandler, is_exempt
 from ._request.layers import warn_if_wrapping_cors
-from ._request.page import PAGE_SCOPE_KEY, MaintenancePage
-from ._request.rendered import RenderedResponses
+from ._request.lifespan import Misconfiguration, run_lifespan
+from ._request.link_script import LINK_SCOPE_KEY
+from ._request.loops import in_event_loop
+from ._request.page import MaintenancePage
+from ._request.reading import StateReader
+from ._request.refusal import Refusal
 from ._request.routes import (
     RouteTable,
     docs_paths_of,
@@ -34,32 +34,19 @@ from ._request.routes import (
     report_unmarked_registrations,
     starlette_routes,
 )
-from ._state.api import BackendSpec, cached_state_of, resolve_backend
-from ._state.state import default_backend, remember_app_backend, state
+from ._state.api import BackendSpec, resolve_backend
+from ._state.state import remember_app_backend, state
 from ._support.environ import listed
 from ._support.logonce import Problems
-from ._support.redact import redact
-from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY, maintenance_response
+from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY
 
 __all__ = ["MaintenanceModeMiddleware"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
-ExemptHandler = Callable[[Any], bool | Awaitable[bool]]
-ResponseHandler = Callable[[Any], Response | Awaitable[Response]]
-#: A read being stepped by hand: a coroutine, or what an awaitable's ``__await__`` gives.
-_Steps = Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
-_COROUTINE = types.CoroutineType
-#: The running asyncio loop, ``None`` under trio; a C function, cheap on every read.
-_running_loop = asyncio._get_running_loop
-
 # Enum members read through module globals: on Python 3.11 a class attribute costs 4 times more.
-_BLOCK, _LINK, _BYPASS = Verdict.BLOCK, Verdict.LINK, Ask.BYPASS
+_BLOCK, _LINK, _HEADER = Verdict.BLOCK, Verdict.LINK, Strip.HEADER
 
-#: WebSocket close code 1013, "Try Again Later".
-WS_TRY_AGAIN_LATER = 1013
-#: The same in the private-use range, for servers that refuse 1013 (daphne: 1000, 3000-4999).
-WS_TRY_AGAIN_LATER_PRIVATE = 4013
 DEFAULT_STATE_TIMEOUT = 1.0
 #: The header announcing a scheduled window on normal responses (``announce_schedule``).
 SCHEDULED_HEADER = "X-Maintenance-Scheduled"
@@ -131,9 +118,7 @@ class MaintenanceModeMiddleware:
         self._bypass: Bypass | None = None
         #: The paths maintenance covers (``paths``, else its variable); ``None``: every path.
         self._paths: PathPatterns | None = None
-        #: A configuration mistake found while a server runs the app (Starlette builds the
-        #: middleware of ``add_middleware`` on the first ASGI call): it fails the startup.
-        self._misconfigured: Exception | None = None
+        self._misconfigured: Misconfiguration | None = None
         try:
             _check_options(retry_after, state_timeout)
             self.page = _checked_page(page)
@@ -150,35 +135,43 @@ class MaintenanceModeMiddleware:
             self._paths = PathPatterns(*listed(paths, "paths")) or None
             self.backend = resolve_backend(backend, backend_options)
         except (ValueError, TypeError, MaintenanceError) as exc:
-            if not _in_event_loop():
+            if not in_event_loop():
                 raise  # built at import: the app does not load, under any server
             # Fail closed where no startup can fail (a server run without lifespan).
-            self._misconfigured = exc
+            self._misconfigured = Misconfiguration(exc)
             self.enable_maintenance = True
             self.retry_after, self.response_handler, self.page = DEFAULT_RETRY_AFTER, None, None
+        self._problems = Problems()
         #: The options the decision reads.
         self._rules = Rules(
             paths=self._paths,
-            bypass=self._bypass is not None,
+            bypass=self._bypass,
             exempt_handler=self.exempt_handler is not None,
             announce_schedule=self.announce_schedule,
+            problems=self._problems,
         )
         warn_if_wrapping_cors(app)
         if self.backend is not None:
             remember_app_backend(self.backend)
         self._table: RouteTable | None = None
-        self._last_known: bool | None = None
-        self._last_state: MaintenanceState = OFF
-        #: ``id()`` of the backends whose last read failed, to log their recovery once.
-        self._unreadable: set[int] = set()
-        self._problems = Problems()
-        self._rendered = RenderedResponses()
+        self._reader = StateReader(state_timeout, self._problems)
+        self._refusal = Refusal(self.retry_after, self.response_handler, self.page, self._problems)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             if kind == "lifespan":
-                await self._lifespan(scope, receive, send)
+                await run_lifespan(
+                    self.app,
+                    scope,
+                    receive,
+                    send,
+                    backend=self.backend,
+                    misconfigured=self._misconfigured,
+                    # Read the routes now: a misplaced force decorator is reported at
+                    # startup, and the first request does not pay for the table.
+                    started=lambda: self._build_table(scope),
+                )
             else:
                 await self.app(scope, receive, send)
             return
@@ -194,25 +187,26 @@ class MaintenanceModeMiddleware:
         else:
             on = self.enable_maintenance
             if on is None:
-                backend = state.substitute or self.backend or self._default_backend()
+                backend = state.substitute or self.backend or self._reader.default_backend()
                 if backend._serves_state:
                     try:
                         stored = backend.cached_state()
                     except Exception as exc:
-                        self._cache_failed(backend, exc, "cached_state")
+                        self._reader.cache_failed(backend, exc, "cached_state")
                         stored = None
                     if stored is None:
-                        stored = await self._read_whole_state(backend)
+                        stored = await self._reader.state(backend)
                     on = stored.on
                 else:
-                    try:
-                        on = backend.cached_value()
-                    except Exception as exc:
-                        self._cache_failed(backend, exc)
-                        on = None
+                    on = None
+                    if backend._caches_value:
+                        try:
+                            on = backend.cached_value()
+                        except Exception as exc:
+                            self._reader.cache_failed(backend, exc)
                     if on is None:
-                        on = await self._read_state(backend)
-        path = None
+                        read = self._reader.value(backend)
+                        on = read if type(read) is bool else await read
         if not on:
             # Only a route forced on could block: the decision is asked only if one may be hit.
             if not table.has_forced_on:
@@ -222,6 +216,8 @@ class MaintenanceModeMiddleware:
             if not table.may_be_forced_on(path):
                 await self.app(scope, receive, send)
                 return
+        else:
+            path = route_path_of(scope, table.root_path)  # every rule but read-only asks for it
         if stored is None:  # enable_maintenance, or a driver serving on/off only
             stored = ON if on else OFF
         facts = ScopeFacts(scope, table, self._bypass, path)
@@ -232,255 +228,49 @@ class MaintenanceModeMiddleware:
             scope[STATE_SCOPE_KEY] = decision.state
         verdict = decision.verdict
         if verdict is _BLOCK:
-            if not decision.asks:
-                await self._block(scope, receive, send)
-                return
-            passed = await self._ask(decision, facts.path, scope, receive, send)
-            if passed is None:
-                return
-            receive = passed
-        elif verdict is _LINK:
+            if decision.ask_handler and self.exempt_handler is not None:
+                exempt, receive = await is_exempt(
+                    self.exempt_handler, self._problems, scope, receive, send
+                )
+                if exempt:
+                    await self.app(scope, receive, send)
+                    return
+            if decision.link is not None and scope["type"] == "http":
+                # The maintenance page's script reads a link's token after '#'.
+                scope[LINK_SCOPE_KEY] = decision.link
+                assert self._bypass is not None
+                self._bypass.note_query_token(scope)
+            await self._refusal(scope, receive, send)
+            return
+        if verdict is _LINK:
             await self._answer_link(facts.path, scope, receive, send)
             return
+        through = decision.through
+        if through is not None:
+            # The app never sees the token that let the request through.
+            strip = through.strip
+            if strip is not None and self._bypass is not None:
+                if strip is _HEADER:
+                    self._bypass.strip_header(scope)
+                else:
+                    self._bypass.strip_cookie(scope)
+            if logger.isEnabledFor(logging.DEBUG):
+                log_through(scope, path, through.rule, *through.args)
         await self.app(scope, receive, send)
-
-    # carrying the decision out -------------------------------------------------------
-
-    async def _ask(
-        self, decision: Decision, path: str, scope: Scope, receive: Receive, send: Send
-    ) -> Receive | None:
-        """Ask the rules the decision delegates, in its order: return the ``receive`` to pass
-        on if one lets the request through; else answer it blocked and return ``None``."""
-        for ask in decision.asks:
-            if ask is _BYPASS:
-                admitted = await admit(self._bypass, decision.allow_lists, scope, send, path)
-                if admitted is Admission.THROUGH:
-                    return receive
-            elif self.exempt_handler is not None:
-                # The handler may read the body; the app or response handler reads it again.
-                recorded = _Recorded(receive)
-                connection: HTTPConnection = (
-                    WebSocket(scope, recorded, send)
-                    if scope["type"] == "websocket"
-                    else Request(scope, recorded)
-                )
-                exempt = await self._is_exempt(self.exempt_handler, connection)
-                receive = recorded.replay()
-                if exempt:
-                    return receive
-        await self._block(scope, receive, send)
-        return None
 
     async def _answer_link(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         """The POST a bypass link makes holds a token: answered here on any path, never
         passed on; without a valid token, blocked (the body is not read again)."""
         bypass = self._bypass
         if bypass is None or not await bypass.answer_link(scope, receive, send, path):
-            await self._block(scope, _no_body, send)
-
-    async def _block(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer with the maintenance response (or refuse the WebSocket); tell the plugins."""
-        try:
-            if scope["type"] == "websocket":
-                await self._refuse_websocket(scope, receive, send)
-            else:
-                request = Request(scope, receive)
-                response = await self._response(request)
-                if response is None:
-                    await self._rendered.send(request, self.retry_after, send)
-                else:
-                    await response(scope, receive, send)
-        except (OSError, ClientDisconnect):
-            logger.debug("the client left before the maintenance response was sent")
-        plugins = state.plugins
-        if plugins.blocked_hooks != ():
-            plugins.notify_blocked(scope, scope.get(STATE_SCOPE_KEY) or ON)
-
-    def _misconfiguration(self) -> str:
-        return redact(f"MaintenanceModeMiddleware is misconfigured: {self._misconfigured}")
-
-    async def _is_exempt(self, handler: ExemptHandler, connection: HTTPConnection) -> bool:
-        try:
-            return bool(await _call(handler, connection))
-        except Exception as exc:
-            self._problems.report(
-                f"exempt:{type(exc).__name__}",
-                "exempt_handler raised %r; the request is treated as not exempt",
-                exc,
-                exc_info=True,
-            )
-            return False
-
-    async def _response(self, request: Request) -> Response | None:
-        """The response handler's response; ``None`` for the default one."""
-        if self.page is not None:
-            request.scope[PAGE_SCOPE_KEY] = self.page
-        if self.response_handler is not None:
-            try:
-                response = await _call(self.response_handler, request)
-                if isinstance(response, Response):
-                    return response
-                raise TypeError(f"expected a starlette Response, got {type(response).__name__}")
-            except Exception as exc:
-                self._problems.report(
-                    f"response:{type(exc).__name__}",
-                    "response_handler raised %r; answering with the default maintenance response",
-                    exc,
-                    exc_info=True,
-                )
-        return None
-
-    async def _refuse_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Accept, then close with 1013; with 4013 if the server refuses to send 1013.
-
-        On trio, where the server offers it, the handshake is answered with the maintenance
-        response instead: a close started by the app races the server's own reply to the
-        client's close, and hypercorn's trio worker dies of it (``BusyResourceError``).
-        """
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        if "websocket.http.response" in scope.get("extensions", {}) and _on_trio():
-            http_scope = {**scope, "type": "http", "method": "GET"}
-            request = Request(http_scope, receive)
-            response = await self._response(request)
-            response = response or maintenance_response(request, self.retry_after)
-            await response(http_scope, receive, _as_denial(send))
-            return
-        await send({"type": "websocket.accept"})
-        refusals: list[Exception] = []
-        for code in (WS_TRY_AGAIN_LATER, WS_TRY_AGAIN_LATER_PRIVATE):
-            try:
-                await send(_maintenance_close(code))
-                return
-            except (OSError, ClientDisconnect):
-                raise
-            except Exception as exc:
-                refusals.append(exc)
-        self._problems.report(
-            "websocket-close",
-            "the server refused to close a WebSocket with code %d (%r) and with %d (%r); "
-            "refused WebSockets are left to the server to close",
-            WS_TRY_AGAIN_LATER,
-            refusals[0],
-            WS_TRY_AGAIN_LATER_PRIVATE,
-            refusals[1],
-        )
-
-    # state ---------------------------------------------------------------------------
-
-    async def _read_state(self, backend: BaseStateBackend) -> bool:
-        """Ask a driver that keeps no cache, within ``state_timeout``.
-
-        On failure the last known state is used, and the outage is logged once.
-        """
-        try:
-            read = backend.get_value()
-            # Stepped once by hand: a read that answers without suspending (a driver keeping
-            # its state in memory) is never timed; arming a timer would cost several times
-            # the read. One that suspends is timed from there.
-            steps = read if type(read) is _COROUTINE else read.__await__()
-            if _running_loop() is None:
-                value = bool(await _within_scope(steps, self.state_timeout))
-            else:
-                try:
-                    suspended = steps.send(None)
-                except StopIteration as done:
-                    value = bool(done.value)
-                else:
-                    value = bool(await _resume_within(steps, suspended, self.state_timeout))
-        except Exception as exc:
-            assumed = bool(self._last_known)
-            self._read_failed(backend, exc, assumed)
-            return assumed
-        # Checked on every read, so the common case is an empty set, not a formatted key.
-        if self._unreadable and id(backend) in self._unreadable:
-            self._read_again(backend)
-        self._last_known = value
-        return value
-
-    async def _read_whole_state(self, backend: BaseStateBackend) -> MaintenanceState:
-        """``_read_state`` for a driver serving a whole state, through ``get_state()``."""
-        try:
-            read = backend.get_state()
-            steps = read if type(read) is _COROUTINE else read.__await__()
-            if _running_loop() is None:
-                value = await _within_scope(steps, self.state_timeout)
-            else:
-                try:
-                    suspended = steps.send(None)
-                except StopIteration as done:
-                    value = done.value
-                else:
-                    value = await _resume_within(steps, suspended, self.state_timeout)
-            if not isinstance(value, MaintenanceState):
-                raise TypeError(f"get_state() returned {type(value).__name__}")
-        except Exception as exc:
-            assumed = self._last_state
-            self._read_failed(backend, exc, assumed.on)
-            return assumed
-        if self._unreadable and id(backend) in self._unreadable:
-            self._read_again(backend)
-        self._last_state = value
-        return value
-
-    def _read_failed(self, backend: BaseStateBackend, exc: Exception, assumed: bool) -> None:
-        """Log, once per outage, that the state cannot be read and what is assumed."""
-        cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
-        self._unreadable.add(id(backend))
-        self._problems.report(
-            f"state:{id(backend)}",
-            "cannot read maintenance state from %s (%s); assuming %s until it answers",
-            backend.describe(),
-            cause,
-            "on" if assumed else "off",
-        )
-
-    def _read_again(self, backend: BaseStateBackend) -> None:
-        """Log, once, that a backend whose reads failed answers again."""
-        self._unreadable.discard(id(backend))
-        self._problems.resolved(
-            f"state:{id(backend)}",
-            "maintenance state from %s is readable again",
-            backend.describe(),
-        )
-
-    def _default_backend(self) -> BaseStateBackend:
-        """The default backend, or, if it cannot be built, one that answers on.
-
-        Startup already refuses a broken default; this covers servers run without lifespan.
-        """
-        try:
-            return default_backend()
-        except MaintenanceError as exc:
-            self._problems.report(
-                "default-backend",
-                "cannot build the default maintenance backend (%s); maintenance mode counts as "
-                "on until it is fixed",
-                redact(str(exc)),
-            )
-            return _UNUSABLE
-
-    def _cache_failed(
-        self, backend: BaseStateBackend, exc: Exception, method: str = "cached_value"
-    ) -> None:
-        """A driver broke the ``cached_value``/``cached_state`` contract: fall back to a read."""
-        read = "get_state" if method == "cached_state" else "get_value"
-        self._problems.report(
-            f"cache:{id(backend)}",
-            "%s() of %s raised %r; reading the state with %s() instead",
-            method,
-            backend.describe(),
-            exc,
-            read,
-        )
+            await self._refusal(scope, _no_body, send)
 
     def _build_table(self, scope: Scope) -> RouteTable:
         if self._misconfigured is not None:
             self._problems.report(
                 "misconfigured",
                 "%s; maintenance mode counts as on until the configuration is fixed",
-                self._misconfiguration(),
+                self._misconfigured,
             )
         # Wrapping an app (even one mounted in another), resolve on its routes; added with
         # add_middleware, on the routes of the app that added it.
@@ -501,184 +291,6 @@ class MaintenanceModeMiddleware:
         table.root_path = own_root_path(app)
         self._table = table
         return table
-
-    # lifespan ------------------------------------------------------------------------
-
-    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Start the backend before the app starts and close it after the app stopped.
-
-        A backend that cannot run fails the startup, so the server refuses to serve: a
-        default backend that cannot be built (``FASTAPI_MAINTENANCE_BACKEND`` names no
-        installed driver), or a ``start()`` raising anything but ``BackendUnavailableError``.
-        A store that is only unreachable is logged and the app starts.
-        """
-        first = await receive()
-        started: BaseStateBackend | None = None
-        if first["type"] == "lifespan.startup":
-            if self._misconfigured is not None:
-                await _fail_startup(send, self._misconfiguration(), self._misconfigured)
-            try:
-                started = state.substitute or self.backend or default_backend()
-            except Exception as exc:
-                await _fail_startup(send, redact(str(exc)), exc)
-            failure = await self._start(started)
-            if failure is not None:
-                await _fail_startup(send, failure)
-            # Read the routes now: a misplaced force decorator is reported at startup, and
-            # the first request does not pay for the table.
-            self._build_table(scope)
-        pending: list[Message] = [first]
-        follower = None
-        if started is not None:
-            state.served[id(started)] = started
-            follower = self._follow(started)
-
-        async def replay_then_receive() -> Message:
-            return pending.pop() if pending else await receive()
-
-        async def close_and_send(message: Message) -> None:
-            nonlocal started, follower
-            if started is not None and message["type"] in (
-                "lifespan.shutdown.complete",
-                "lifespan.shutdown.failed",
-            ):
-                if follower is not None:
-                    follower.cancel()
-                    await asyncio.wait([follower])
-                    follower = None
-                if state.served.get(id(started)) is started:
-                    del state.served[id(started)]
-                await self._call_backend(started, "aclose")
-                started = None
-            await send(message)
-
-        await self.app(scope, replay_then_receive, close_and_send)
-
-    def _follow(self, backend: BaseStateBackend) -> asyncio.Task[None] | None:
-        """For a driver that pushes changes, a task telling the plugins of each change made
-        by another process (under asyncio, where such drivers run)."""
-        if not backend.supports_changes or _running_loop() is None:
-            return None
-        return asyncio.get_running_loop().create_task(self._announce_changes(backend))
-
-    async def _announce_changes(self, backend: BaseStateBackend) -> None:
-        """Announce each change ``backend`` pushes; the plugins skip what they already heard
-        (this process's own writes, or another app's follower of the same backend)."""
-        plugins = state.plugins
-        current = cached_state_of(backend)
-        if current is not None:
-            plugins.seen(backend, current)
-        try:
-            async for pushed in backend.changes():
-                new: MaintenanceState | bool = pushed
-                if not isinstance(new, MaintenanceState):
-                    # A driver pushing on/off keeps the whole state in its cache.
-                    cached = cached_state_of(backend)
-                    if cached is not None and cached.on == bool(new):
-                        new = cached
-                plugins.pushed(backend, new)
-        except NotImplementedError:
-            return
-        except Exception as exc:
-            logger.error(
-                "cannot follow the changes of maintenance backend %s (%r); plugins hear only "
-                "of the changes this process makes",
-                redact(backend.describe()),
-                exc,
-            )
-
-    async def _start(self, backend: BaseStateBackend) -> str | None:
-        """Start the backend; why the app must not start, or ``None`` if it may."""
-        try:
-            await backend.start()
-        except BackendUnavailableError as exc:
-            logger.error(
-                "maintenance backend %s: start() failed: %s; the application starts, and "
-                "requests use the last known state until the backend answers",
-                redact(backend.describe()),
-                redact(str(exc)),
-            )
-        except Exception as exc:
-            await self._call_backend(backend, "aclose")
-            cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return (
-                f"maintenance backend {redact(backend.describe())} cannot run: start() raised "
-                f"{redact(cause)}"
-            )
-        return None
-
-    async def _call_backend(self, backend: BaseStateBackend, method: str) -> None:
-        """Close (or start) the backend; a failure is logged, never allowed to stop the app."""
-        try:
-            await getattr(backend, method)()
-        except Exception:
-            logger.exception(
-                "maintenance backend %s %s() failed", redact(backend.describe()), method
-            )
-
-
-class _Unusable(BaseStateBackend):
-    """Stands in for a default backend that cannot be built: maintenance counts as on."""
-
-    read_only = True
-
-    def cached_value(self) -> bool:
-        return True
-
-    async def get_value(self) -> bool:
-        return True
-
-    async def set_value(self, value: bool) -> None:
-        return None
-
-    def describe(self) -> str:
-        return "no usable backend"
-
-
-_UNUSABLE = _Unusable()
-
-
-class _Recorded:
-    """A ``receive`` that remembers its messages, so they can be received again."""
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-        self._messages: list[Message] = []
-
-    async def __call__(self) -> Message:
-        message = await self._receive()
-        self._messages.append(message)
-        return message
-
-    def replay(self) -> Receive:
-        """A ``receive`` giving the remembered messages first, then the live ones."""
-        if not self._messages:
-            return self._receive
-        pending = deque(self._messages)
-        live = self._receive
-
-        async def receive() -> Message:
-            return pending.popleft() if pending else await live()
-
-        return receive
-
-
-async def _fail_startup(send: Send, message: str, error: Exception | None = None) -> NoReturn:
-    """Tell the server the startup failed, then raise: every server stops on the message,
-    and Starlette's ``TestClient`` only on the exception.
-
-    A mistaken option is raised as it is; a backend's failure as a ``MaintenanceError``
-    with the redacted ``message``, since its own text may quote a URL's credentials.
-    """
-    await send({"type": "lifespan.startup.failed", "message": message})
-    if isinstance(error, (ValueError, TypeError)) and not isinstance(error, MaintenanceError):
-        raise error
-    raise MaintenanceError(message) from None
-
-
-def _in_event_loop() -> bool:
-    """Whether an event loop runs this code: a server is building the app's middleware."""
-    return _running_loop() is not None or _on_trio()
 
 
 async def _no_body() -> Message:
@@ -708,30 +320,6 @@ def _checked_page(page: object) -> MaintenancePage | None:
     return page
 
 
-def _on_trio() -> bool:
-    """Whether this code runs in a trio event loop (trio is never imported for the check)."""
-    trio = sys.modules.get("trio")
-    if trio is None:
-        return False
-    try:
-        trio.lowlevel.current_task()
-    except RuntimeError:
-        return False
-    return True
-
-
-def _as_denial(send: Send) -> Send:
-    """A ``send`` that turns an HTTP response into a WebSocket denial response."""
-
-    async def send_denial(message: Message) -> None:
-        kind = message["type"]
-        await send(
-            {**message, "type": f"websocket.{kind}"} if kind.startswith("http.") else message
-        )
-
-    return send_denial
-
-
 def _announcing(send: Send, scheduled: MaintenanceState) -> Send:
     """A ``send`` adding ``X-Maintenance-Scheduled: <start>`` to the response's headers."""
     assert scheduled.starts_at is not None
@@ -745,100 +333,6 @@ def _announcing(send: Send, scheduled: MaintenanceState) -> Send:
     return send_announcing
 
 
-def _maintenance_close(code: int) -> Message:
-    return {"type": "websocket.close", "code": code, "reason": "maintenance"}
-
-
 def _name_of(app: object) -> str:
     name = getattr(app, "__qualname__", None) or type(app).__qualname__
     return f"the app {name!r}"
-
-
-async def _call(handler: Callable[[Any], Any], argument: Any) -> Any:
-    """Call a sync function, an async function or an object with an async ``__call__``."""
-    result = handler(argument)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-async def _resume_within(steps: _Steps, suspended: Any, seconds: float) -> Any:
-    """Finish an asyncio read that suspended, raising ``TimeoutError`` after ``seconds``.
-
-    Like ``asyncio.timeout``, but armed after the read started: a timer, not a scope, so
-    cancel scopes the read itself opened stay properly nested.
-    """
-    task = asyncio.current_task()
-    if task is None:  # pragma: no cover - awaited outside any task
-        raise RuntimeError("maintenance state read outside an asyncio task")
-    cancelling = _cancelling(task)
-    expired = False
-
-    def expire() -> None:
-        nonlocal expired
-        expired = True
-        task.cancel()
-
-    timer = asyncio.get_running_loop().call_later(seconds, expire)
-    try:
-        return await _resume(steps, suspended)
-    except asyncio.CancelledError:
-        if expired:
-            expired = False
-            if _uncancel(task) <= cancelling:
-                raise TimeoutError from None
-        raise
-    finally:
-        timer.cancel()
-        if expired:  # the read turned its cancellation into an answer or another error
-            _uncancel(task)
-
-
-async def _within_scope(steps: _Steps, seconds: float) -> Any:
-    """Await a read under trio (or another anyio backend): in a cancel scope that is opened
-    before the read starts, so it encloses the read's own scopes, and given a deadline only
-    when the read suspends."""
-    with anyio.CancelScope() as scope:
-        try:
-            suspended = steps.send(None)
-        except StopIteration as done:
-            return done.value
-        scope.deadline = anyio.current_time() + seconds
-        return await _resume(steps, suspended)
-    raise TimeoutError
-
-
-@types.coroutine
-def _resume(steps: _Steps, suspended: Any) -> Generator[Any, Any, Any]:
-    """Go on with a read stepped once by hand, which yielded ``suspended`` to the event loop.
-
-    What the event loop sends or throws in is passed on to the read, as ``await`` would.
-    """
-    while True:
-        try:
-            sent = yield suspended
-        except GeneratorExit:
-            steps.close()
-            raise
-        except BaseException as exc:  # a cancellation, or anything else thrown in
-            try:
-                suspended = steps.throw(exc)
-            except StopIteration as done:
-                return done.value
-        else:
-            try:
-                suspended = steps.send(sent)
-            except StopIteration as done:
-                return done.value
-
-
-def _cancelling(task: asyncio.Task[Any]) -> int:
-    """Pending cancellation requests of ``task`` (Python 3.11+; 0 before)."""
-    counter = getattr(task, "cancelling", None)
-    return counter() if counter is not None else 0
-
-
-def _uncancel(task: asyncio.Task[Any]) -> int:
-    """Withdraw one cancellation request; what is left (Python 3.11+; 0 before)."""
-    withdraw = getattr(task, "uncancel", None)
-    return withdraw() if withdraw is not None else 0

@@ -66,10 +66,25 @@ def wants_html(request: HTTPConnection) -> bool:
     Only the first ``ACCEPT_RANGES`` media ranges within the first
     ``ACCEPT_LIMIT`` characters count.
     """
-    accept = _accept(request)
-    if "text/" not in accept:
+    return prefers_html(accept_of(request.scope))
+
+
+def accept_of(scope: Any) -> bytes:
+    """The request's first ``Accept`` header, as sent; empty without one."""
+    for key, value in scope.get("headers", ()):
+        if key == b"accept":
+            return bytes(value)
+    return b""
+
+
+def prefers_html(accept: bytes) -> bool:
+    """Whether an ``Accept`` header's value prefers ``text/html`` to JSON (``wants_html``)."""
+    if len(accept) > ACCEPT_LIMIT:
+        accept = accept[: ACCEPT_LIMIT + 1]
+        accept = accept[: max(accept.rfind(b","), 0)]
+    if b"text/" not in accept.lower():
         return False
-    ranges = accept.split(",", ACCEPT_RANGES)
+    ranges = accept.decode("latin-1").lower().split(",", ACCEPT_RANGES)
     # (specificity, q, -position) of the most specific range matching each type.
     html = json = _NO_MATCH
     for position, part in enumerate(ranges[:ACCEPT_RANGES]):
@@ -88,17 +103,6 @@ def wants_html(request: HTTPConnection) -> bool:
             html = anything if html[0] < 0 else html
             json = anything if json[0] < 0 else json
     return _rank(html) > _rank(json)
-
-
-def _accept(request: HTTPConnection) -> str:
-    """The first ``Accept`` header, lowercased, cut to its ranges within the limit."""
-    for key, value in request.scope.get("headers", ()):
-        if key == b"accept":
-            if len(value) > ACCEPT_LIMIT:
-                value = value[: ACCEPT_LIMIT + 1]
-                value = value[: max(value.rfind(b","), 0)]
-            return str(value.decode("latin-1")).lower()
-    return ""
 
 
 def _q(params: str) -> float:

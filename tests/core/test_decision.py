@@ -1,28 +1,36 @@
 """The decision, without ASGI: each row is a request's facts, the state, and what happens.
 
-The rows follow docs/precedence.md; the bypass rules and ``exempt_handler`` are delegated to
-the middleware, so a row says which of them the decision asks, and in which order.
+The rows follow docs/precedence.md. ``exempt_handler`` is application code the middleware
+calls, so a row says whether the decision asks it.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from ipaddress import IPv4Network, ip_address
 
 import pytest
 
 from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance._model.clients import Address
 from fastapi_maintenance._model.model import OFF, ON
 from fastapi_maintenance._model.paths import PathPatterns
+from fastapi_maintenance._request.bypass import bypass_from
 from fastapi_maintenance._request.decision import (
-    Ask,
     Decision,
     Rules,
+    Strip,
+    Through,
     Verdict,
     decide,
     held_state,
 )
 from fastapi_maintenance._request.routes import Outcome, Resolution
+from fastapi_maintenance._request.tokens import COOKIE, TOKEN, Signer
 
 NOW = 1_800_000_000.0
 _AT = datetime.fromtimestamp(NOW, timezone.utc)
@@ -45,12 +53,37 @@ READ_ONLY_LATER = replace(SCHEDULED, read_only=True)
 #: What ``enable_maintenance=True`` / ``False`` serves in place of the backend's state.
 PINNED_ON, PINNED_OFF = ON, OFF
 
+SECRET = "a-secret-for-the-decision-0123456789"
+SIGNER = Signer([SECRET])
+VALID = SIGNER.sign(int(time.time()) + 3600, TOKEN).encode()
+EXPIRED = SIGNER.sign(int(time.time()) - 10, TOKEN).encode()
+VALID_COOKIE = SIGNER.sign(int(time.time()) + 3600, COOKIE).encode()
+ALLOWED = ip_address("10.1.2.3")
+STRANGER = ip_address("203.0.113.9")
+
+
+def _bypass(**options: object) -> object:
+    given = {"exempt_paths": ["/health"], "allow_ips": ["10.0.0.0/8"], "bypass_secret": SECRET}
+    given.update(options)
+    return bypass_from(
+        given["exempt_paths"],  # type: ignore[arg-type]
+        given["allow_ips"],  # type: ignore[arg-type]
+        None,
+        given["bypass_secret"],  # type: ignore[arg-type]
+        None,
+        None,
+        None,
+    )
+
+
 PLAIN = Rules()
-BYPASS = Rules(bypass=True)
+BYPASS = Rules(bypass=_bypass())  # type: ignore[arg-type]
+NO_SECRET = Rules(bypass=_bypass(bypass_secret=None))  # type: ignore[arg-type]
 HANDLER = Rules(exempt_handler=True)
-BOTH = Rules(bypass=True, exempt_handler=True)
+BOTH = Rules(bypass=_bypass(), exempt_handler=True)  # type: ignore[arg-type]
 API_ONLY = Rules(paths=PathPatterns(["/api/*"], "paths"))
 ANNOUNCING = Rules(announce_schedule=True)
+LINK = "maintenance_bypass"
 
 
 @dataclass(frozen=True)
@@ -64,6 +97,9 @@ class Request:
     may_be_forced_on: bool = False
     docs: bool = False
     link_post: bool = False
+    client: Address | None = None
+    bypass_headers: Iterable[bytes] = ()
+    bypass_cookies: Iterable[bytes | None] = ()
 
 
 GET = Request()
@@ -78,9 +114,15 @@ def passes(
 
 
 def blocks(
-    state: MaintenanceState | None = None, *asks: Ask, lists: MaintenanceState | None = None
+    state: MaintenanceState | None = None, *, handler: bool = False, link: str | None = None
 ) -> Decision:
-    return Decision(Verdict.BLOCK, state, asks, allow_lists=lists)
+    return Decision(Verdict.BLOCK, state, handler, link=link)
+
+
+def through(
+    state: MaintenanceState, rule: str, *args: object, strip: Strip | None = None
+) -> Decision:
+    return Decision(Verdict.PASS, state, through=Through(rule, args, strip))
 
 
 @pytest.fixture(autouse=True)
@@ -114,7 +156,7 @@ ROWS = [
         BOTH,
         None,
         ON,
-        Request(route=FORCED_ON),
+        Request(route=FORCED_ON, path="/health", client=ALLOWED, bypass_headers=[VALID]),
         blocks(ON),
         id="forced-on-beats-exempt-paths-tokens-allow-lists-and-the-handler",
     ),
@@ -122,7 +164,7 @@ ROWS = [
         PLAIN,
         None,
         LISTS,
-        Request(route=FORCED_ON),
+        Request(route=FORCED_ON, path="/health", client=ALLOWED),
         blocks(LISTS),
         id="forced-on-beats-the-stored-allow-lists",
     ),
@@ -186,42 +228,145 @@ ROWS = [
         API_ONLY, None, ON, Request(path="/api/items"), blocks(ON), id="inside-paths-block"
     ),
     pytest.param(
-        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=True),
+        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=_bypass()),  # type: ignore[arg-type]
         None,
         ON,
-        Request(path="/apix"),
+        Request(path="/apix", bypass_headers=[VALID]),
         passes(ON),
         id="outside-paths-asks-nothing",
     ),
-    # 6. and 7. the bypass rules, then exempt_handler: asked, in that order, before blocking
+    # 6. the bypass rules, static and stored, then 7. exempt_handler: asked before blocking
     pytest.param(PLAIN, None, ON, GET, blocks(ON), id="on-blocks"),
-    pytest.param(BYPASS, None, ON, GET, blocks(ON, Ask.BYPASS), id="bypass-rules-asked"),
-    pytest.param(HANDLER, None, ON, GET, blocks(ON, Ask.EXEMPT_HANDLER), id="exempt-handler-asked"),
     pytest.param(
-        BOTH,
+        BYPASS,
         None,
         ON,
-        GET,
-        blocks(ON, Ask.BYPASS, Ask.EXEMPT_HANDLER),
-        id="bypass-rules-before-the-exempt-handler",
+        Request(path="/health"),
+        through(ON, "exempt path %s", "/health"),
+        id="an-exempt-path-passes",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(bypass_headers=[VALID]),
+        through(ON, "the bypass header", strip=Strip.HEADER),
+        id="a-valid-header-token-passes-and-is-stripped",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(bypass_headers=[EXPIRED]),
+        blocks(ON, link=LINK),
+        id="an-expired-header-token-blocks",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(bypass_headers=[VALID_COOKIE]),
+        blocks(ON, link=LINK),
+        id="a-cookie-value-is-no-header-token",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(client=ALLOWED),
+        through(ON, "allow_ips %s (client %s)", IPv4Network("10.0.0.0/8"), ALLOWED),
+        id="an-allowed-client-passes",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(client=STRANGER),
+        blocks(ON, link=LINK),
+        id="another-client-blocks",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(bypass_cookies=[None, VALID_COOKIE]),
+        through(ON, "the bypass cookie", strip=Strip.COOKIE),
+        id="a-valid-cookie-passes-and-is-stripped",
+    ),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        Request(bypass_cookies=[VALID]),
+        blocks(ON, link=LINK),
+        id="a-header-token-is-no-cookie",
+    ),
+    pytest.param(
+        NO_SECRET,
+        None,
+        ON,
+        Request(bypass_headers=[VALID], bypass_cookies=[VALID_COOKIE]),
+        blocks(ON),
+        id="without-a-secret-tokens-are-not-read-and-no-link-is-offered",
     ),
     pytest.param(
         PLAIN,
         None,
         LISTS,
+        Request(path="/health"),
+        through(LISTS, "the stored allow_paths %s", "/health"),
+        id="stored-allow-paths-pass-without-static-rules",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        LISTS,
+        Request(client=ALLOWED),
+        through(LISTS, "the stored allow_ips %s (client %s)", IPv4Network("10.0.0.0/8"), ALLOWED),
+        id="stored-allow-ips-pass-without-static-rules",
+    ),
+    pytest.param(PLAIN, None, LISTS, GET, blocks(LISTS), id="stored-allow-lists-block-the-rest"),
+    pytest.param(HANDLER, None, ON, GET, blocks(ON, handler=True), id="exempt-handler-asked"),
+    pytest.param(
+        BOTH,
+        None,
+        ON,
+        Request(client=ALLOWED),
+        through(ON, "allow_ips %s (client %s)", IPv4Network("10.0.0.0/8"), ALLOWED),
+        id="bypass-rules-before-the-exempt-handler",
+    ),
+    pytest.param(
+        BOTH,
+        None,
+        ON,
         GET,
-        blocks(LISTS, Ask.BYPASS, lists=LISTS),
-        id="stored-allow-lists-asked-without-static-rules",
+        blocks(ON, handler=True, link=LINK),
+        id="the-exempt-handler-after-the-bypass-rules",
     ),
     pytest.param(
         HANDLER,
         None,
         LISTS,
         GET,
-        blocks(LISTS, Ask.BYPASS, Ask.EXEMPT_HANDLER, lists=LISTS),
+        blocks(LISTS, handler=True),
         id="stored-allow-lists-before-the-exempt-handler",
     ),
-    pytest.param(BYPASS, None, ON, WEBSOCKET, blocks(ON, Ask.BYPASS), id="websockets-asked-alike"),
+    pytest.param(
+        BYPASS,
+        None,
+        ON,
+        replace(WEBSOCKET, bypass_headers=[VALID]),
+        through(ON, "the bypass header", strip=Strip.HEADER),
+        id="websockets-let-through-alike",
+    ),
+    pytest.param(
+        PLAIN,
+        ON,
+        LISTS,
+        Request(client=ALLOWED),
+        blocks(ON),
+        id="an-on-block-ignores-the-stored-allow-lists",
+    ),
     # the bypass link's POST: answered while maintenance is on, before the route is looked up
     pytest.param(
         BYPASS,
@@ -248,7 +393,7 @@ ROWS = [
         id="link-answered-on-a-route-forced-off",
     ),
     pytest.param(
-        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=True),
+        Rules(paths=PathPatterns(["/api/*"], "paths"), bypass=_bypass()),  # type: ignore[arg-type]
         None,
         ON,
         Request(method="POST", link_post=True),
@@ -294,7 +439,6 @@ ROWS = [
     pytest.param(
         PLAIN, ON, READ_ONLY, GET, blocks(ON), id="on-block-blocks-reads-of-a-read-only-store"
     ),
-    pytest.param(PLAIN, ON, LISTS, GET, blocks(ON), id="on-block-ignores-stored-allow-lists"),
     pytest.param(PLAIN, ON, SCHEDULED, GET, blocks(ON), id="on-block-ignores-the-stored-window"),
     # read-only: reads through, writes and WebSockets blocked
     pytest.param(PLAIN, None, READ_ONLY, GET, passes(), id="read-only-passes-get"),
@@ -320,8 +464,8 @@ ROWS = [
         BYPASS,
         None,
         READ_ONLY,
-        POST,
-        blocks(READ_ONLY, Ask.BYPASS),
+        replace(POST, bypass_headers=[VALID]),
+        through(READ_ONLY, "the bypass header", strip=Strip.HEADER),
         id="read-only-asks-the-bypass-rules-about-writes",
     ),
     # the window, by the clock
@@ -381,9 +525,40 @@ def test_the_state_open_blocks_hold(
     assert held_state(blocks_on, blocks_off) == expected
 
 
-def test_stored_allow_lists_go_with_the_decision_to_the_bypass_rules() -> None:
-    assert decide(PLAIN, None, LISTS, GET).allow_lists is LISTS
-    assert decide(BYPASS, None, ON, GET).allow_lists is None
+def test_a_value_sent_again_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[bytes] = []
+    verify = Signer.verify
+
+    def counting(self: Signer, value: bytes, *args: object) -> int | str:
+        checked.append(value)
+        return verify(self, value, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Signer, "verify", counting)
+    decide(BYPASS, None, ON, Request(bypass_cookies=[b"1.forged"] * 16))
+    assert checked == [b"1.forged"]
+
+
+class Failing:
+    """Facts of a request whose client address cannot be read."""
+
+    def __getattr__(self, name: str) -> object:
+        if name == "client":
+            raise RuntimeError("a header no parser expected")
+        return getattr(GET, name)
+
+
+def test_a_failing_bypass_rule_blocks_and_is_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rules = Rules(bypass=_bypass())  # type: ignore[arg-type]
+    with caplog.at_level(logging.ERROR, "fastapi_maintenance"):
+        first = decide(rules, None, ON, Failing())  # type: ignore[arg-type]
+        second = decide(rules, None, ON, Failing())  # type: ignore[arg-type]
+    assert first == second == blocks(ON, link=LINK)
+    failures = [r for r in caplog.records if "bypass rules failed" in r.getMessage()]
+    assert len(failures) == 1
+    assert "RuntimeError" in failures[0].getMessage()
+    assert "a header no parser expected" not in caplog.text
 
 
 class Watched:
@@ -408,6 +583,12 @@ def test_a_request_without_a_route_is_not_asked_about_its_path() -> None:
     facts = Watched(Request(route=NOT_FOUND))
     decide(BOTH, None, ON, facts)  # type: ignore[arg-type]
     assert facts.read == ["link_post", "route"]
+
+
+def test_the_bypass_rules_read_the_client_only_after_the_cheaper_rules() -> None:
+    facts = Watched(Request(bypass_headers=[VALID]))
+    decide(BYPASS, None, ON, facts)  # type: ignore[arg-type]
+    assert "client" not in facts.read and "bypass_cookies" not in facts.read
 
 
 def test_a_state_without_a_window_reads_no_clock(monkeypatch: pytest.MonkeyPatch) -> None:

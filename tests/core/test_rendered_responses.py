@@ -3,11 +3,11 @@ follows the state, the clock and the request, and nobody outside can change the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fastapi_maintenance import MaintenanceState
@@ -81,7 +81,7 @@ async def test_browsers_and_api_clients_each_get_their_own(client_for: Any) -> N
 
 
 async def test_the_responses_kept_stay_bounded_as_states_come_and_go() -> None:
-    rendered = RenderedResponses()
+    rendered = RenderedResponses(60)
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
@@ -90,7 +90,21 @@ async def test_the_responses_kept_stay_bounded_as_states_come_and_go() -> None:
     for number in range(1000):
         state = MaintenanceState(on=True, message=f"step {number}")
         scope = {"type": "http", "headers": [], "fastapi_maintenance.state": state}
-        await rendered.send(Request(scope), 60, send)
+        await rendered.send(scope, send)
 
     assert len(rendered._kept) <= 64
     assert b"step 999" in sent[-1]["body"]
+
+
+async def test_the_first_response_without_a_state_is_the_full_one() -> None:
+    """A route forced on while maintenance is off puts no state in the scope."""
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await RenderedResponses(60).send({"type": "http", "headers": []}, send)
+
+    assert sent[0]["status"] == 503
+    assert (b"retry-after", b"60") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"]) == DETAIL

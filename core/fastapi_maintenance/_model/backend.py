@@ -33,12 +33,16 @@ class BaseStateBackend(ABC):
     #: stores details, or serves a state of its own, as the read-only words of ``env``)
     #: rather than ``cached_value``.
     _serves_state: ClassVar[bool] = False
+    #: Set on each driver class: whether it answers ``cached_value`` (else every request
+    #: reads ``get_value``, without asking the cache first).
+    _caches_value: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._serves_state = bool(cls.stores_details) or (
             cls.cached_state is not BaseStateBackend.cached_state
         )
+        cls._caches_value = cls.cached_value is not BaseStateBackend.cached_value
 
     @abstractmethod
     async def get_value(self) -> bool:

@@ -114,6 +114,11 @@ class MaintenanceState:
     #: The allow-lists parsed once per state, for the per-request check; ``None`` if empty.
     _networks: Networks | None = field(default=None, init=False, repr=False, compare=False)
     _paths: PathPatterns | None = field(default=None, init=False, repr=False, compare=False)
+    #: Whether a window bounds the state, so whether it is active depends on the time.
+    #: (Attributes, not properties: the decision reads them on every blocked request.)
+    timed: bool = field(default=False, init=False, repr=False, compare=False)
+    #: Whether the state carries allow-list entries.
+    allows: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.on, bool) or not isinstance(self.read_only, bool):
@@ -127,6 +132,7 @@ class MaintenanceState:
             raise ValueError(f"ends_at ({ends.isoformat()}) must be after starts_at ({starts})")
         object.__setattr__(self, "_starts", starts.timestamp() if starts else None)
         object.__setattr__(self, "_ends", ends.timestamp() if ends else None)
+        object.__setattr__(self, "timed", starts is not None or ends is not None)
         ips = _entries("allow_ips", self.allow_ips)
         paths = _entries("allow_paths", self.allow_paths)
         object.__setattr__(self, "allow_ips", ips)
@@ -137,6 +143,7 @@ class MaintenanceState:
             exempt = PathPatterns(paths, "allow_paths")
             object.__setattr__(self, "_networks", networks or None)
             object.__setattr__(self, "_paths", exempt or None)
+            object.__setattr__(self, "allows", bool(networks or exempt))
             size = len(self.to_text().encode("utf-8"))
             if size > MAX_TEXT_BYTES:
                 raise ValueError(
@@ -145,11 +152,6 @@ class MaintenanceState:
                 )
 
     # when it applies -----------------------------------------------------------------
-
-    @property
-    def timed(self) -> bool:
-        """Whether a window bounds the state, so whether it is active depends on the time."""
-        return self._starts is not None or self._ends is not None
 
     def active_at(self, timestamp: float) -> bool:
         """Whether the state blocks requests at a POSIX ``timestamp`` (the per-request check)."""
@@ -183,11 +185,6 @@ class MaintenanceState:
         return self.on and self._starts is not None and timestamp < self._starts
 
     # who it lets through ------------------------------------------------------------
-
-    @property
-    def allows(self) -> bool:
-        """Whether the state carries allow-list entries."""
-        return self._networks is not None or self._paths is not None
 
     @property
     def allowed_networks(self) -> Networks | None:

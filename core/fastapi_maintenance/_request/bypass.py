@@ -1,17 +1,15 @@
 """Letting the right people through during maintenance: exempt paths, client address ranges
 and a signed token (in a header, a link or a cookie).
 
-Only asked about requests that would otherwise get the maintenance response; the app never
-sees the token: a header or cookie that let a request through is removed from the scope,
-and the POST the maintenance page makes for a link (the token after ``#``) is answered here
-with the cookie.
+The rules themselves are steps of the decision (``decision``); this module holds what they
+read and do: the options, the token header and cookie found in a request, the token removed
+from a request it let through (the app never sees it), and the answer to the POST the
+maintenance page makes for a link (the token after ``#``): the cookie.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,14 +26,12 @@ from .._model.clients import (
     Networks,
     forwarded_header,
 )
-from .._model.model import MaintenanceState
 from .._model.paths import PathPatterns
 from .._support.environ import listed, setting, variable_of
-from .._support.logonce import Problems
-from .link_script import LINK_SCOPE_KEY
+from .._support.logonce import Problems, where_raised
 from .tokens import COOKIE, SECRET_ENV, TOKEN, Signer, secrets_from
 
-__all__ = ["Admission", "Bypass", "admit", "bypass_from"]
+__all__ = ["STORED_ONLY", "Bypass", "bypass_from", "log_through", "valid"]
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -53,13 +49,6 @@ MAX_LINK_BODY = 1024
 #: Blanks looked back over from a cookie's name for the ';' before it.
 _LOOK_BACK = 64
 _TOKEN_CHARS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-
-
-class Admission(enum.Enum):
-    """What the bypass rules made of a request that would be blocked."""
-
-    BLOCKED = enum.auto()  #: no rule applies: the maintenance response as usual
-    THROUGH = enum.auto()  #: let through to the app
 
 
 def bypass_from(
@@ -147,18 +136,6 @@ def _checked(given: str | None, default: str, option: str) -> str:
     return name
 
 
-async def admit(
-    bypass: Bypass | None,
-    stored: MaintenanceState | None,
-    scope: Any,
-    send: Send,
-    path: str,
-) -> Admission:
-    """``Bypass.admit`` with the allow-lists of a stored state on top of the static ones;
-    without static rules, only the stored lists apply (no proxy is trusted)."""
-    return await (bypass or _STORED_ONLY).admit(scope, send, path, stored)
-
-
 class Bypass:
     """The bypass rules, asked cheapest first: exempt paths, the header token, client ranges,
     the link, the cookie (the order changes nothing of what passes)."""
@@ -195,117 +172,52 @@ class Bypass:
         self._cookie_pair = re.compile(rb"(?:^|;)[ \t]*" + name + rb"[ \t]*(?:=[^;]*)?(?=;|$)")
         self._problems = Problems()
 
-    async def admit(
-        self, scope: Any, send: Send, path: str, stored: MaintenanceState | None = None
-    ) -> Admission:
-        """Let a request through, answer it with the cookie redirect, or leave it blocked.
+    # what a request carries -----------------------------------------------------------
 
-        ``stored`` is the state read from the backend: its ``allow_paths`` and ``allow_ips``
-        are asked where the static ``exempt_paths`` and ``allow_ips`` are. A failure in here
-        blocks the request (never a 500, never an open door), logged once.
-        """
-        try:
-            return await self._admit(scope, send, path, stored)
-        except Exception as exc:
-            # Neither the message nor the traceback: they could quote a token.
-            self._problems.report(
-                f"bypass:{type(exc).__name__}",
-                "the bypass rules failed on a request (%s at %s); it is treated as not let through",
-                type(exc).__name__,
-                _where(exc),
-            )
-            return Admission.BLOCKED
-
-    async def _admit(
-        self, scope: Any, send: Send, path: str, stored: MaintenanceState | None
-    ) -> Admission:
-        # Cheapest first; the order changes nothing of what passes.
-        if self.paths:
-            pattern = self.paths.match(path)
-            if pattern is not None:
-                _through(scope, path, "exempt path %s", pattern)
-                return Admission.THROUGH
-        stored_paths = stored.allowed_paths if stored is not None else None
-        if stored_paths is not None:
-            pattern = stored_paths.match(path)
-            if pattern is not None:
-                _through(scope, path, "the stored allow_paths %s", pattern)
-                return Admission.THROUGH
-        signer = self.signer
-        if signer is not None and self._by_header(scope, signer):
-            _through(scope, path, "the bypass header")
-            return Admission.THROUGH
-        stored_ips = stored.allowed_networks if stored is not None else None
-        if self.allow or stored_ips is not None:
-            client = self.clients.client(scope)
-            if client is not None:
-                network = self.allow.match(client) if self.allow else None
-                if network is not None:
-                    _through(scope, path, "allow_ips %s (client %s)", network, client)
-                    return Admission.THROUGH
-                network = stored_ips.match(client) if stored_ips is not None else None
-                if network is not None:
-                    _through(scope, path, "the stored allow_ips %s (client %s)", network, client)
-                    return Admission.THROUGH
-        if signer is None:
-            return Admission.BLOCKED
-        if self._by_cookie(scope, signer):
-            _through(scope, path, "the bypass cookie")
-            return Admission.THROUGH
-        if scope["type"] == "http":
-            # The maintenance page's script reads the link's token after '#' (see responses).
-            scope[LINK_SCOPE_KEY] = self.query_param_name
-            query = scope.get("query_string")
-            if query and logger.isEnabledFor(logging.DEBUG) and self._in_query.search(query):
-                logger.debug(
-                    "maintenance bypass: a token was given in the query string, where it is "
-                    "not accepted (a link carries it after '#'); not let through"
-                )
-        return Admission.BLOCKED
-
-    # the header and the cookie -------------------------------------------------------
-
-    def _by_header(self, scope: Any, signer: Signer) -> bool:
-        headers = scope.get("headers", ())
+    def header_values(self, scope: Any) -> list[bytes]:
+        """The values of the bypass header."""
         name = self.header
-        for key, value in headers:
-            if key == name and _valid(signer, value, TOKEN, "bypass header"):
-                scope["headers"] = [(k, v) for k, v in headers if k != name]
-                return True
-        return False
+        return [value for key, value in scope.get("headers", ()) if key == name]
 
-    def _by_cookie(self, scope: Any, signer: Signer) -> bool:
-        """Whether one of the first ``MAX_COOKIES`` cookies of the bypass cookie's name
-        is valid; if so, every cookie of that name is removed from the request."""
-        headers = scope.get("headers", ())
+    def cookie_values(self, scope: Any) -> Iterator[bytes | None]:
+        """The values of the first ``MAX_COOKIES`` occurrences of the bypass cookie's name
+        in the ``Cookie`` headers (``None`` where it is not a cookie's name)."""
         looked_at = 0
-        valid = False
-        checked: set[bytes] = set()  # a value sent again is not checked again
-        for key, header in headers:
+        for key, header in scope.get("headers", ()):
             if key != b"cookie":
                 continue
             for value in self._cookie_values(header):
+                yield value
                 looked_at += 1
-                if value is not None and value not in checked:
-                    checked.add(value)
-                    if _valid(signer, value, COOKIE, "bypass cookie"):
-                        valid = True
-                        break
                 if looked_at == MAX_COOKIES:
-                    break
-            if valid or looked_at == MAX_COOKIES:
-                break
-        if not valid:
-            return False
+                    return
+
+    # what is done with it --------------------------------------------------------------
+
+    def strip_header(self, scope: Any) -> None:
+        """Remove the bypass header from a request it let through."""
+        name = self.header
+        scope["headers"] = [(k, v) for k, v in scope.get("headers", ()) if k != name]
+
+    def strip_cookie(self, scope: Any) -> None:
+        """Remove every cookie of the bypass cookie's name from a request it let through."""
         kept = []
-        for key, header in headers:
+        for key, header in scope.get("headers", ()):
             if key == b"cookie":
                 header = self._cookie_pair.sub(b"", header).strip(b"; \t")
                 if not header:
                     continue
             kept.append((key, header))
         scope["headers"] = kept
-        return True
+
+    def note_query_token(self, scope: Any) -> None:
+        """Log (debug) a token given in the query string, as links carried it before."""
+        query = scope.get("query_string")
+        if query and logger.isEnabledFor(logging.DEBUG) and self._in_query.search(query):
+            logger.debug(
+                "maintenance bypass: a token was given in the query string, where it is "
+                "not accepted (a link carries it after '#'); not let through"
+            )
 
     def _cookie_values(self, header: bytes) -> Iterator[bytes | None]:
         """Each occurrence of the bypass cookie's name in one ``Cookie`` header: the value of
@@ -348,19 +260,19 @@ class Bypass:
             if body is not None and not _cross_site(scope):
                 token = _form_value(body, self.query_param)
                 if token is not None:
-                    left = _valid(signer, token, TOKEN, "bypass link")
+                    left = valid(signer, token, TOKEN, "bypass link")
         except Exception as exc:
             self._problems.report(
                 f"link:{type(exc).__name__}",
                 "the bypass link failed on a request (%s at %s); it is treated as not let through",
                 type(exc).__name__,
-                _where(exc),
+                where_raised(exc),
             )
             return False
         if not left:
             return False
         await self._set_cookie(scope, send, left)
-        _through(scope, path, "the bypass link (answered with the cookie)")
+        log_through(scope, path, "the bypass link (answered with the cookie)")
         return True
 
     async def _set_cookie(self, scope: Any, send: Send, left: int) -> None:
@@ -389,7 +301,7 @@ class Bypass:
 
 
 #: The rules for an app without static ones: the stored lists alone, no proxy trusted.
-_STORED_ONLY = Bypass(
+STORED_ONLY = Bypass(
     PathPatterns((), "exempt_paths"),
     Networks((), "allow_ips"),
     ClientAddresses(Networks((), "trusted_proxies")),
@@ -404,7 +316,7 @@ def _now() -> int:
     return int(time.time())
 
 
-def _valid(signer: Signer, value: bytes, purpose: bytes, kind: str) -> int:
+def valid(signer: Signer, value: bytes, purpose: bytes, kind: str) -> int:
     """Seconds left of a valid value, else 0 (the reason is logged, never the value)."""
     checked = signer.verify(value.strip(), purpose)
     if isinstance(checked, str):
@@ -413,17 +325,8 @@ def _valid(signer: Signer, value: bytes, purpose: bytes, kind: str) -> int:
     return checked
 
 
-def _where(exc: BaseException) -> str:
-    """``file:line`` of the innermost frame an exception went through."""
-    trace = exc.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    if trace is None:
-        return "an unknown place"
-    return f"{os.path.basename(trace.tb_frame.f_code.co_filename)}:{trace.tb_lineno}"
-
-
-def _through(scope: Any, path: str, rule: str, *args: object) -> None:
+def log_through(scope: Any, path: str, rule: str, *args: object) -> None:
+    """Log (debug) which rule let a request through."""
     logger.debug(
         "maintenance bypass: %s %s let through by " + rule,
         scope.get("method", "WEBSOCKET"),

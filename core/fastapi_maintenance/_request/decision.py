@@ -3,14 +3,12 @@
 ``decide`` is a plain function of the state that holds and of the request's
 ``Facts``; it reads no scope and sends nothing, so it is tested without ASGI. The
 middleware is its adapter: it reads the state, hands over facts computed only when a rule asks
-for them, and carries the ``Decision`` out.
+for them, and carries the ``Decision`` out: the app, the maintenance response, a bypass
+token removed from a request it let through.
 
-Three steps are delegated to the adapter, because they act on the request rather than judge
-it: the bypass rules (``Ask.BYPASS``: exempt paths, the stored ``allow_paths``, the token
-header, the client ranges and the cookie, asked in ``bypass``, which strips a token that
-let a request through), ``exempt_handler`` (``Ask.EXEMPT_HANDLER``, which may read the
-body) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, in ``bypass``,
-which reads its body). The decision says whether and in which order they are asked.
+Two steps are left to the adapter, because they act on the request rather than judge it:
+``exempt_handler`` (application code, which may read the body; the decision says whether to
+ask it) and the answer to the bypass link's ``POST`` (``Verdict.LINK``, which reads its body).
 
 Where to add a rule: a new step in ``decide`` at its place in the order, reading what it
 needs from ``Facts`` (a new fact is a new property there and in ``facts.ScopeFacts``,
@@ -21,23 +19,32 @@ built).
 from __future__ import annotations
 
 import enum
+import logging
+from collections.abc import Iterable
 from typing import NamedTuple, Protocol
 
+from .._model.clients import Address
 from .._model.model import OFF, ON, MaintenanceState
 from .._model.paths import PathPatterns
 from .._support import clock as _clock
+from .._support.logonce import Problems, where_raised
+from .bypass import STORED_ONLY, Bypass, valid
 from .routes import Outcome, Resolution
+from .tokens import COOKIE, TOKEN
 
 __all__ = [
     "READ_METHODS",
-    "Ask",
     "Decision",
     "Facts",
     "Rules",
+    "Strip",
+    "Through",
     "Verdict",
     "decide",
     "held_state",
 ]
+
+logger = logging.getLogger("fastapi_maintenance")
 
 #: The methods a read-only state lets through.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,15 +54,24 @@ class Verdict(enum.Enum):
     """What the adapter does with the request."""
 
     PASS = "pass"  #: on to the app
-    BLOCK = "block"  #: the maintenance response (a WebSocket is refused), unless an ask admits it
+    BLOCK = "block"  #: the maintenance response (a WebSocket refused), unless the handler admits
     LINK = "link"  #: the bypass link's POST: 204 with the cookie for a valid token, else blocked
 
 
-class Ask(enum.Enum):
-    """A rule the adapter asks about a request that would be blocked, in the order given."""
+class Strip(enum.Enum):
+    """The bypass token the adapter removes from a request it lets through: the app never
+    sees it."""
 
-    BYPASS = "bypass"  #: the bypass rules, static and stored (``_bypass.admit``)
-    EXEMPT_HANDLER = "exempt_handler"  #: the ``exempt_handler`` option
+    HEADER = "header"
+    COOKIE = "cookie"
+
+
+class Through(NamedTuple):
+    """The bypass rule that let a request through, for the debug log."""
+
+    rule: str  #: a ``%``-format describing the rule, filled with ``args``
+    args: tuple[object, ...] = ()
+    strip: Strip | None = None
 
 
 class Decision(NamedTuple):
@@ -65,13 +81,22 @@ class Decision(NamedTuple):
     #: The state in force for this request (put in the scope for the response), ``None``
     #: when maintenance does not apply to it (a route forced on still blocks then).
     state: MaintenanceState | None = None
-    #: For ``Verdict.BLOCK``: the rules to ask first; the first to admit lets it through.
-    asks: tuple[Ask, ...] = ()
+    #: For ``Verdict.BLOCK``: ask ``exempt_handler`` first; if it admits, let it through.
+    ask_handler: bool = False
     #: A state scheduled for later, for ``X-Maintenance-Scheduled`` on the response.
     announce: MaintenanceState | None = None
-    #: For ``Ask.BYPASS``: the state whose stored allow-lists are asked, if it has any.
-    allow_lists: MaintenanceState | None = None
+    #: For ``Verdict.PASS``: the bypass rule that let the request through.
+    through: Through | None = None
+    #: For ``Verdict.BLOCK`` after the bypass rules with a secret: the query parameter the
+    #: maintenance page's script posts a link's token to.
+    link: str | None = None
 
+
+#: The rules a token lets a request through by: the same objects every time.
+BY_HEADER = Through("the bypass header", (), Strip.HEADER)
+BY_COOKIE = Through("the bypass cookie", (), Strip.COOKIE)
+#: Passes by a path rule kept at most (each rule's patterns are few; states change rarely).
+_THROUGHS_KEPT = 256
 
 PASS = Decision(Verdict.PASS)
 #: A route forced on while maintenance does not apply: blocked, nothing asked.
@@ -112,6 +137,18 @@ class Facts(Protocol):
     def link_post(self) -> bool:
         """Whether the request is the ``POST`` a bypass link's script makes."""
 
+    @property
+    def client(self) -> Address | None:
+        """The client's address, through the trusted proxies; ``None`` if unknown."""
+
+    @property
+    def bypass_headers(self) -> Iterable[bytes]:
+        """The values of the bypass header."""
+
+    @property
+    def bypass_cookies(self) -> Iterable[bytes | None]:
+        """The first values of the bypass cookie (``None`` where its name is not a cookie's)."""
+
 
 class Rules:
     """The middleware's options the rules read, fixed when it is built."""
@@ -119,46 +156,75 @@ class Rules:
     __slots__ = (
         "_last_blocked",
         "_last_passed",
+        "_last_through",
+        "_throughs",
         "announce_schedule",
-        "asks",
-        "asks_with_lists",
+        "bypass",
+        "exempt_handler",
+        "link",
         "paths",
+        "problems",
     )
 
     def __init__(
         self,
         *,
         paths: PathPatterns | None = None,
-        bypass: bool = False,
+        bypass: Bypass | None = None,
         exempt_handler: bool = False,
         announce_schedule: bool = False,
+        problems: Problems | None = None,
     ) -> None:
         #: ``paths``: maintenance covers only these; ``None``: every path.
         self.paths = paths
+        #: The bypass rules configured (``exempt_paths``, ``allow_ips``, a secret).
+        self.bypass = bypass
+        #: Whether an ``exempt_handler`` is asked about requests the other rules block.
+        self.exempt_handler = exempt_handler
         #: ``announce_schedule``: normal responses announce a scheduled window.
         self.announce_schedule = announce_schedule
-        handler = (Ask.EXEMPT_HANDLER,) if exempt_handler else ()
-        #: What a blocked request is asked: the bypass rules if any are configured (``bypass``),
-        #: then ``exempt_handler``; the bypass rules always when the state stores allow-lists.
-        self.asks: tuple[Ask, ...] = ((Ask.BYPASS,) if bypass else ()) + handler
-        self.asks_with_lists: tuple[Ask, ...] = (Ask.BYPASS, *handler)
+        self.problems = problems or Problems()
+        has_secret = bypass is not None and bypass.signer is not None
+        self.link = bypass.query_param_name if bypass is not None and has_secret else None
         # The last decisions made under a state in force, kept whole (state, decision) so a
         # request on another thread never pairs one state with another's decision: a state
         # is the same object from request to request until it changes.
         self._last_blocked: tuple[MaintenanceState | None, Decision] = (None, FORCED)
         self._last_passed: tuple[MaintenanceState | None, Decision] = (None, PASS)
+        self._last_through: tuple[object, object, Decision] = (None, None, PASS)
+        #: (rule, pattern) -> the ``Through`` of a path rule, built once.
+        self._throughs: dict[tuple[str, str], Through] = {}
 
     def blocked(self, current: MaintenanceState) -> Decision:
-        """Blocked under ``current``, asking first what the options and the state call for."""
+        """Blocked under ``current``, once the bypass rules let it not through."""
         last = self._last_blocked
         if last[0] is current:
             return last[1]
-        if current.allows:
-            decision = Decision(Verdict.BLOCK, current, self.asks_with_lists, None, current)
-        else:
-            decision = Decision(Verdict.BLOCK, current, self.asks)
+        asked = self.bypass is not None or current.allows
+        decision = Decision(
+            Verdict.BLOCK, current, self.exempt_handler, link=self.link if asked else None
+        )
         self._last_blocked = (current, decision)
         return decision
+
+    def let_through(self, current: MaintenanceState, through: Through) -> Decision:
+        """Let through under ``current`` by a bypass rule."""
+        last = self._last_through
+        if last[0] is current and last[1] is through:
+            return last[2]
+        decision = Decision(Verdict.PASS, current, through=through)
+        self._last_through = (current, through, decision)
+        return decision
+
+    def by_path(self, rule: str, pattern: str) -> Through:
+        """The ``Through`` of a path rule's ``pattern``, the same object every time."""
+        key = (rule, pattern)
+        through = self._throughs.get(key)
+        if through is None:
+            if len(self._throughs) >= _THROUGHS_KEPT:
+                self._throughs.clear()
+            through = self._throughs[key] = Through(rule, (pattern,))
+        return through
 
     def passed(self, current: MaintenanceState) -> Decision:
         """Let through though ``current`` is in force (its state still goes into the scope)."""
@@ -214,7 +280,7 @@ def decide(
     else:
         in_force = current
         # The bypass link's POST is answered on any path, before the route is looked up.
-        if facts.link_post:
+        if rules.bypass is not None and facts.link_post:
             return Decision(_LINK, current)
     route = facts.route
     if route.outcome is not _FOUND:  # 404 and 405: the app answers as usual
@@ -225,7 +291,63 @@ def decide(
         return _decision(rules, _PASS, in_force, announce)
     if rules.paths is not None and rules.paths.match(facts.path) is None:
         return rules.passed(in_force)  # outside the paths maintenance covers
-    return rules.blocked(in_force)
+    bypass = rules.bypass
+    if bypass is None and not in_force.allows:
+        return rules.blocked(in_force)
+    try:
+        through = _bypassed(rules, bypass or STORED_ONLY, in_force, facts)
+    except Exception as exc:
+        # Neither the message nor the traceback: they could quote a token.
+        rules.problems.report(
+            f"bypass:{type(exc).__name__}",
+            "the bypass rules failed on a request (%s at %s); it is treated as not let through",
+            type(exc).__name__,
+            where_raised(exc),
+        )
+        through = None
+    if through is None:
+        return rules.blocked(in_force)
+    return rules.let_through(in_force, through)
+
+
+def _bypassed(
+    rules: Rules, bypass: Bypass, current: MaintenanceState, facts: Facts
+) -> Through | None:
+    """The bypass rule that lets the request through, if one does: the static rules and the
+    allow-lists ``current`` stores, cheapest first (the order changes nothing of what
+    passes)."""
+    if bypass.paths:
+        pattern = bypass.paths.match(facts.path)
+        if pattern is not None:
+            return rules.by_path("exempt path %s", pattern)
+    stored_paths = current.allowed_paths
+    if stored_paths is not None:
+        pattern = stored_paths.match(facts.path)
+        if pattern is not None:
+            return rules.by_path("the stored allow_paths %s", pattern)
+    signer = bypass.signer
+    if signer is not None:
+        for value in facts.bypass_headers:
+            if valid(signer, value, TOKEN, "bypass header"):
+                return BY_HEADER
+    stored_ips = current.allowed_networks
+    if bypass.allow or stored_ips is not None:
+        client = facts.client
+        if client is not None:
+            network = bypass.allow.match(client) if bypass.allow else None
+            if network is not None:
+                return Through("allow_ips %s (client %s)", (network, client))
+            network = stored_ips.match(client) if stored_ips is not None else None
+            if network is not None:
+                return Through("the stored allow_ips %s (client %s)", (network, client))
+    if signer is not None:
+        checked: set[bytes] = set()  # a value sent again is not checked again
+        for cookie in facts.bypass_cookies:
+            if cookie is not None and cookie not in checked:
+                checked.add(cookie)
+                if valid(signer, cookie, COOKIE, "bypass cookie"):
+                    return BY_COOKIE
+    return None
 
 
 def _decision(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from .bypass import Bypass
+from .._model.clients import Address
+from .bypass import STORED_ONLY, Bypass
 from .routes import Resolution, RouteTable, host_of, route_path
 
 __all__ = ["ScopeFacts", "route_path_of"]
@@ -19,7 +21,7 @@ def route_path_of(scope: Any, root: str) -> str:
 
 
 class ScopeFacts:
-    """``._decision.Facts`` of one request: the route path and the route lookup are
+    """``decision.Facts`` of one request: the route path and the route lookup are
     computed once, and only if a rule asks for them."""
 
     __slots__ = ("_path", "_route", "bypass", "scope", "table")
@@ -76,3 +78,17 @@ class ScopeFacts:
     def link_post(self) -> bool:
         bypass = self.bypass
         return bypass is not None and bypass.is_link_post(self.scope)
+
+    @property
+    def client(self) -> Address | None:
+        return (self.bypass or STORED_ONLY).clients.client(self.scope)
+
+    @property
+    def bypass_headers(self) -> Iterable[bytes]:
+        bypass = self.bypass
+        return () if bypass is None else bypass.header_values(self.scope)
+
+    @property
+    def bypass_cookies(self) -> Iterable[bytes | None]:
+        bypass = self.bypass
+        return () if bypass is None else bypass.cookie_values(self.scope)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -31,3 +32,14 @@ class Problems:
         if key in self._seen:
             self._seen.discard(key)
             logger.warning(message, *args)
+
+
+def where_raised(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame an exception went through: where a failure is
+    logged without its message or traceback, which could quote a secret."""
+    trace = exc.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is None:
+        return "an unknown place"
+    return f"{os.path.basename(trace.tb_frame.f_code.co_filename)}:{trace.tb_lineno}"

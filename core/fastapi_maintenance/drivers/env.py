@@ -35,14 +35,21 @@ _ENVIRON_DATA = getattr(os.environ, "_data", None)
 _ENCODE_KEY = getattr(os.environ, "encodekey", None)
 
 
-def _stored(name: str) -> object:
+def _key_of(name: str) -> object:
+    """The key ``os.environ`` keeps a variable under; ``_UNKNOWN`` where it cannot be read
+    directly."""
+    return _ENCODE_KEY(name) if callable(_ENCODE_KEY) else _UNKNOWN
+
+
+def _stored(key: object) -> object:
     """The variable's stored value object, the same object while it is unchanged.
 
     ``_UNKNOWN`` where ``os.environ`` does not keep its values in a dict.
     """
-    if isinstance(_ENVIRON_DATA, dict) and callable(_ENCODE_KEY):
-        return _ENVIRON_DATA.get(_ENCODE_KEY(name))
-    return _UNKNOWN
+    data = _ENVIRON_DATA
+    if key is _UNKNOWN or type(data) is not dict:
+        return _UNKNOWN
+    return data.get(key)
 
 
 def parse_env_state(raw: str) -> MaintenanceState:
@@ -73,6 +80,8 @@ class EnvVarBackend(BaseStateBackend):
         self._last_stored: object = None
         #: The invalid values already warned about (at most ``_MAX_WARNED``).
         self._warned: set[str] = set()
+        #: The variable read, and the key ``os.environ`` keeps it under.
+        self._keyed: tuple[str, object] = ("", _UNKNOWN)
 
     @property
     def _var_name(self) -> str:
@@ -98,7 +107,7 @@ class EnvVarBackend(BaseStateBackend):
 
     def cached_value(self) -> bool:
         """Whether the variable switches maintenance on; only a changed value is parsed."""
-        stored = _stored(self.var_name or DEFAULT_VAR_NAME)
+        stored = _stored(self._key())
         if stored is self._last_stored and stored is not _UNKNOWN:
             return self._last_value
         return self._reread(stored).on
@@ -106,10 +115,18 @@ class EnvVarBackend(BaseStateBackend):
     def cached_state(self) -> MaintenanceState:
         """The state the variable means now, read-only included; the same object while
         the value is unchanged."""
-        stored = _stored(self.var_name or DEFAULT_VAR_NAME)
+        stored = _stored(self._key())
         if stored is self._last_stored and stored is not _UNKNOWN:
             return self._last_state
         return self._reread(stored)
+
+    def _key(self) -> object:
+        """The key of the variable in ``os.environ``, encoded once per name."""
+        name = self.var_name or DEFAULT_VAR_NAME
+        keyed = self._keyed
+        if keyed[0] != name:
+            keyed = self._keyed = (name, _key_of(name))
+        return keyed[1]
 
     def _reread(self, stored: object) -> MaintenanceState:
         self._last_stored = stored
