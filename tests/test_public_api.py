@@ -49,6 +49,7 @@ PUBLIC = {
         "EnvVarBackend",
         "LocalFileBackend",
         "MAINTENANCE_MODE_ENV_VAR_NAME",
+        "MAX_DETAILS_BYTES",
         "MAX_TEXT_BYTES",
         "MemoryBackend",
         "PLUGIN_ENTRY_POINT_GROUP",

@@ -2,7 +2,8 @@
 
 One table, one row per key: ``state`` holds ``MaintenanceState.to_text``, ``1`` or ``0``
 for a state that is only on or off (so a plain ``UPDATE`` can switch it), else a small JSON
-document with the message, the window, read-only, the allow-lists and who switched it when;
+document with the message, the window, read-only, the allow-lists, the scopes and who
+switched it when (``MEDIUMTEXT`` on MySQL and MariaDB, whose ``TEXT`` holds only 64 KiB);
 ``version`` counts the writes, ``updated_at`` says when the last one happened. A missing row
 is off. A write updates the row and bumps
 its version in one transaction; on PostgreSQL the same transaction notifies the channel
@@ -26,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.mysql import MEDIUMTEXT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fastapi_maintenance import InvalidStateError, MaintenanceState
@@ -46,13 +48,18 @@ _EXPECTED = (
 )
 
 
+#: Room for ``MAX_TEXT_BYTES``: ``TEXT`` everywhere but MySQL and MariaDB, where it holds
+#: only 64 KiB.
+_STATE_TYPE = Text().with_variant(MEDIUMTEXT(), "mysql", "mariadb")
+
+
 def make_table(name: str) -> Table:
     """The table, as ``CREATE TABLE`` makes it and as the docs show its DDL."""
     return Table(
         name,
         MetaData(),
         Column("key", String(MAX_KEY_LENGTH), primary_key=True),
-        Column("state", Text, nullable=False),
+        Column("state", _STATE_TYPE, nullable=False),
         Column("version", BigInteger, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
     )
