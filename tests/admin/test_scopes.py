@@ -4,12 +4,18 @@ page's forms."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
 
-from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance import MaintenanceScope, MaintenanceState, admin_router
+from fastapi_maintenance._admin.models import ScopeOut
 from fastapi_maintenance._admin.page import CSRF_COOKIE
+from fastapi_maintenance.testing._states import scope_strategy
 
 from .support import AUTH, DetailsMemoryBackend
 
@@ -202,3 +208,28 @@ async def test_a_refused_scope_on_the_page_says_why_and_keeps_what_was_typed(
     assert "paths: &#x27;billing&#x27; must start with &#x27;/&#x27;" in response.text
     assert 'name="scope_paths" value="billing"' in response.text
     assert backend.writes == 0
+
+
+@given(scope_strategy())
+def test_every_scope_reads_back_from_its_json_answer_as_it_was(scope: MaintenanceScope) -> None:
+    answered = ScopeOut.of(scope).model_dump(mode="json")
+    assert MaintenanceScope.from_dict(answered) == scope
+
+
+@settings(max_examples=50, deadline=None)
+@given(scope_strategy())
+def test_put_accepts_every_scope_the_model_accepts(scope: MaintenanceScope) -> None:
+    backend = DetailsMemoryBackend()
+    app = FastAPI()
+    app.include_router(
+        admin_router(backend=backend, allow_unauthenticated_i_know_this_is_unsafe=True)
+    )
+    body = ScopeOut.of(scope).model_dump(mode="json", exclude={"name", "active", "scheduled"})
+    del body["updated_by"], body["updated_at"]
+    with TestClient(app) as client:
+        response = client.put(f"/maintenance/scopes/{scope.name}", json=body)
+    assert response.status_code == 200, response.text
+    stored = backend.state.scope_named(scope.name)
+    assert stored == replace(
+        scope, updated_by="admin", updated_at=stored.updated_at if stored else None
+    )
