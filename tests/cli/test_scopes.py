@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
-from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance import MaintenanceScope, MaintenanceState
+from fastapi_maintenance._cli.output import scope_json
+from fastapi_maintenance.testing._states import scope_strategy
 from fastapi_maintenance.backends import register_backend
 
 from .conftest import Invoke
@@ -263,3 +267,9 @@ def test_a_driver_storing_only_on_and_off_refuses_a_scope_before_writing(
     assert result.exit_code == 1
     one_error_line(result.stderr)
     assert "set" not in JournalBackend.journal
+
+
+@given(scope_strategy())
+def test_every_scope_reads_back_from_its_status_json_as_it_was(scope: MaintenanceScope) -> None:
+    shown = json.loads(json.dumps(scope_json(scope, datetime.now(timezone.utc))))
+    assert MaintenanceScope.from_dict(shown) == scope
