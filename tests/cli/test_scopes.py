@@ -11,8 +11,8 @@ from hypothesis import given
 
 from fastapi_maintenance import MaintenanceScope, MaintenanceState
 from fastapi_maintenance._cli.output import scope_json
-from fastapi_maintenance.testing._states import scope_strategy
 from fastapi_maintenance.backends import register_backend
+from fastapi_maintenance.testing._states import scope_strategy
 
 from .conftest import Invoke
 from .drivers import JournalBackend
