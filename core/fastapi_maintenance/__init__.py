@@ -24,10 +24,12 @@ _EXPORTS = {
     "MaintenanceError": "._model.errors",
     "MaintenanceModeMiddleware": ".middleware",
     "MaintenancePage": "._request.page",
+    "MaintenanceScope": "._model.model",
     "MaintenanceState": "._model.model",
     "UnsupportedStateError": "._model.errors",
     "admin_router": ".admin",
     "configure_backend": "._state.api",
+    "end_maintenance_scope": "._state.api",
     "force_maintenance_mode_off": ".decorators",
     "force_maintenance_mode_on": ".decorators",
     "get_maintenance_mode": "._state.api",
@@ -38,6 +40,7 @@ _EXPORTS = {
     "override_maintenance_mode": "._state.override",
     "reset_state": "._state.state",
     "set_maintenance_mode": "._state.api",
+    "set_maintenance_scope": "._state.api",
     "set_maintenance_state": "._state.api",
 }
 
@@ -55,10 +58,12 @@ __all__ = [
     "MaintenanceError",
     "MaintenanceModeMiddleware",
     "MaintenancePage",
+    "MaintenanceScope",
     "MaintenanceState",
     "UnsupportedStateError",
     "admin_router",
     "configure_backend",
+    "end_maintenance_scope",
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",
     "get_maintenance_mode",
@@ -69,6 +74,7 @@ __all__ = [
     "override_maintenance_mode",
     "reset_state",
     "set_maintenance_mode",
+    "set_maintenance_scope",
     "set_maintenance_state",
 ]
 
@@ -84,13 +90,15 @@ if TYPE_CHECKING:
         MaintenanceError,
         UnsupportedStateError,
     )
-    from ._model.model import MaintenanceState
+    from ._model.model import MaintenanceScope, MaintenanceState
     from ._request.page import MaintenancePage
     from ._state.api import (
         configure_backend,
+        end_maintenance_scope,
         get_maintenance_mode,
         get_maintenance_state,
         set_maintenance_mode,
+        set_maintenance_scope,
         set_maintenance_state,
     )
     from ._state.override import maintenance_mode_on, override_maintenance_mode

@@ -14,11 +14,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request, params
 
 from ._admin.csrf import FormTokens
-from ._admin.models import MaintenanceStateOut, Schedule, StateIn, SwitchOn
+from ._admin.models import MaintenanceStateOut, Schedule, ScopeIn, ScopeOut, StateIn, SwitchOn
 from ._admin.page import page_routes
 from ._model.errors import BackendUnavailableError, InvalidStateError, UnsupportedStateError
 from ._model.model import MAX_NAME_LENGTH
-from ._state.api import BackendSpec, check_spec, get_maintenance_state, set_maintenance_mode
+from ._model.selectors import check_name
+from ._state.api import (
+    BackendSpec,
+    check_spec,
+    end_maintenance_scope,
+    get_maintenance_state,
+    set_maintenance_mode,
+    set_maintenance_scope,
+)
 from .decorators import force_maintenance_mode_off
 
 __all__ = ["DEFAULT_UPDATED_BY", "admin_router"]
@@ -92,7 +100,9 @@ def admin_router(
 
     Routes: ``GET {prefix}`` the state; ``POST {prefix}/on``, ``POST {prefix}/off``,
     ``POST {prefix}/schedule``, ``PUT {prefix}`` (the whole state) switch it and answer
-    the state read back.
+    the state read back. ``GET {prefix}/scopes`` lists the scopes, ``PUT
+    {prefix}/scopes/{name}`` creates or replaces one (answering it), ``DELETE
+    {prefix}/scopes/{name}`` ends one (answering the state; 404 when there is none).
     """
     guards = list(dependencies or [])
     if not guards and not allow_unauthenticated_i_know_this_is_unsafe:
@@ -174,8 +184,55 @@ def admin_router(
             )
         return await switch_off(by)
 
+    async def put_scope(name: str, body: ScopeIn, by: str) -> ScopeOut:
+        async with answering_errors():
+            check_name(name)
+            await set_maintenance_scope(body.scope(name, by), backend)
+            written = (await get_maintenance_state(backend)).scope_named(name)
+        if written is None:  # read back after the write: a store that lost it is no 200
+            raise HTTPException(503, f"the backend holds no scope {name!r} after the write")
+        return ScopeOut.of(written)
+
+    async def end_scope(name: str) -> MaintenanceStateOut:
+        async with answering_errors():
+            ended = await end_maintenance_scope(name, backend)
+        if not ended:
+            raise HTTPException(404, f"there is no scope named {name!r}")
+        return await read()
+
+    @router.get("/scopes", response_model=list[ScopeOut], summary="List the scopes")
+    @force_maintenance_mode_off
+    async def get_scopes() -> list[ScopeOut]:
+        return (await read()).scopes
+
+    @router.put(
+        "/scopes/{name}",
+        response_model=ScopeOut,
+        dependencies=writes,
+        summary="Create or replace a scope",
+    )
+    @force_maintenance_mode_off
+    async def put_scope_route(name: str, body: ScopeIn, by: str = Depends(signer)) -> ScopeOut:
+        return await put_scope(name, body, by)
+
+    # No body, so no Content-Type to check: a page on another site cannot send a DELETE
+    # without a CORS preflight, which the application does not grant it.
+    @router.delete("/scopes/{name}", response_model=MaintenanceStateOut, summary="End a scope")
+    @force_maintenance_mode_off
+    async def delete_scope(name: str) -> MaintenanceStateOut:
+        return await end_scope(name)
+
     if page:
-        page_routes(router, backend, signer, switch_on, switch_off, FormTokens(csrf_secret))
+        page_routes(
+            router,
+            backend,
+            signer,
+            switch_on,
+            switch_off,
+            FormTokens(csrf_secret),
+            put_scope,
+            end_scope,
+        )
     return router
 
 

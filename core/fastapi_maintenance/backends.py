@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._model.backend import BaseStateBackend
-from ._model.model import MAX_TEXT_BYTES
+from ._model.model import MAX_DETAILS_BYTES, MAX_TEXT_BYTES
 from ._model.values import format_bool as format_state_text
 from ._model.values import parse_bool as parse_state_text
 from ._plugins.manager import PLUGIN_ENTRY_POINT_GROUP
@@ -31,6 +31,7 @@ MAINTENANCE_MODE_ENV_VAR_NAME = "FASTAPI_MAINTENANCE_MODE"
 __all__ = [
     "ENTRY_POINT_GROUP",
     "MAINTENANCE_MODE_ENV_VAR_NAME",
+    "MAX_DETAILS_BYTES",
     "MAX_TEXT_BYTES",
     "PLUGIN_ENTRY_POINT_GROUP",
     "BackendInfo",

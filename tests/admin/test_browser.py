@@ -186,3 +186,24 @@ def test_chromium_does_not_show_the_page_in_a_frame_even_on_a_sibling_subdomain(
                     browser.find("#state")
             finally:
                 browser.frame(None)
+
+
+def test_the_page_creates_a_scope_and_ends_it_with_its_button(
+    browser: Browser, site: str, backend: DetailsMemoryBackend
+) -> None:
+    browser.type("input[name=scope_name]", "billing")
+    browser.type("input[name=scope_paths]", "/billing/*")
+    browser.type("input[name=scope_methods]", "POST")
+    browser.type("input[name=scope_message]", "Billing is being upgraded")
+    browser.submit("#scope-on")
+    assert browser.url == f"{site}{PAGE}"
+    listed = browser.text("#scope-billing")
+    assert "billing is ON" in listed
+    assert "/billing/*" in listed and "POST" in listed and "Billing is being upgraded" in listed
+    assert browser.text("#state") == "OFF"
+    scope = backend.state.scope_named("billing")
+    assert scope is not None and scope.updated_by == "alice"
+    browser.submit("#end-billing")
+    assert browser.url == f"{site}{PAGE}"
+    assert browser.text("#no-scopes") == "No scope is stored."
+    assert backend.state.scopes == ()

@@ -236,3 +236,22 @@ def test_behind_a_session_cookie_the_page_works_without_a_token(
         browser.submit("#switch-off")
         assert browser.text("#state") == "OFF"
     assert (backend.state.on, backend.state.updated_by) == (False, "carol")
+
+
+def test_with_a_bearer_token_the_scope_forms_create_and_end_a_scope(
+    browser: Browser, bearer_site: str, backend: DetailsMemoryBackend
+) -> None:
+    token = log_in(bearer_site, "admin@shop.example")
+    browser.open(f"{bearer_site}{PAGE}")
+    give_token(browser, token)
+    browser.wait_for_text("#state", "ON")
+    browser.type("input[name=scope_name]", "exports")
+    browser.type("input[name=scope_tags]", "exports")
+    browser.click("#scope-on")
+    browser.wait_for_text_in("#scope-exports", "exports is ON")
+    scope = backend.state.scope_named("exports")
+    assert scope is not None and scope.updated_by == "admin@shop.example"
+    browser.click("#end-exports")
+    browser.wait_for_text("#no-scopes", "No scope is stored.")
+    assert backend.state.scopes == ()
+    assert browser.run(f"return {STORED}") == token

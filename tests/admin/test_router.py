@@ -82,6 +82,7 @@ async def test_get_answers_the_whole_state(client: httpx.AsyncClient) -> None:
         "updated_at": None,
         "allow_ips": [],
         "allow_paths": [],
+        "scopes": [],
     }
 
 
@@ -474,4 +475,12 @@ async def test_times_are_written_with_an_offset_as_the_503_body_and_the_cli_writ
 def test_the_html_page_is_left_out_of_the_openapi_schema() -> None:
     paths = shop_app(DetailsMemoryBackend()).openapi()["paths"]
     assert f"{STATE}/page" not in paths
-    assert set(paths) == {STATE, f"{STATE}/on", f"{STATE}/off", f"{STATE}/schedule", "/items"}
+    assert set(paths) == {
+        STATE,
+        f"{STATE}/on",
+        f"{STATE}/off",
+        f"{STATE}/schedule",
+        f"{STATE}/scopes",
+        f"{STATE}/scopes/{{name}}",
+        "/items",
+    }

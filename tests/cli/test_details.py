@@ -70,6 +70,7 @@ def test_status_json_gives_the_whole_state_under_its_field_names(details: RunScr
         "updated_at",
         "allow_ips",
         "allow_paths",
+        "scopes",
     }
     assert data["maintenance"] is True
     assert (data["on"], data["read_only"], data["message"]) == (True, True, MESSAGE)

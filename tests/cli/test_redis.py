@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from collections.abc import Iterator
@@ -47,5 +48,21 @@ def test_a_switch_through_redis_is_seen_by_another_process(
 def test_an_unreachable_redis_exits_1_with_the_cause(run_script: RunScript) -> None:
     result = run_script("on", "--backend", "redis://127.0.0.1:1/0", "-o", "timeout=0.5")
     assert result.returncode == 1
-    assert "Error: cannot write the maintenance state to redis" in result.stderr
+    # ``on`` reads the stored scopes first, to keep them: that read is what fails.
+    assert "Error: cannot read the maintenance state from redis" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_scope_set_through_redis_is_listed_by_another_process_and_ended(
+    run_script: RunScript, redis_key: str
+) -> None:
+    backend = ["--backend", REDIS_URL, "--option", f"key={redis_key}"]
+    made = run_script("on", "--scope", "billing", "--path", "/billing/*", "-m", "Soon", *backend)
+    assert made.returncode == 0, made.stderr
+    listed = json.loads(run_script("status", "--json", *backend).stdout)
+    assert [(s["name"], s["paths"], s["message"]) for s in listed["scopes"]] == [
+        ("billing", ["/billing/*"], "Soon")
+    ]
+    assert run_script("status", "--exit-code", *backend).returncode == 3
+    assert run_script("off", "--scope", "billing", *backend).returncode == 0
+    assert run_script("status", "--exit-code", *backend).returncode == 0

@@ -154,4 +154,5 @@ def test_status_json_gives_the_state_and_the_backend(invoke: Invoke, state_file:
         "updated_at": None,
         "allow_ips": [],
         "allow_paths": [],
+        "scopes": [],
     }

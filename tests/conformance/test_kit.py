@@ -59,3 +59,22 @@ async def test_a_driver_storing_on_and_off_that_takes_details_fails() -> None:
         await BackendContract().test_a_driver_storing_on_and_off_refuses_details_and_writes_nothing(
             CarelessBackend()
         )
+
+
+class ScopelessBackend(ForgetfulBackend):
+    """Claims to store the whole state, but loses the scopes."""
+
+    async def set_state(self, state: MaintenanceState) -> None:
+        self.state = replace(state, scopes=())
+
+
+async def test_a_driver_losing_scopes_fails_their_round_trip() -> None:
+    with pytest.raises(AssertionError, match="get_state"):
+        await BackendContract().test_edge_scopes_round_trip(ScopelessBackend())
+
+
+async def test_a_driver_storing_on_and_off_that_takes_scopes_fails() -> None:
+    with pytest.raises(pytest.fail.Exception, match="UnsupportedStateError"):
+        await BackendContract().test_a_driver_storing_on_and_off_refuses_scopes_and_writes_nothing(
+            CarelessBackend()
+        )

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fastapi_maintenance import MaintenanceState, UnsupportedStateError
 from fastapi_maintenance._model.model import (
     _TIME_FIELDS,
+    MAX_DETAILS_BYTES,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TEXT_BYTES,
@@ -362,7 +363,7 @@ def test_a_stored_entry_that_does_not_parse_is_refused_without_quoting_it() -> N
 
 def test_lists_too_long_for_a_store_are_refused() -> None:
     paths = tuple(f"/{'x' * 90}{n}" for n in range(100))
-    with pytest.raises(ValueError, match=f"at most {MAX_TEXT_BYTES} are accepted"):
+    with pytest.raises(ValueError, match=f"at most {MAX_DETAILS_BYTES} are accepted"):
         MaintenanceState(on=True, allow_paths=paths)
 
 

@@ -14,10 +14,54 @@ from pydantic import (
 )
 
 from .._model.clients import Networks
-from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState
+from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceScope, MaintenanceState, window
 from .._model.paths import PathPatterns
+from .._model.selectors import HTTP_METHODS
 from .._model.timespec import DURATION_FORMS, MAX_DURATION, parse_duration
 from .._request.openapi import UtcTime
+
+
+class ScopeOut(BaseModel):
+    """A named scope: the requests it picks, its details, and whether it is active now."""
+
+    name: str
+    paths: list[str] = Field(description="Exact paths (/billing) or prefixes (/billing/*).")
+    methods: list[str] = Field(description="HTTP methods; empty: every method.")
+    tags: list[str] = Field(description="FastAPI route tags.")
+    hosts: list[str] = Field(description="Request host names, without port.")
+    services: list[str] = Field(description="Service names given to the middleware.")
+    active: bool = Field(description="Whether the scope blocks the requests it picks now.")
+    scheduled: bool = Field(description="With a window that has not started yet.")
+    read_only: bool = Field(description="Reads (GET, HEAD, OPTIONS) pass; other methods get 503.")
+    message: str | None = Field(description="What users of the requests it picks are told.")
+    starts_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
+    ends_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
+    updated_by: str | None
+    updated_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
+    allow_ips: list[str] = Field(description="Ranges let through the scope's maintenance.")
+    allow_paths: list[str] = Field(description="Paths let through the scope's maintenance.")
+
+    @classmethod
+    def of(cls, scope: MaintenanceScope, now: datetime | None = None) -> ScopeOut:
+        at = now or datetime.now(timezone.utc)
+        return cls(
+            name=scope.name,
+            paths=list(scope.paths),
+            methods=list(scope.methods),
+            tags=list(scope.tags),
+            hosts=list(scope.hosts),
+            services=list(scope.services),
+            active=scope.state.is_active(at),
+            scheduled=scope.state.is_scheduled(at),
+            read_only=scope.read_only,
+            message=scope.message,
+            starts_at=scope.starts_at,
+            ends_at=scope.ends_at,
+            updated_by=scope.updated_by,
+            updated_at=scope.updated_at,
+            allow_ips=list(scope.allow_ips),
+            allow_paths=list(scope.allow_paths),
+        )
 
 
 class MaintenanceStateOut(BaseModel):
@@ -34,6 +78,9 @@ class MaintenanceStateOut(BaseModel):
     updated_at: UtcTime | None = Field(description="ISO 8601 in UTC, written with +00:00.")
     allow_ips: list[str] = Field(description="Ranges let through by every app reading the state.")
     allow_paths: list[str] = Field(description="Paths let through by every app reading the state.")
+    scopes: list[ScopeOut] = Field(
+        description="The named scopes: maintenance for the requests their selectors pick."
+    )
 
     @classmethod
     def of(cls, state: MaintenanceState) -> MaintenanceStateOut:
@@ -50,6 +97,7 @@ class MaintenanceStateOut(BaseModel):
             updated_at=state.updated_at,
             allow_ips=list(state.allow_ips),
             allow_paths=list(state.allow_paths),
+            scopes=[ScopeOut.of(scope, now) for scope in state.scopes],
         )
 
 
@@ -139,3 +187,55 @@ class StateIn(SwitchOn):
     """The whole state: on with its details, or off (which takes no details)."""
 
     on: bool
+
+
+class ScopeIn(SwitchOn):
+    """A scope to create or replace: at least one selector, and the details of ``on``.
+
+    The selectors are checked as ``MaintenanceScope`` checks them, with its messages.
+    """
+
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Exact paths (/billing) or everything below one (/billing/*), as the app "
+        "routes on.",
+        examples=[["/billing/*"]],
+    )
+    methods: list[str] = Field(
+        default_factory=list,
+        description=f"HTTP methods ({', '.join(HTTP_METHODS)}); empty: every method.",
+        examples=[["POST", "PUT"]],
+    )
+    tags: list[str] = Field(default_factory=list, description="FastAPI route tags.")
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="Request host names, without port.",
+        examples=[["eu.shop.example"]],
+    )
+    services: list[str] = Field(
+        default_factory=list,
+        description="Service names given to the middleware (service=...).",
+        examples=[["billing"]],
+    )
+
+    def scope(self, name: str, by: str) -> MaintenanceScope:
+        """The scope ``name`` this body describes, signed ``by``; ``ValueError`` or
+        ``TypeError`` (the model's) when it cannot be one."""
+        starts_at, ends_at = window(
+            starts_at=self.starts_at, ends_at=self.ends_at, duration=self.span()
+        )
+        return MaintenanceScope(
+            name=name,
+            paths=tuple(self.paths),
+            methods=tuple(self.methods),
+            tags=tuple(self.tags),
+            hosts=tuple(self.hosts),
+            services=tuple(self.services),
+            read_only=self.read_only,
+            message=self.message,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            updated_by=by,
+            allow_ips=tuple(self.allow_ips),
+            allow_paths=tuple(self.allow_paths),
+        )

@@ -26,12 +26,12 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState
+from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceScope, MaintenanceState
 from .._model.timespec import format_duration, format_time, parse_time
 from .._state.api import BackendSpec, get_maintenance_state
 from ..decorators import force_maintenance_mode_off
 from .csrf import FormTokens
-from .models import SwitchOn
+from .models import ScopeIn, SwitchOn
 
 #: The cookie holding the random value the form's token is made from.
 CSRF_COOKIE = "fastapi_maintenance_csrf"
@@ -40,6 +40,8 @@ MAX_FORM_BYTES = 16384
 
 SwitchOnFn = Callable[[SwitchOn | None, str], Awaitable[Any]]
 SwitchOffFn = Callable[[str], Awaitable[Any]]
+PutScopeFn = Callable[[str, ScopeIn, str], Awaitable[Any]]
+EndScopeFn = Callable[[str], Awaitable[Any]]
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:40rem;padding:0 1rem;
@@ -50,6 +52,8 @@ dd{margin:0}form{display:grid;gap:.75rem;margin-top:1.5rem}label{display:grid;ga
 input[type=text]{padding:.4rem;font:inherit}.check{display:block}
 .error{background:#fde8ec;border:1px solid #b00020;padding:.5rem 1rem}
 button{padding:.5rem 1rem;font:inherit;margin-right:.5rem}
+h2{font-size:1.2rem;margin-top:2rem}.scope{border-top:1px solid #ccc;padding:.5rem 0}
+.scope form{display:block;margin:.25rem 0 0}
 """
 
 #: The page's one script. Inert until a bearer token is given in the sign-in field: then it
@@ -96,19 +100,21 @@ _SCRIPT = """
         load({method: "GET"}).catch(failed);
       });
     }
-    const form = document.getElementById("switch");
+    const forms = document.querySelectorAll("form[method=post]");
     const forget = document.getElementById("forget");
-    if (form === null || token() === null) return;
+    if (forms.length === 0 || forget === null || token() === null) return;
     forget.hidden = false;
     forget.addEventListener("click", () => { store.removeItem(KEY); location.reload(); });
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const body = new URLSearchParams(new FormData(form));
-      if (event.submitter && event.submitter.name) {
-        body.append(event.submitter.name, event.submitter.value);
-      }
-      load({method: "POST", body}).catch(failed);
-    });
+    for (const form of forms) {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const body = new URLSearchParams(new FormData(form));
+        if (event.submitter && event.submitter.name) {
+          body.append(event.submitter.name, event.submitter.value);
+        }
+        load({method: "POST", body}).catch(failed);
+      });
+    }
   }
   wire();
   if (token() !== null && document.getElementById("token-form") !== null) {
@@ -153,14 +159,123 @@ def render(
     error: str | None = None,
     form: Mapping[str, str] | None = None,
 ) -> str:
-    """The page: the state, an error if the last post failed, and the form."""
+    """The page: the state, an error if the last post failed, the form, and the scopes with
+    a form to create one."""
     now = datetime.now(timezone.utc)
+    word, kind = _word(state, now)
+    details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in _rows(state, now))
+
+    fields = form or {}
+
+    def value(name: str) -> str:
+        return html.escape(fields.get(name, ""), quote=True)
+
+    def checked(name: str) -> str:
+        return " checked" if fields.get(name) else ""
+
+    safe_token = html.escape(token, quote=True)
+    return _document(
+        f"Maintenance mode: {word}",
+        f"""<h1>Maintenance mode is <strong id="state" class="{kind}">{word}</strong></h1>
+<dl id="details">{details}</dl>
+{_alert(error)}
+<form method="post" id="switch">
+<input type="hidden" name="csrf_token" value="{safe_token}">
+<label>Message for users
+<input type="text" name="message" maxlength="{MAX_MESSAGE_LENGTH}" value="{value("message")}">
+</label>
+<label>Duration (90s, 30m, 2h, 1h30m, 1d)
+<input type="text" name="duration" placeholder="30m" value="{value("duration")}"></label>
+<label>Until (ISO 8601; without an offset, UTC)
+<input type="text" name="ends_at" placeholder="2026-12-01T03:00Z" value="{value("ends_at")}">
+</label>
+<label>Start (ISO 8601; empty: now)
+<input type="text" name="starts_at" placeholder="2026-12-01T02:00Z" value="{value("starts_at")}">
+</label>
+<label>Addresses or ranges let through (10.0.0.0/8, 2001:db8::1; separated by spaces or commas)
+<input type="text" name="allow_ips" value="{value("allow_ips")}"></label>
+<label>Paths let through (/health, /internal/*; separated by spaces or commas)
+<input type="text" name="allow_paths" value="{value("allow_paths")}"></label>
+<label class="check"><input type="checkbox" name="read_only" value="1"{checked("read_only")}>
+Read-only: reads pass, writes get 503</label>
+<p><button type="submit" name="action" value="on" id="switch-on">Switch on</button>
+<button type="submit" name="action" value="off" id="switch-off">Switch off</button></p>
+</form>
+<h2>Scopes</h2>
+{_scope_list(state.scopes, safe_token, now)}
+<h3>Create or replace a scope</h3>
+<form method="post" id="scope-form">
+<input type="hidden" name="csrf_token" value="{safe_token}">
+<label>Name (letters, digits, '.', '_', '-')
+<input type="text" name="scope_name" maxlength="64" value="{value("scope_name")}"></label>
+<label>Paths (/billing, /billing/*; separated by spaces or commas)
+<input type="text" name="scope_paths" value="{value("scope_paths")}"></label>
+<label>Methods (POST, DELETE; empty: every method)
+<input type="text" name="scope_methods" value="{value("scope_methods")}"></label>
+<label>Route tags (separated by commas)
+<input type="text" name="scope_tags" value="{value("scope_tags")}"></label>
+<label>Hosts (eu.shop.example; separated by spaces or commas)
+<input type="text" name="scope_hosts" value="{value("scope_hosts")}"></label>
+<label>Services (billing; separated by spaces or commas)
+<input type="text" name="scope_services" value="{value("scope_services")}"></label>
+<label>Message for its users
+<input type="text" name="scope_message" maxlength="{MAX_MESSAGE_LENGTH}"
+ value="{value("scope_message")}"></label>
+<label>Duration (90s, 30m, 2h, 1h30m, 1d; empty: until ended)
+<input type="text" name="scope_duration" placeholder="30m" value="{value("scope_duration")}">
+</label>
+<label class="check">
+<input type="checkbox" name="scope_read_only" value="1"{checked("scope_read_only")}>
+Read-only: reads pass, writes get 503</label>
+<p><button type="submit" name="action" value="scope-on" id="scope-on">Save the scope</button></p>
+</form>
+<p><button type="button" id="forget" hidden>Forget the token</button></p>""",
+    )
+
+
+def _scope_list(scopes: tuple[MaintenanceScope, ...], token: str, now: datetime) -> str:
+    """Each scope: its name and state, the requests it picks, its details, an End button."""
+    if not scopes:
+        return '<p id="no-scopes">No scope is stored.</p>'
+    items = []
+    for scope in scopes:
+        name = html.escape(scope.name, quote=True)
+        word, kind = _word(scope.state, now)
+        rows = [
+            (label, html.escape(", ".join(values)))
+            for label, values in (
+                ("Paths", scope.paths),
+                ("Methods", scope.methods),
+                ("Tags", scope.tags),
+                ("Hosts", scope.hosts),
+                ("Services", scope.services),
+            )
+            if values
+        ]
+        rows += _rows(scope.state, now)
+        details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+        items.append(
+            f"""<li class="scope" id="scope-{name}" data-scope="{name}">
+<strong>{name}</strong> is <strong class="{kind}">{word}</strong>
+<dl>{details}</dl>
+<form method="post"><input type="hidden" name="csrf_token" value="{token}">
+<input type="hidden" name="scope" value="{name}">
+<button type="submit" name="action" value="scope-end" id="end-{name}">End {name}</button>
+</form></li>"""
+        )
+    return f'<ul id="scopes">{"".join(items)}</ul>'
+
+
+def _word(state: MaintenanceState, now: datetime) -> tuple[str, str]:
     if state.is_active(now):
-        word, kind = "ON", "on"
-    elif state.is_scheduled(now):
-        word, kind = "SCHEDULED", "scheduled"
-    else:
-        word, kind = "OFF", "off"
+        return "ON", "on"
+    if state.is_scheduled(now):
+        return "SCHEDULED", "scheduled"
+    return "OFF", "off"
+
+
+def _rows(state: MaintenanceState, now: datetime) -> list[tuple[str, str]]:
+    """The details of a state (or a scope's) as (label, HTML) rows."""
     rows = []
     if state.message is not None:
         rows.append(("Message", html.escape(state.message)))
@@ -189,43 +304,7 @@ def render(
         rows.append(("Addresses let through", html.escape(", ".join(state.allow_ips))))
     if state.allow_paths:
         rows.append(("Paths let through", html.escape(", ".join(state.allow_paths))))
-    details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
-
-    fields = form or {}
-
-    def value(name: str) -> str:
-        return html.escape(fields.get(name, ""), quote=True)
-
-    checked = " checked" if fields.get("read_only") else ""
-    return _document(
-        f"Maintenance mode: {word}",
-        f"""<h1>Maintenance mode is <strong id="state" class="{kind}">{word}</strong></h1>
-<dl id="details">{details}</dl>
-{_alert(error)}
-<form method="post" id="switch">
-<input type="hidden" name="csrf_token" value="{html.escape(token, quote=True)}">
-<label>Message for users
-<input type="text" name="message" maxlength="{MAX_MESSAGE_LENGTH}" value="{value("message")}">
-</label>
-<label>Duration (90s, 30m, 2h, 1h30m, 1d)
-<input type="text" name="duration" placeholder="30m" value="{value("duration")}"></label>
-<label>Until (ISO 8601; without an offset, UTC)
-<input type="text" name="ends_at" placeholder="2026-12-01T03:00Z" value="{value("ends_at")}">
-</label>
-<label>Start (ISO 8601; empty: now)
-<input type="text" name="starts_at" placeholder="2026-12-01T02:00Z" value="{value("starts_at")}">
-</label>
-<label>Addresses or ranges let through (10.0.0.0/8, 2001:db8::1; separated by spaces or commas)
-<input type="text" name="allow_ips" value="{value("allow_ips")}"></label>
-<label>Paths let through (/health, /internal/*; separated by spaces or commas)
-<input type="text" name="allow_paths" value="{value("allow_paths")}"></label>
-<label class="check"><input type="checkbox" name="read_only" value="1"{checked}>
-Read-only: reads pass, writes get 503</label>
-<p><button type="submit" name="action" value="on" id="switch-on">Switch on</button>
-<button type="submit" name="action" value="off" id="switch-off">Switch off</button></p>
-</form>
-<p><button type="button" id="forget" hidden>Forget the token</button></p>""",
-    )
+    return rows
 
 
 def render_sign_in(status: int, detail: object) -> str:
@@ -304,6 +383,26 @@ def _switch_on_from(form: Mapping[str, str]) -> SwitchOn:
 
 #: What separates the entries of an allow-list field: spaces, commas, new lines.
 _SEPARATORS = re.compile(r"[\s,]+")
+#: What separates route tags, which may hold spaces: commas and new lines.
+_TAG_SEPARATORS = re.compile(r"[,\n]+")
+
+
+def _scope_from(form: Mapping[str, str]) -> ScopeIn:
+    """The scope form's fields (``scope_*``) as a ``ScopeIn``."""
+
+    def entries(name: str, separators: re.Pattern[str] = _SEPARATORS) -> list[str]:
+        return [e.strip() for e in separators.split(form.get(name, "")) if e.strip()]
+
+    return ScopeIn(
+        paths=entries("scope_paths"),
+        methods=entries("scope_methods"),
+        tags=entries("scope_tags", _TAG_SEPARATORS),
+        hosts=entries("scope_hosts"),
+        services=entries("scope_services"),
+        message=form.get("scope_message", "").strip() or None,
+        duration=form.get("scope_duration", "").strip() or None,
+        read_only=bool(form.get("scope_read_only")),
+    )
 
 
 def _problem(exc: ValidationError) -> str:
@@ -338,6 +437,8 @@ def page_routes(
     switch_on: SwitchOnFn,
     switch_off: SwitchOffFn,
     tokens: FormTokens,
+    put_scope: PutScopeFn,
+    end_scope: EndScopeFn,
 ) -> None:
     """Add ``GET`` and ``POST {prefix}/page`` to ``router``, their forms signed by ``tokens``;
     left out of the OpenAPI schema, as HTML for browsers, not an API for clients."""
@@ -393,8 +494,12 @@ def page_routes(
                 await switch_on(_switch_on_from(form), by)
             elif action == "off":
                 await switch_off(by)
+            elif action == "scope-on":
+                await put_scope(form.get("scope_name", "").strip(), _scope_from(form), by)
+            elif action == "scope-end":
+                await end_scope(form.get("scope", ""))
             else:
-                raise HTTPException(422, "choose Switch on or Switch off")
+                raise HTTPException(422, "choose Switch on, Switch off, or a scope's button")
         except ValidationError as exc:
             return await show(request, cookie, 422, _problem(exc), form)
         except ValueError as exc:

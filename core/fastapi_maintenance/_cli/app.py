@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Annotated, Any, TypeVar
@@ -23,12 +24,15 @@ from .._model.model import MAX_MESSAGE_LENGTH, MaintenanceState, window
 from .._model.timespec import parse_duration, parse_time
 from .._support.redact import redact as redact_spec
 from .backend import (
+    Switched,
     describe_error,
     driver_rows,
     file_changed_at,
     open_backend,
     read_state,
     reading_notes,
+    scope_ender,
+    scope_setter,
     switcher,
     use_backend,
 )
@@ -40,9 +44,23 @@ from .output import (
     show_drivers,
     show_error,
     show_json,
+    show_scope_change,
     show_state,
     show_warning,
     state_json,
+)
+from .scopes import (
+    EndScopeArg,
+    HostArg,
+    MethodArg,
+    PathArg,
+    ScopeArg,
+    ServiceArg,
+    TagArg,
+    checked_name,
+    given_selectors,
+    refuse,
+    scope_of,
 )
 
 _T = TypeVar("_T")
@@ -174,8 +192,8 @@ def _run(
     file_path: str | None,
     option: list[str] | None,
     timeout: float,
-    action: Callable[[BaseStateBackend], Awaitable[MaintenanceState]],
-) -> tuple[MaintenanceState, BaseStateBackend]:
+    action: Callable[[BaseStateBackend], Awaitable[_T]],
+) -> tuple[_T, BaseStateBackend]:
     """Build the backend, run ``action`` on it (then close it); any failure ends the command
     with exit 1."""
     flags = {"var_name": var_name, "file_path": file_path}
@@ -232,23 +250,31 @@ def status(
         show_json(state_json(current, target.describe()))
     else:
         show_state(current, target.describe(), file_changed=file_changed_at(target, current))
-    raise typer.Exit(EXIT_ON if exit_code and current.is_active() else 0)
+    active = current.active_anywhere_at(time.time())
+    raise typer.Exit(EXIT_ON if exit_code and active else 0)
 
 
 def _switch(
-    new: MaintenanceState,
+    action: Callable[[BaseStateBackend], Awaitable[Switched]],
     backend: str | None,
     var_name: str | None,
     file_path: str | None,
     option: list[str] | None,
     timeout: float,
     json: bool,
+    *,
+    scope: str | None = None,
 ) -> None:
-    now, target = _run(backend, var_name, file_path, option, timeout, switcher(new))
+    """Run a write, then print the state read back: the whole state, or the scope named
+    ``scope`` when the write was one scope's."""
+    done, target = _run(backend, var_name, file_path, option, timeout, action)
+    ended = None if scope is not None or done.state.on else done.ended
     if json:
-        show_json(state_json(now, target.describe()))
+        show_json(state_json(done.state, target.describe(), ended))
+    elif scope is not None:
+        show_scope_change(done.state, scope, target.describe())
     else:
-        show_state(now, target.describe(), changed=True)
+        show_state(done.state, target.describe(), changed=True, ended=done.ended)
 
 
 def _parsed(text: str | None, parse: Callable[[str], _T], hint: str) -> _T | None:
@@ -407,11 +433,22 @@ def on(
     by: ByArg = None,
     allow_ip: AllowIpArg = None,
     allow_path: AllowPathArg = None,
+    scope: ScopeArg = None,
+    path: PathArg = None,
+    method: MethodArg = None,
+    tag: TagArg = None,
+    host: HostArg = None,
+    service: ServiceArg = None,
 ) -> None:
     """🔴 Switch maintenance mode on (a shared store: env is read-only, memory per process).
 
-    A message, a window, read-only mode or allow-lists need a driver that stores them
-    (file, redis): `fastapi-maintenance backends` lists what each driver stores.
+    A message, a window, read-only mode, allow-lists or scopes need a driver that stores
+    them (file, redis, sql): `fastapi-maintenance backends` lists what each driver stores.
+
+    With --scope NAME and selectors (--path, --method, --tag, --host, --service), only the
+    requests they pick are in maintenance, with the scope's own details; the global switch
+    and the other scopes stay as they are. Without --scope, the global switch, which keeps
+    the stored scopes.
 
     $ fastapi-maintenance on --backend file:///var/run/app/maintenance
 
@@ -420,9 +457,22 @@ def on(
     $ fastapi-maintenance on --start 2026-12-01T02:00Z --until 2026-12-01T03:00Z --read-only
 
     $ fastapi-maintenance on --allow-ip 10.0.0.0/8 --allow-path "/internal/*"
+
+    $ fastapi-maintenance on --scope billing-down --path "/billing/*" --for 1h
     """
+    selectors = given_selectors(paths=path, methods=method, tags=tag, hosts=host, services=service)
+    if scope is None and selectors:
+        scope_of(scope, selectors, MaintenanceState())  # refuses: the scope has no name
     new = _state_on(message, for_, until, start, read_only, by, allow_ip, allow_path)
-    _switch(new, backend, var_name, file_path, option, timeout, json)
+    if scope is None:
+        action = switcher(new, operator=operator() if by is None else None)
+        _switch(action, backend, var_name, file_path, option, timeout, json)
+        return
+    if by is None:
+        new = replace(new, updated_by=operator())
+    made = scope_of(scope, selectors, new)
+    assert made is not None
+    _switch(scope_setter(made), backend, var_name, file_path, option, timeout, json, scope=scope)
 
 
 @app.command(cls=_SingleUseCommand)
@@ -434,15 +484,27 @@ def off(
     timeout: TimeoutArg = 10.0,
     json: JsonArg = False,
     by: ByArg = None,
+    scope: EndScopeArg = None,
 ) -> None:
-    """🟢 Switch maintenance mode off, clearing its message and window (a shared store, as on).
+    """🟢 Switch maintenance mode off, clearing its message and window and ending every
+    scope (a shared store, as on); with --scope NAME, end that scope only.
 
     Without --by the store keeps a plain 0, as fastapi-maintenance 0.0.5 wrote.
 
     $ fastapi-maintenance off --backend file:///var/run/app/maintenance
+
+    $ fastapi-maintenance off --scope billing-down
     """
+    if scope is not None:
+        if by is not None:
+            raise refuse("--by goes with ending everything, not with --scope")
+        checked_name(scope)
+        _switch(
+            scope_ender(scope), backend, var_name, file_path, option, timeout, json, scope=scope
+        )
+        return
     new = MaintenanceState(on=False, updated_by=by)
-    _switch(new, backend, var_name, file_path, option, timeout, json)
+    _switch(switcher(new), backend, var_name, file_path, option, timeout, json)
 
 
 @app.command("backends", cls=_SingleUseCommand)

@@ -6,15 +6,15 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TypeVar
 
 from .._model.backend import BaseStateBackend
-from .._model.errors import BackendUnavailableError, MaintenanceError
-from .._model.model import MaintenanceState
+from .._model.errors import BackendUnavailableError, InvalidStateError, MaintenanceError
+from .._model.model import MaintenanceScope, MaintenanceState
 from .._plugins.specs import find_driver
-from .._state.api import set_maintenance_state
+from .._state.api import end_maintenance_scope, set_maintenance_scope, set_maintenance_state
 from .._state.state import default_backend, default_spec, state
 from .options import FLAGS
 
@@ -121,37 +121,115 @@ def file_changed_at(backend: BaseStateBackend, state: MaintenanceState) -> datet
         return None
 
 
-def switcher(new: MaintenanceState) -> Callable[[BaseStateBackend], Awaitable[MaintenanceState]]:
-    """An action writing ``new`` and returning the state read back after the write.
+def _refuse_unwritable(backend: BaseStateBackend, what: str) -> None:
+    """Refuse to ``what`` through a driver no application would see the change of."""
+    if backend.read_only:
+        raise ReadOnlyBackendError(
+            f"cannot {what} through {backend.describe()}: that driver is read-only. Set the "
+            "value where it reads it (for env, the environment variable) before the "
+            "application starts, or use a writable backend (`fastapi-maintenance backends` "
+            "lists them)"
+        )
+    if backend.process_local:
+        raise ReadOnlyBackendError(
+            f"cannot {what} through {backend.describe()}: that store lives in one process and "
+            "ends with this command, so no application would see the change. Use a store "
+            "shared between processes (file, redis, sql; `fastapi-maintenance backends` lists "
+            "them)"
+        )
 
-    A driver that cannot keep what ``new`` says (a message, a window or read-only on a driver
-    storing only on and off) refuses it before anything is written.
+
+async def _stored_scopes(backend: BaseStateBackend) -> tuple[MaintenanceScope, ...]:
+    """The scopes the store holds now, read before the global switch rewrites the state.
+
+    A driver storing only on and off holds none, and is not read. A store holding something
+    that is not a state holds none either: the switch replaces it, as it always did.
+    """
+    if not backend.stores_details:
+        return ()
+    try:
+        return (await backend.get_state()).scopes
+    except InvalidStateError:
+        return ()
+
+
+@dataclass(frozen=True)
+class Switched:
+    """The state read back after a write, and the scopes the write ended."""
+
+    state: MaintenanceState
+    ended: tuple[str, ...] = ()
+
+
+def switcher(
+    new: MaintenanceState, *, operator: str | None = None
+) -> Callable[[BaseStateBackend], Awaitable[Switched]]:
+    """An action writing the global switch ``new`` and reading the state back.
+
+    Switching on keeps the stored scopes (signed by ``operator`` when ``new`` names nobody,
+    since the state is then more than on or off); switching off ends them all. A driver that
+    cannot keep what ``new`` says (a message, a window or read-only on a driver storing only
+    on and off) refuses it before anything is written.
     """
 
-    async def switch(backend: BaseStateBackend) -> MaintenanceState:
-        if backend.read_only:
-            raise ReadOnlyBackendError(
-                f"cannot switch maintenance mode {'on' if new.on else 'off'} through "
-                f"{backend.describe()}: that driver is read-only. Set the value where it reads "
-                "it (for env, the environment variable) before the application starts, "
-                "or use a writable backend (`fastapi-maintenance backends` lists them)"
-            )
-        if backend.process_local:
-            raise ReadOnlyBackendError(
-                f"cannot switch maintenance mode {'on' if new.on else 'off'} through "
-                f"{backend.describe()}: that store lives in one process and ends with this "
-                "command, so no application would see the change. Use a store shared between "
-                "processes (file, redis, sql; `fastapi-maintenance backends` lists them)"
-            )
-        await set_maintenance_state(new, backend)
+    async def switch(backend: BaseStateBackend) -> Switched:
+        _refuse_unwritable(backend, f"switch maintenance mode {'on' if new.on else 'off'}")
+        scopes = await _stored_scopes(backend)
+        written = new
+        if new.on and scopes:
+            written = replace(new, scopes=scopes)
+            if written.updated_by is None and operator is not None:
+                written = replace(written, updated_by=operator)
+        await set_maintenance_state(written, backend)
         now = await backend.get_state()
         if now.on != new.on:
             raise BackendUnavailableError(
                 f"{backend.describe()} still reads {'on' if now.on else 'off'} after the write"
             )
-        return now
+        ended = () if new.on else tuple(scope.name for scope in scopes)
+        return Switched(now, ended)
 
     return switch
+
+
+def scope_setter(scope: MaintenanceScope) -> Callable[[BaseStateBackend], Awaitable[Switched]]:
+    """An action creating or replacing ``scope`` and reading the state back."""
+
+    async def put(backend: BaseStateBackend) -> Switched:
+        _refuse_unwritable(backend, f"set scope {scope.name!r}")
+        await set_maintenance_scope(scope, backend)
+        now = await backend.get_state()
+        if now.scope_named(scope.name) is None:
+            raise BackendUnavailableError(
+                f"{backend.describe()} holds no scope {scope.name!r} after the write"
+            )
+        return Switched(now)
+
+    return put
+
+
+class NoSuchScopeError(MaintenanceError):
+    """``off --scope NAME`` named a scope the store does not hold."""
+
+
+def scope_ender(name: str) -> Callable[[BaseStateBackend], Awaitable[Switched]]:
+    """An action ending the scope ``name`` and reading the state back; a store holding no
+    such scope is left as it is, and the action fails saying which scopes it holds."""
+
+    async def end(backend: BaseStateBackend) -> Switched:
+        _refuse_unwritable(backend, f"end scope {name!r}")
+        if not await end_maintenance_scope(name, backend):
+            held = [scope.name for scope in (await backend.get_state()).scopes]
+            listed = f"it holds {', '.join(held)}" if held else "it holds none"
+            raise NoSuchScopeError(f"no scope named {name!r} in {backend.describe()}; {listed}")
+        now = await backend.get_state()
+        if now.scope_named(name) is not None:
+            raise BackendUnavailableError(
+                f"{backend.describe()} still holds scope {name!r} after the write"
+            )
+        return Switched(now, (name,))
+
+    return end
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from .._model.model import MaintenanceState
+from .._model.model import MaintenanceScope, MaintenanceState
 from .._model.timespec import format_duration, format_time
 from .._support.redact import redact
 from .backend import DriverRow
@@ -46,27 +46,39 @@ def _icon(console: Console, emoji: str) -> str:
     return f"{emoji} " if console.encoding.lower().replace("-", "").startswith("utf") else ""
 
 
+def _word(state: MaintenanceState, now: datetime) -> tuple[str, str, str]:
+    """What ``state`` does at ``now``: its word, the word's style and the emoji before it."""
+    if state.is_active(now):
+        return "ON", "bold red", "🔴"
+    if state.is_scheduled(now):
+        return "SCHEDULED", "bold yellow", "🟡"
+    return "OFF", "bold green", "🟢"
+
+
+def _print_lines(console: Console, lines: Sequence[tuple[str, str]]) -> None:
+    for label, value in lines:
+        console.print(Text.assemble("  ", (f"{label}:", "bold"), " ", inert(value)))
+
+
 def show_state(
     state: MaintenanceState,
     where: str,
     *,
     changed: bool = False,
     file_changed: datetime | None = None,
+    ended: Sequence[str] = (),
 ) -> None:
-    """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it, then the details.
+    """``🔴 Maintenance mode is ON (file: /tmp/m.txt)``, as 0.0.5 printed it, then the details,
+    then each stored scope.
 
     A plain on/off state prints that one line; a message, a window, read-only and who
     switched it when follow on lines of their own, times in UTC. ``file_changed``: when the
-    state file of a plain state (which keeps no time) last changed.
+    state file of a plain state (which keeps no time) last changed. ``ended``: the scopes
+    the change ended, counted on a line of its own.
     """
     console = _console()
     now = datetime.now(timezone.utc)
-    if state.is_active(now):
-        word, style, emoji = "ON", "bold red", "🔴"
-    elif state.is_scheduled(now):
-        word, style, emoji = "SCHEDULED", "bold yellow", "🟡"
-    else:
-        word, style, emoji = "OFF", "bold green", "🟢"
+    word, style, emoji = _word(state, now)
     verb = "is now" if changed else "is"
     console.print(
         Text.assemble(
@@ -76,8 +88,54 @@ def show_state(
     lines = state_details(state, now)
     if file_changed is not None:
         lines.append(("Updated", f"at {format_time(file_changed)} (when the file changed)"))
-    for label, value in lines:
-        console.print(Text.assemble("  ", (f"{label}:", "bold"), " ", inert(value)))
+    if ended:
+        lines.append(("Scopes ended", f"{len(ended)} ({', '.join(ended)})"))
+    _print_lines(console, lines)
+    for scope in state.scopes:
+        _show_scope(console, scope, now)
+
+
+def show_scope_change(state: MaintenanceState, name: str, where: str) -> None:
+    """``🔴 Scope billing is now ON (file: /tmp/m.txt)`` and its details after ``on --scope``,
+    or ``🟢 Scope billing ended (file: /tmp/m.txt)`` after ``off --scope``."""
+    console = _console()
+    scope = state.scope_named(name)
+    if scope is None:
+        console.print(Text.assemble(_icon(console, "🟢"), f"Scope {name} ended ({inert(where)})"))
+        return
+    now = datetime.now(timezone.utc)
+    _show_scope(console, scope, now, f" ({inert(where)})", "is now")
+
+
+def _show_scope(
+    console: Console, scope: MaintenanceScope, now: datetime, where: str = "", verb: str = "is"
+) -> None:
+    word, style, emoji = _word(scope.state, now)
+    headline = Text.assemble(
+        _icon(console, emoji), f"Scope {inert(scope.name)} {verb} ", (word, style), where
+    )
+    console.print(headline)
+    _print_lines(console, scope_details(scope, now))
+
+
+def scope_details(scope: MaintenanceScope, now: datetime) -> list[tuple[str, str]]:
+    """The lines under a scope's headline: its selectors, then its details as a state's."""
+    lines = [
+        (label, ", ".join(values))
+        for label, values in (
+            ("Paths", scope.paths),
+            ("Methods", scope.methods),
+            ("Tags", scope.tags),
+            ("Hosts", scope.hosts),
+            ("Services", scope.services),
+        )
+        if values
+    ]
+    details = state_details(scope.state, now)
+    if not any(label == "Mode" for label, _ in details):
+        at = 1 if details and details[0][0] == "Message" else 0
+        details.insert(at, ("Mode", "full"))
+    return lines + details
 
 
 def state_details(state: MaintenanceState, now: datetime) -> list[tuple[str, str]]:
@@ -161,10 +219,40 @@ def show_json(data: object) -> None:
     print(json.dumps(data))
 
 
-def state_json(state: MaintenanceState, where: str) -> dict[str, object]:
-    """``maintenance`` (active now) and ``backend`` as 0.0.5 printed them, then every field of
-    ``MaintenanceState`` under its own name, datetimes in ISO 8601 with their offset."""
-    return {"maintenance": state.is_active(), "backend": redact(where), **state.to_dict()}
+def state_json(
+    state: MaintenanceState, where: str, ended: Sequence[str] | None = None
+) -> dict[str, object]:
+    """``maintenance`` (the global state active now) and ``backend`` as 0.0.5 printed them,
+    then every field of ``MaintenanceState`` under its own name, datetimes in ISO 8601 with
+    their offset, and ``scopes``: a list of ``scope_json`` (empty without scopes).
+    ``ended``: the names of the scopes a change ended, as ``ended_scopes``."""
+    now = datetime.now(timezone.utc)
+    data: dict[str, object] = {
+        "maintenance": state.is_active(now),
+        "backend": redact(where),
+        **state.to_dict(),
+        "scopes": [scope_json(scope, now) for scope in state.scopes],
+    }
+    if ended is not None:
+        data["ended_scopes"] = list(ended)
+    return data
+
+
+def scope_json(scope: MaintenanceScope, now: datetime) -> dict[str, object]:
+    """A scope as JSON: every field (lists always present, datetimes in ISO 8601), and
+    ``active`` and ``scheduled`` at ``now``."""
+    data: dict[str, object] = {}
+    for f in fields(scope):
+        if f.init:
+            value = getattr(scope, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[f.name] = value
+    data["active"] = scope.state.is_active(now)
+    data["scheduled"] = scope.state.is_scheduled(now)
+    return data
 
 
 def _yes_no(flag: bool | None, yes: str, no: str) -> Text:

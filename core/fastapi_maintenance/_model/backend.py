@@ -70,9 +70,14 @@ class BaseStateBackend(ABC):
         """Store the whole state; by default only on/off, through ``set_value``.
 
         A driver without ``stores_details`` refuses a state with a message, a window,
-        read-only or allow-lists (``UnsupportedStateError``) and writes nothing;
+        read-only, allow-lists or scopes (``UnsupportedStateError``) and writes nothing;
         ``updated_by`` and ``updated_at`` are simply not kept.
         """
+        if state.scopes and not self.stores_details:
+            raise UnsupportedStateError(
+                f"{self.describe()} stores only on and off; it cannot keep maintenance scopes "
+                "(use a driver that stores them: file, memory, redis or sql)"
+            )
         if state.has_details and not self.stores_details:
             raise UnsupportedStateError(
                 f"{self.describe()} stores only on and off; it cannot keep a message, a "

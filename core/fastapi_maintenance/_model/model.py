@@ -1,18 +1,21 @@
 """``MaintenanceState``: the whole maintenance state, and the text form stores keep it in.
 
 A state is more than on and off: a message for users, a window that starts and ends by
-itself, a read-only mode, and who switched it when. Stores that keep text (a file, a Redis
+itself, a read-only mode, who switched it when, and named scopes that put only part of the
+requests in maintenance (``MaintenanceScope``). Stores that keep text (a file, a Redis
 key, a database column) keep ``MaintenanceState.to_text``: the plain ``1``/``0`` of
 fastapi-maintenance 0.0.5 when the state is only on or off, else a small JSON document.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from . import selectors as _selectors
 from .clients import Networks
 from .paths import PathPatterns
 from .values import FALSY, TRUTHY, format_bool, parse_bool
@@ -21,19 +24,25 @@ from .values import FALSY, TRUTHY, format_bool, parse_bool
 MAX_MESSAGE_LENGTH = 500
 #: The longest ``updated_by``, in characters.
 MAX_NAME_LENGTH = 200
-#: The largest text form a store holds, in UTF-8 bytes (the longest message and name, all
-#: escaped, fit); anything longer is garbage.
-MAX_TEXT_BYTES = 8192
+#: The most a state's own fields, or one scope, take in the text form, in UTF-8 bytes (the
+#: longest message and name, all escaped, fit; the allow-lists and selectors share the rest).
+MAX_DETAILS_BYTES = 8192
+#: The largest text form a store holds, in UTF-8 bytes: room for the state's own fields and
+#: ``_selectors.MAX_SCOPES`` scopes of ``MAX_DETAILS_BYTES`` each; anything longer is garbage.
+MAX_TEXT_BYTES = 1024 * 1024
 #: The key that marks a JSON document as a state, with the version of its format.
 FORMAT_KEY = "fastapi_maintenance"
 FORMAT_VERSION = 1
 
 _TIME_FIELDS = ("starts_at", "ends_at", "updated_at")
 _LIST_FIELDS = ("allow_ips", "allow_paths")
-_ACCEPTED = {
-    "allow_ips": "accepted: addresses ('203.0.113.7', '2001:db8::1') or CIDR ranges ('10.0.0.0/8')",
-    "allow_paths": "accepted: exact paths such as '/health', or prefixes such as '/internal/*'",
-}
+#: The fields a scope carries as a state does: its details.
+_DETAILS = ("read_only", "message", "starts_at", "ends_at", "updated_by", "updated_at")
+_DETAIL_LISTS = _LIST_FIELDS
+#: The fields whose errors quote an entry, which a store's errors never show.
+_QUOTING_FIELDS = frozenset(
+    {"allow_ips", "allow_paths", "name", "paths", "methods", "tags", "hosts", "services"}
+)
 #: What a store may hold, for messages refusing anything else.
 ACCEPTED_TEXT = (
     f"{', '.join(sorted(TRUTHY))} (on), {', '.join(sorted(FALSY))} or nothing (off), "
@@ -81,7 +90,7 @@ def _entries(name: str, value: object) -> tuple[str, ...]:
     for entry in value:
         if not isinstance(entry, str):
             raise TypeError(f"{name} must be a list of strings, got a {type(entry).__name__}")
-        _text(name, entry, MAX_TEXT_BYTES)  # no lone surrogate: no store could keep it
+        _text(name, entry, MAX_DETAILS_BYTES)  # no lone surrogate: no store could keep it
         entries.append(entry.strip())
     return tuple(entries)
 
@@ -96,7 +105,8 @@ class MaintenanceState:
     timezone-aware and kept in UTC. ``read_only`` lets reads (``GET``, ``HEAD``,
     ``OPTIONS``) through and blocks the rest. ``allow_ips`` (CIDR ranges) and ``allow_paths``
     (``/health``, ``/internal/*``) let requests through as the middleware's ``allow_ips`` and
-    ``exempt_paths`` do, in every process that reads the state.
+    ``exempt_paths`` do, in every process that reads the state. ``scopes`` put only the
+    requests they select in maintenance, each with its own details; kept sorted by name.
     """
 
     on: bool = False
@@ -108,6 +118,7 @@ class MaintenanceState:
     updated_at: datetime | None = None
     allow_ips: tuple[str, ...] = ()
     allow_paths: tuple[str, ...] = ()
+    scopes: tuple[MaintenanceScope, ...] = ()
     #: The window's bounds as POSIX timestamps, for a per-request check without datetimes.
     _starts: float | None = field(default=None, init=False, repr=False, compare=False)
     _ends: float | None = field(default=None, init=False, repr=False, compare=False)
@@ -144,12 +155,15 @@ class MaintenanceState:
             object.__setattr__(self, "_networks", networks or None)
             object.__setattr__(self, "_paths", exempt or None)
             object.__setattr__(self, "allows", bool(networks or exempt))
-            size = len(self.to_text().encode("utf-8"))
-            if size > MAX_TEXT_BYTES:
+            size = len(self._text(with_scopes=False).encode("utf-8"))
+            if size > MAX_DETAILS_BYTES:
                 raise ValueError(
-                    f"the state would take {size} bytes in a store; at most {MAX_TEXT_BYTES} "
-                    "are accepted (give fewer or shorter allow_ips and allow_paths)"
+                    f"the state would take {size} bytes in a store; at most "
+                    f"{MAX_DETAILS_BYTES} are accepted (give fewer or shorter allow_ips and "
+                    "allow_paths)"
                 )
+        if self.scopes != ():
+            object.__setattr__(self, "scopes", _scopes(self.scopes))
 
     # when it applies -----------------------------------------------------------------
 
@@ -184,6 +198,12 @@ class MaintenanceState:
         """On, with a window that has not started at a POSIX ``timestamp``."""
         return self.on and self._starts is not None and timestamp < self._starts
 
+    def active_anywhere_at(self, timestamp: float) -> bool:
+        """Whether the global state or any scope is active at a POSIX ``timestamp``."""
+        return self.active_at(timestamp) or any(
+            scope.state.active_at(timestamp) for scope in self.scopes
+        )
+
     # who it lets through ------------------------------------------------------------
 
     @property
@@ -196,12 +216,27 @@ class MaintenanceState:
         """``allow_paths`` compiled (once per state), or ``None`` when empty."""
         return self._paths
 
+    # scopes ---------------------------------------------------------------------------
+
+    def scope_named(self, name: str) -> MaintenanceScope | None:
+        """The scope called ``name``, or ``None``."""
+        return next((scope for scope in self.scopes if scope.name == name), None)
+
+    def with_scope(self, scope: MaintenanceScope) -> MaintenanceState:
+        """The same state with ``scope`` added, replacing the scope of the same name."""
+        kept = tuple(s for s in self.scopes if s.name != scope.name)
+        return replace(self, scopes=(*kept, scope))
+
+    def without_scope(self, name: str) -> MaintenanceState:
+        """The same state without the scope called ``name`` (unchanged if there is none)."""
+        return replace(self, scopes=tuple(s for s in self.scopes if s.name != name))
+
     # what a store needs to keep ------------------------------------------------------
 
     @property
     def has_details(self) -> bool:
-        """Whether the state says more than on or off: a message, a window, read-only or
-        allow-lists.
+        """Whether the state says more than on or off: a message, a window, read-only,
+        allow-lists or scopes.
 
         A driver that stores only on and off (``stores_details`` false) cannot keep it.
         """
@@ -212,6 +247,7 @@ class MaintenanceState:
             or self.ends_at is not None
             or bool(self.allow_ips)
             or bool(self.allow_paths)
+            or bool(self.scopes)
         )
 
     @property
@@ -235,7 +271,11 @@ class MaintenanceState:
     # text form -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The state as JSON-ready values, datetimes in ISO 8601 with their UTC offset."""
+        """The state as JSON-ready values, datetimes in ISO 8601 with their UTC offset.
+
+        ``scopes`` is left out when there are none, so a state without scopes gives what it
+        gave before scopes existed.
+        """
         data: dict[str, Any] = {}
         for f in fields(self):
             if not f.init:
@@ -243,6 +283,10 @@ class MaintenanceState:
             value = getattr(self, f.name)
             if isinstance(value, datetime):
                 value = value.isoformat()
+            elif f.name == "scopes":
+                if not value:
+                    continue
+                value = [scope.to_dict() for scope in value]
             elif isinstance(value, tuple):
                 value = list(value)
             data[f.name] = value
@@ -271,17 +315,25 @@ class MaintenanceState:
             if raw is not None and not isinstance(raw, list):
                 raise TypeError(f"{name} must be a list of strings, got {type(raw).__name__}")
             values[name] = tuple(raw or ())
+        raw = values.get("scopes")
+        if raw is not None:
+            values["scopes"] = _scopes_from(raw)
         return cls(**values)
 
     def to_text(self) -> str:
         """``1`` or ``0`` for a ``plain`` state without ``updated_at``, else a JSON
         document (which keeps every field, so a state reads back as it was written)."""
+        return self._text(with_scopes=True)
+
+    def _text(self, *, with_scopes: bool) -> str:
         if self.updated_at is None and self.plain:
             return format_bool(self.on)
         data = self.to_dict()
         for name in _LIST_FIELDS:
             if not data[name]:
                 del data[name]  # the text of a state without lists stays as it was
+        if not with_scopes:
+            data.pop("scopes", None)
         document = {FORMAT_KEY: FORMAT_VERSION, **data}
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
@@ -312,11 +364,210 @@ class MaintenanceState:
         try:
             return cls.from_dict(document)
         except (TypeError, ValueError) as exc:
-            reason = str(exc)
-            listed = reason.partition(":")[0]
-            if listed in _LIST_FIELDS:  # the parsers quote the entry: never a store's content
-                reason = f"{listed} holds an entry that is not accepted; {_ACCEPTED[listed]}"
-            raise ValueError(f"not a valid maintenance state document: {reason}") from None
+            raise ValueError(
+                f"not a valid maintenance state document: {_unquoted(str(exc))}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class MaintenanceScope:
+    """Maintenance for the requests its selectors pick, with its own details.
+
+    Selectors combine with AND between kinds and OR within one: ``paths=("/billing/*",),
+    methods=("POST",)`` picks every ``POST`` below ``/billing/``. ``paths`` use the language
+    of ``exempt_paths``; ``methods``, ``tags`` (FastAPI route tags), ``hosts`` (the request's
+    host name, without port) and ``services`` (the middleware's ``service``) match exactly.
+    The details mean what they mean on ``MaintenanceState``; ``state`` holds them.
+    """
+
+    name: str
+    paths: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    read_only: bool = False
+    message: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    allow_ips: tuple[str, ...] = ()
+    allow_paths: tuple[str, ...] = ()
+    #: The details as a state that is on, and the selectors compiled, once per scope.
+    _state: MaintenanceState = field(
+        default=MaintenanceState(), init=False, repr=False, compare=False
+    )
+    _paths: PathPatterns | None = field(default=None, init=False, repr=False, compare=False)
+    _methods: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _tags: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _hosts: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _services: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _selectors.check_name(self.name)
+        paths = _selectors.unique(_entries("paths", self.paths))
+        methods = _selectors.unique(_selectors.methods(_entries("methods", self.methods)))
+        tags = _selectors.unique(_selectors.tags(_entries("tags", self.tags)))
+        hosts = _selectors.unique(_selectors.hosts(_entries("hosts", self.hosts)))
+        services = _selectors.unique(_selectors.services(_entries("services", self.services)))
+        if not (paths or methods or tags or hosts or services):
+            raise ValueError(
+                "a scope needs at least one selector: paths, methods, tags, hosts or services"
+            )
+        set_ = object.__setattr__
+        set_(self, "_paths", PathPatterns(paths, "paths") if paths else None)
+        for name, values in zip(
+            _selectors.SELECTORS, (paths, methods, tags, hosts, services), strict=True
+        ):
+            set_(self, name, values)
+        set_(self, "_methods", frozenset(methods) or None)
+        set_(self, "_tags", frozenset(tags) or None)
+        set_(self, "_hosts", frozenset(hosts) or None)
+        set_(self, "_services", frozenset(services) or None)
+        # MaintenanceState checks the details, with its messages, and normalises them.
+        details = {name: getattr(self, name) for name in (*_DETAILS, *_DETAIL_LISTS)}
+        state = MaintenanceState(on=True, **details)
+        for name in (*_DETAILS, *_DETAIL_LISTS):
+            set_(self, name, getattr(state, name))
+        set_(self, "_state", state)
+        size = len(_dump(self.to_dict()).encode("utf-8"))
+        if size > MAX_DETAILS_BYTES:
+            raise ValueError(
+                f"the scope would take {size} bytes in a store; at most "
+                f"{MAX_DETAILS_BYTES} are accepted (give fewer or shorter selectors, "
+                "allow_ips and allow_paths)"
+            )
+
+    @property
+    def state(self) -> MaintenanceState:
+        """The scope's details as a state that is on: its window, message, read-only and
+        allow-lists, read as a global state's are."""
+        return self._state
+
+    @property
+    def path_patterns(self) -> PathPatterns | None:
+        """``paths`` compiled (once per scope), or ``None`` when the scope does not select
+        by path."""
+        return self._paths
+
+    @property
+    def method_set(self) -> frozenset[str] | None:
+        """``methods`` as a set, or ``None`` when the scope selects every method."""
+        return self._methods
+
+    @property
+    def tag_set(self) -> frozenset[str] | None:
+        """``tags`` as a set, or ``None`` when the scope does not select by tag."""
+        return self._tags
+
+    @property
+    def host_set(self) -> frozenset[str] | None:
+        """``hosts`` as a set, or ``None`` when the scope does not select by host."""
+        return self._hosts
+
+    @property
+    def service_set(self) -> frozenset[str] | None:
+        """``services`` as a set, or ``None`` when the scope does not select by service."""
+        return self._services
+
+    def stamped(self, by: str | None = None, at: datetime | None = None) -> MaintenanceScope:
+        """The same scope with ``updated_at`` (default: now) and, if given, ``updated_by``."""
+        return replace(
+            self,
+            updated_at=at or datetime.now(timezone.utc),
+            updated_by=by if by is not None else self.updated_by,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scope as JSON-ready values: empty lists left out, datetimes in ISO 8601."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                if not value:
+                    continue
+                value = list(value)
+            data[f.name] = value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MaintenanceScope:
+        """Read ``to_dict``'s output; unknown keys are ignored (newer writers may add some).
+
+        Raises ``ValueError`` or ``TypeError`` naming the field and what it accepts.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"a scope must be a JSON object, got {type(data).__name__}")
+        if "name" not in data:
+            raise ValueError(f"a scope needs a name; {_selectors.ACCEPTED['name']}")
+        # The details read as a state's are, with its messages.
+        details = {k: data[k] for k in (*_DETAILS, *_DETAIL_LISTS) if k in data}
+        state = MaintenanceState.from_dict({**details, "on": True})
+        selectors: dict[str, Any] = {}
+        for name in _selectors.SELECTORS:
+            raw = data.get(name)
+            if raw is not None and not isinstance(raw, list):
+                raise TypeError(f"{name} must be a list of strings, got {type(raw).__name__}")
+            selectors[name] = tuple(raw or ())
+        detail_values = {name: getattr(state, name) for name in (*_DETAILS, *_DETAIL_LISTS)}
+        return cls(name=data["name"], **selectors, **detail_values)
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _unquoted(reason: str) -> str:
+    """An error about a store's document, without the entries the parsers quote."""
+    where, colon, rest = reason.partition(": ")
+    if colon and where.startswith("scopes["):
+        return f"{where}: {_unquoted(rest)}"
+    if where == "scopes" and "named" in rest:
+        return "scopes holds two scopes of the same name"
+    listed = reason.partition(":")[0]
+    if listed in _QUOTING_FIELDS:
+        return f"{listed} holds an entry that is not accepted; {_selectors.ACCEPTED[listed]}"
+    return reason
+
+
+def _scopes(value: object) -> tuple[MaintenanceScope, ...]:
+    """``scopes`` checked: scopes with distinct names, at most ``_selectors.MAX_SCOPES``, sorted."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"scopes must be a list of MaintenanceScope, got {type(value).__name__}")
+    for scope in value:
+        if not isinstance(scope, MaintenanceScope):
+            raise TypeError(
+                f"scopes must be a list of MaintenanceScope, got a {type(scope).__name__}"
+            )
+    if len(value) > _selectors.MAX_SCOPES:
+        raise ValueError(
+            f"scopes: {len(value)} given; at most {_selectors.MAX_SCOPES} are accepted"
+        )
+    ordered = tuple(sorted(value, key=lambda scope: scope.name))
+    for first, second in itertools.pairwise(ordered):
+        if first.name == second.name:
+            raise ValueError(
+                f"scopes: two scopes are named {first.name!r}; each scope needs its own name"
+            )
+    return ordered
+
+
+def _scopes_from(raw: object) -> tuple[MaintenanceScope, ...]:
+    """The scopes of ``from_dict``'s input; an error names the scope by its place."""
+    if not isinstance(raw, list):
+        raise TypeError(f"scopes must be a list of objects, got {type(raw).__name__}")
+    scopes = []
+    for index, item in enumerate(raw):
+        try:
+            scopes.append(MaintenanceScope.from_dict(item))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"scopes[{index}]: {exc}") from None
+    return tuple(scopes)
 
 
 def _timestamp(now: datetime | None) -> float:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from .._model.backend import BaseStateBackend
-from .._model.errors import BackendConfigError
-from .._model.model import MaintenanceState, state_of, window
+from .._model.errors import BackendConfigError, InvalidStateError
+from .._model.model import MaintenanceScope, MaintenanceState, state_of, window
+from .._model.selectors import check_name
 from .._plugins.specs import backend_from, not_a_spec
 from .state import calls_backend, state
 
@@ -92,11 +94,56 @@ async def set_maintenance_state(new: MaintenanceState, backend: BackendSpec | No
     A ``plain`` state (on or off, and nothing else) is stored as it is,
     unstamped: every driver keeps it as fastapi-maintenance 0.0.5's ``1`` or ``0``, which
     scripts and processes still on 0.0.5 read. A driver that stores only on and off refuses
-    a message, a window or read-only (``UnsupportedStateError``) and writes nothing.
+    a message, a window, read-only or scopes (``UnsupportedStateError``) and writes nothing.
+    The state is written as given, its scopes included: scopes it leaves out are ended.
     """
     target = target_backend(backend)
+    await _write(target, state_of(new.on) if new.plain else new.stamped())
+
+
+async def set_maintenance_scope(
+    scope: MaintenanceScope, backend: BackendSpec | None = None
+) -> MaintenanceState:
+    """Create ``scope``, or replace the scope of the same name, in ``backend`` or the default
+    backend; the scope is stamped with the time of the write. Returns the state written.
+
+    The global switch and the other scopes stay as they are. The state is read, changed and
+    written back: of two processes changing scopes at the same moment, the last to write
+    wins and the other's change is lost. A driver that stores only on and off refuses
+    (``UnsupportedStateError``) and writes nothing.
+    """
+    if not isinstance(scope, MaintenanceScope):
+        raise TypeError(f"scope must be a MaintenanceScope, got {type(scope).__name__}")
+    target = target_backend(backend)
+    new = (await _stored(target)).with_scope(scope.stamped())
+    await _write(target, new)
+    return new
+
+
+async def end_maintenance_scope(name: str, backend: BackendSpec | None = None) -> bool:
+    """End the scope called ``name`` in ``backend`` or the default backend; whether there was
+    one (without one, nothing is written).
+
+    The global switch and the other scopes stay as they are; read, changed and written back
+    as ``set_maintenance_scope`` (the last writer wins).
+    """
+    check_name(name)
+    target = target_backend(backend)
+    current = await _stored(target)
+    if current.scope_named(name) is None:
+        return False
+    new = current.without_scope(name)
+    await _write(target, state_of(new.on) if new.plain else new)
+    return True
+
+
+async def _stored(target: BaseStateBackend) -> MaintenanceState:
+    """The state in the store, for a change of part of it (never an override's value)."""
+    return await target.get_state()
+
+
+async def _write(target: BaseStateBackend, written: MaintenanceState) -> None:
     before = cached_state_of(target) if state.served.get(id(target)) is target else None
-    written = state_of(new.on) if new.plain else new.stamped()
     await target.set_state(written)
     state.plugins.written(target, written, before)
 
@@ -133,9 +180,13 @@ async def set_maintenance_mode(
     through on top of its own lists. Switching off clears them. Without any of them, nor
     ``updated_by``, the store keeps 0.0.5's plain ``1`` or ``0``. Invalid input raises
     ``ValueError`` and writes nothing.
+
+    Switching on keeps the scopes the store holds (read first: the last writer wins, as
+    with ``set_maintenance_scope``); switching off ends them too, and everything is off.
     """
     if value:
         start, end = window(starts_at=starts_at, ends_at=ends_at, duration=duration)
+        target = target_backend(backend)
         new = MaintenanceState(
             on=True,
             read_only=read_only,
@@ -146,6 +197,10 @@ async def set_maintenance_mode(
             allow_ips=_listed("allow_ips", allow_ips),
             allow_paths=_listed("allow_paths", allow_paths),
         )
+        scopes = await _scopes_kept(target)
+        if scopes:
+            await set_maintenance_state(replace(new, scopes=scopes), target)
+            return
     else:
         details = [
             name
@@ -167,6 +222,17 @@ async def set_maintenance_mode(
             )
         new = MaintenanceState(on=False, updated_by=updated_by)
     await set_maintenance_state(new, backend)
+
+
+async def _scopes_kept(target: BaseStateBackend) -> tuple[MaintenanceScope, ...]:
+    """The scopes the store holds, to keep across a switch on; none from a driver that
+    stores only on and off, or from a store holding garbage (which the switch replaces)."""
+    if not target.stores_details:
+        return ()
+    try:
+        return (await _stored(target)).scopes
+    except InvalidStateError:
+        return ()
 
 
 def _listed(name: str, entries: Iterable[str] | None) -> tuple[str, ...]:

@@ -21,12 +21,17 @@ from .._model.errors import (
     InvalidStateError,
     UnsupportedStateError,
 )
-from .._model.model import MaintenanceState
+from .._model.model import MaintenanceScope, MaintenanceState
 from .._plugins.specs import build_backend
-from .._state.api import set_maintenance_mode, set_maintenance_state
+from .._state.api import (
+    end_maintenance_scope,
+    set_maintenance_mode,
+    set_maintenance_scope,
+    set_maintenance_state,
+)
 from .._state.override import maintenance_mode_on
 from .._state.state import state as package_state
-from ._states import edge_states, state_strategy
+from ._states import edge_scopes, edge_states, scoped_state_strategy, state_strategy
 
 _T = TypeVar("_T")
 #: What the ``stored_text`` fixture gives: reads the raw content of the driver's store.
@@ -54,8 +59,9 @@ class BackendContract:
     Tests use the backend without calling ``start()`` first, as drivers must allow.
 
     A driver that declares ``stores_details`` must give back every state it was given,
-    message, window, read-only, who and when included (with hypothesis installed, states
-    of every shape); one that does not must refuse a state with details and write nothing.
+    message, window, read-only, who and when, and scopes included (with hypothesis
+    installed, states of every shape); one that does not must refuse a state with details or
+    scopes and write nothing.
     """
 
     pytestmark = pytest.mark.anyio
@@ -311,6 +317,50 @@ class BackendContract:
             _require_details(backend)
             await _round_trip(backend, state)
 
+    async def test_edge_scopes_round_trip(self, backend: BaseStateBackend) -> None:
+        """Scopes come back as written: every selector and detail, and the most scopes a
+        state holds with the longest details (the largest document a store keeps)."""
+        _require_details(backend)
+        for state in edge_scopes(datetime.now(timezone.utc)):
+            await _round_trip(backend, state)
+
+    if _HYPOTHESIS:
+
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture],
+        )
+        @given(state=scoped_state_strategy())
+        async def test_any_state_with_scopes_round_trips(
+            self, backend: BaseStateBackend, state: MaintenanceState
+        ) -> None:
+            _require_details(backend)
+            await _round_trip(backend, state)
+
+    async def test_second_instance_sees_the_scopes(
+        self, backend: BaseStateBackend, second_backend: BaseStateBackend | None
+    ) -> None:
+        _require_details(backend)
+        other = _require(second_backend, "second_backend", "the scopes shared between instances")
+        state = edge_scopes(datetime.now(timezone.utc))[1]
+        await backend.set_state(state)
+        assert await other.get_state() == state
+
+    async def test_ending_the_last_scope_stores_a_plain_0(
+        self, backend: BaseStateBackend, stored_text: StoredText | None
+    ) -> None:
+        """Set and ended from code, a scope leaves the store as it found it: 0.0.5's ``0``."""
+        _require_details(backend)
+        read = _require(stored_text, "stored_text", "the form a state without scopes is stored in")
+        await set_maintenance_scope(_SCOPE, backend)
+        stored = await read()
+        assert stored is not None, "set_maintenance_scope() stored nothing"
+        assert MaintenanceState.from_text(stored).scope_named(_SCOPE.name) is not None
+        assert await end_maintenance_scope(_SCOPE.name, backend) is True
+        stored = await read()
+        assert stored == "0", f"ending the last scope stored {stored!r}, not '0'"
+
     async def test_second_instance_sees_the_whole_state(
         self, backend: BaseStateBackend, second_backend: BaseStateBackend | None
     ) -> None:
@@ -393,6 +443,17 @@ class BackendContract:
         await backend.set_value(False)
         with pytest.raises(UnsupportedStateError):
             await backend.set_state(MaintenanceState(on=True, message="Back soon"))
+        assert await backend.get_value() is False, "a refused state must write nothing"
+
+    async def test_a_driver_storing_on_and_off_refuses_scopes_and_writes_nothing(
+        self, backend: BaseStateBackend
+    ) -> None:
+        if backend.stores_details:
+            pytest.skip(f"{type(backend).__name__} stores the whole state")
+        _require_writable(backend)
+        await backend.set_value(False)
+        with pytest.raises(UnsupportedStateError):
+            await backend.set_state(MaintenanceState(on=True, scopes=(_SCOPE,)))
         assert await backend.get_value() is False, "a refused state must write nothing"
 
     async def test_a_driver_storing_on_and_off_drops_who_and_when(
@@ -491,6 +552,10 @@ class BackendContract:
 
 
 _DAY = timedelta(days=1)
+
+
+#: A scope for the tests that need one.
+_SCOPE = MaintenanceScope("conformance", paths=("/billing/*",), message="Billing is down")
 
 
 async def _round_trip(backend: BaseStateBackend, state: MaintenanceState) -> None:

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from fastapi_maintenance import InvalidStateError, MaintenanceState
-from fastapi_maintenance.backends import MAX_TEXT_BYTES
+from fastapi_maintenance.backends import MAX_DETAILS_BYTES, MAX_TEXT_BYTES
 
 __all__ = [
     "EXPIRY_MARGIN",
@@ -35,6 +35,9 @@ __all__ = [
 UNVERSIONED = 0
 #: The longest value the key may hold; anything longer is garbage and never read whole.
 MAX_STATE_BYTES = MAX_TEXT_BYTES
+#: What the first read of the key fetches: every state without scopes fits. A longer value
+#: takes a second read, so garbage longer than ``MAX_STATE_BYTES`` costs only this much.
+_FIRST_READ_BYTES = MAX_DETAILS_BYTES
 #: Seconds the key outlives the end of its window: a state still shows as expired for a
 #: while (and a server clock a little behind the application's never cuts a window short).
 EXPIRY_MARGIN = 300
@@ -66,14 +69,28 @@ def version_key(key: str) -> str:
 
 
 async def read(client: Redis, key: str) -> tuple[MaintenanceState, int]:
-    """The state and its version, in one round trip, reading at most ``MAX_STATE_BYTES``.
+    """The state and its version, reading at most ``MAX_STATE_BYTES``: one round trip for
+    a state of up to ``MAX_DETAILS_BYTES`` (any state without scopes), two for a longer one.
 
     ``InvalidStateError`` if the key holds anything but a state; it gives the length of
     what it found, never its content.
     """
+    size, head, version = await _read(client, key, _FIRST_READ_BYTES)
+    if _FIRST_READ_BYTES < size <= MAX_STATE_BYTES:
+        size, head, version = await _read(client, key, MAX_STATE_BYTES)
+    if size > MAX_STATE_BYTES:
+        raise InvalidStateError(
+            f"key {key!r} holds {size} bytes, more than the {MAX_STATE_BYTES} a state "
+            f"may have; {_EXPECTED}"
+        )
+    return parse_state(head, f"key {key!r}"), _version(version)
+
+
+async def _read(client: Redis, key: str, limit: int) -> tuple[int, object, object]:
+    """The key's length, its first ``limit`` bytes and its version, in one transaction."""
     async with client.pipeline(transaction=True) as pipe:
         pipe.strlen(key)
-        pipe.getrange(key, 0, MAX_STATE_BYTES - 1)
+        pipe.getrange(key, 0, limit - 1)
         pipe.get(version_key(key))
         try:
             size, head, version = await pipe.execute()
@@ -83,12 +100,7 @@ async def read(client: Redis, key: str) -> tuple[MaintenanceState, int]:
                     f"key {key!r} holds a value that is not a string; {_EXPECTED}"
                 ) from None
             raise
-    if int(size) > MAX_STATE_BYTES:
-        raise InvalidStateError(
-            f"key {key!r} holds {int(size)} bytes, more than the {MAX_STATE_BYTES} a state "
-            f"may have; {_EXPECTED}"
-        )
-    return parse_state(head, f"key {key!r}"), _version(version)
+    return int(size), head, version
 
 
 async def write(client: Redis, key: str, channel: str, state: MaintenanceState) -> int:

@@ -2,7 +2,8 @@
 
 One table, one row per key: ``state`` holds ``MaintenanceState.to_text``, ``1`` or ``0``
 for a state that is only on or off (so a plain ``UPDATE`` can switch it), else a small JSON
-document with the message, the window, read-only, the allow-lists and who switched it when;
+document with the message, the window, read-only, the allow-lists, the scopes and who
+switched it when (``MEDIUMTEXT`` on MySQL and MariaDB, whose ``TEXT`` holds only 64 KiB);
 ``version`` counts the writes, ``updated_at`` says when the last one happened. A missing row
 is off. A write updates the row and bumps
 its version in one transaction; on PostgreSQL the same transaction notifies the channel
@@ -26,10 +27,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.mysql import MEDIUMTEXT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fastapi_maintenance import InvalidStateError, MaintenanceState
-from fastapi_maintenance.backends import MAX_TEXT_BYTES
+from fastapi_maintenance.backends import MAX_DETAILS_BYTES, MAX_TEXT_BYTES
 
 from ._options import MAX_KEY_LENGTH
 
@@ -38,6 +40,9 @@ __all__ = ["MAX_STATE_CHARS", "InvalidStateError", "make_table", "parse_hint", "
 #: The longest state document the row may hold, in characters (no state takes more than
 #: ``MAX_TEXT_BYTES`` bytes); anything longer is garbage, never read whole.
 MAX_STATE_CHARS = MAX_TEXT_BYTES
+#: What the first query fetches of the row: every state without scopes fits. A longer state
+#: takes a second query, so garbage longer than ``MAX_STATE_CHARS`` costs only this much.
+_FIRST_READ_CHARS = MAX_DETAILS_BYTES
 #: ``"<version> <key>"`` as the driver notifies it. Anything else on the channel is dropped.
 _ANNOUNCEMENT = re.compile(r"([0-9]{1,20}) (.*)", re.DOTALL)
 _EXPECTED = (
@@ -46,29 +51,33 @@ _EXPECTED = (
 )
 
 
+#: Room for ``MAX_TEXT_BYTES``: ``TEXT`` everywhere but MySQL and MariaDB, where it holds
+#: only 64 KiB.
+_STATE_TYPE = Text().with_variant(MEDIUMTEXT(), "mysql", "mariadb")
+
+
 def make_table(name: str) -> Table:
     """The table, as ``CREATE TABLE`` makes it and as the docs show its DDL."""
     return Table(
         name,
         MetaData(),
         Column("key", String(MAX_KEY_LENGTH), primary_key=True),
-        Column("state", Text, nullable=False),
+        Column("state", _STATE_TYPE, nullable=False),
         Column("version", BigInteger, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
     )
 
 
 async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[MaintenanceState, int]:
-    """The state and its version, in one query, reading at most ``MAX_STATE_CHARS``.
+    """The state and its version, reading at most ``MAX_STATE_CHARS``: one query for a state
+    of up to ``MAX_DETAILS_BYTES`` (any state without scopes), two for a longer one.
 
     A missing row is off at version 0. ``InvalidStateError`` if the row holds anything but a
     state; it gives the length of what it found, never its content.
     """
-    state = table.c.state
-    query = select(
-        func.length(state), func.substr(state, 1, MAX_STATE_CHARS), table.c.version
-    ).where(table.c.key == key)
-    row = (await conn.execute(query)).first()
+    row = await _row(conn, table, key, _FIRST_READ_CHARS)
+    if row is not None and row[0] is not None and _FIRST_READ_CHARS < row[0] <= MAX_STATE_CHARS:
+        row = await _row(conn, table, key, MAX_STATE_CHARS)
     if row is None:
         return MaintenanceState(), 0
     size, head, version = row
@@ -78,6 +87,21 @@ async def read(conn: AsyncConnection, table: Table, key: str) -> tuple[Maintenan
             f"{MAX_STATE_CHARS} a state may have; {_EXPECTED}"
         )
     return parse_state(head, f"the row {key!r}"), int(version)
+
+
+async def _row(
+    conn: AsyncConnection, table: Table, key: str, limit: int
+) -> tuple[int | None, str, int] | None:
+    """The row's state length, its first ``limit`` characters and its version, if any."""
+    state = table.c.state
+    query = select(func.length(state), func.substr(state, 1, limit), table.c.version).where(
+        table.c.key == key
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    size, head, version = row
+    return (None if size is None else int(size)), head, version
 
 
 async def write(
