@@ -19,6 +19,7 @@ from fastapi_maintenance.backends import register_plugin
 
 from ._apps import BYPASS_TOKEN, ITEM_PATH, TARGET_PATH, build_app, build_minimal_app
 from ._console import progress
+from ._scopes import scoped_state
 from ._stores import Store
 from ._variants import Variant
 
@@ -209,8 +210,11 @@ def _subject(variant: Variant) -> _Subject:
 
 
 async def _start(subject: _Subject) -> None:
-    if subject.store is not None:
-        await subject.store.switch(subject.variant.on)
+    variant = subject.variant
+    if subject.store is not None and (variant.scopes or variant.scope_on):
+        await subject.store.put(scoped_state(variant.scopes, variant.scope_on))
+    elif subject.store is not None:
+        await subject.store.switch(variant.on)
     # Startup builds the middleware stack and starts the driver, as a server would.
     await subject.lifespan.start()
     await subject.check()

@@ -55,6 +55,14 @@ class Store(ABC):
         if backend is not spec:
             await backend.aclose()
 
+    async def put(self, state: MaintenanceState) -> None:
+        """Store a whole state (scopes included) through the driver, as an operator would."""
+        spec = self.spec()
+        backend = spec if isinstance(spec, BaseStateBackend) else create_backend(spec)
+        await backend.set_state(state)
+        if backend is not spec:
+            await backend.aclose()
+
     def close(self) -> None:  # noqa: B027 - most stores have nothing to remove
         """Remove the state this store created."""
 

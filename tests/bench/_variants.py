@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ._apps import FORCED_ITEM_PATH, FORCED_PATH
-from ._stores import EnvStore, FullStateStore, Store, TwoMethodStore
+from ._stores import EnvStore, FullStateStore, MemoryStore, Store, TwoMethodStore
 
 #: Route counts compared for growth of the middleware's cost.
 FEW_ROUTES = 10
 MANY_ROUTES = 1000
 #: Distinct paths taken in turn, as many as the route-resolution cache holds.
 DISTINCT_PATHS = 4096
+#: Scopes in the stored state that select none of the requests.
+IDLE_SCOPES = 50
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Variant:
     bypass: str = ""
     #: Requests carry a valid bypass token in the bypass header.
     bypass_token: bool = False
+    #: Scopes in the stored state selecting none of the requests (global maintenance off).
+    scopes: int = 0
+    #: The stored state has, after those, a scope selecting every request (a 503).
+    scope_on: bool = False
     #: The variant this one's ratio is taken against, ``None`` for a baseline.
     baseline: str | None = "bare"
     #: Variants compared with each other share a group, and are measured in one process.
@@ -48,7 +54,8 @@ class Variant:
 
     @property
     def expected_status(self) -> int:
-        return 503 if self.on and not (self.bypass_token or self.bypass == "target-exempt") else 200
+        blocked = self.on or self.scope_on
+        return 503 if blocked and not (self.bypass_token or self.bypass == "target-exempt") else 200
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,9 @@ CUSTOM_LIMIT = 1.05
 BLOCKED_LIMIT = 0.2
 #: How far a built-in driver may be from the reference middleware, in µs per request.
 REFERENCE_GAP_US = 1.0
+#: What scopes that select nothing may cost over none, and a scope's 503 over the global
+#: one, in µs per request.
+SCOPE_GAP_US = 1.0
 #: What checking a header token may cost, in µs: a request it lets through during maintenance
 #: over one let through as an exempt path (both pay the route lookup maintenance needs).
 BYPASSED_GAP_US = 5.0
@@ -87,6 +97,20 @@ def _driver_variants(store: type[Store]) -> list[Variant]:
         Variant(f"{key}-off", f"{name}, maintenance off", store),
         Variant(f"{key}-on", f"{name}, maintenance on (503)", store, on=True),
     ]
+
+
+def _scope_variants() -> list[Variant]:
+    """The ``memory`` driver (it stores scopes) with maintenance off and scopes that select
+    nothing; a scope that selects the request, alone and after those."""
+    n = IDLE_SCOPES
+    return [
+        Variant(f"memory-off-s{n}", f"memory off, {n} scopes selecting nothing", MemoryStore,
+                scopes=n),
+        Variant("memory-on-scope", "memory, a scope selecting the request (503)", MemoryStore,
+                scope_on=True),
+        Variant(f"memory-on-scope-s{n}", f"memory, {n} idle scopes and one selecting (503)",
+                MemoryStore, scopes=n, scope_on=True),
+    ]  # fmt: skip
 
 
 def _forced_variants() -> list[Variant]:
@@ -140,14 +164,22 @@ def _minimal_variants(stores: list[type[Store]]) -> list[Variant]:
                 on=True, baseline=bare, bypass="target-exempt"),
         Variant("min-env-on-bypassed", "minimal app, env on, a header token", EnvStore,
                 on=True, baseline=bare, bypass="all", bypass_token=True),
+        Variant(f"min-memory-off-s{IDLE_SCOPES}",
+                f"minimal app, memory off, {IDLE_SCOPES} scopes selecting nothing", MemoryStore,
+                baseline=bare, scopes=IDLE_SCOPES),
+        Variant("min-memory-on", "minimal app, memory on (503)", MemoryStore, on=True,
+                baseline=bare),
+        Variant("min-memory-on-scope", "minimal app, memory, a scope selecting (503)",
+                MemoryStore, scope_on=True, baseline=bare),
     ]  # fmt: skip
     return [replace(v, group="minimal", minimal=True) for v in variants]
 
 
 def _path_variants(paths: int) -> list[Variant]:
-    """``/items/{id}``: one path repeated, ``paths`` distinct ones, and the same with a route
-    forced on beside it (so that every request is looked up)."""
+    """``/items/{id}``: one path repeated, ``paths`` distinct ones, the same with a route
+    forced on beside it (so that every request is looked up), and both with idle scopes."""
     bare_one, bare_many, bare_forced = "bare-p1", f"bare-p{paths}", f"bare-p{paths}-forced"
+    n = IDLE_SCOPES
     variants = [
         Variant(bare_one, "bare app, /items/0 repeated", routes=2, paths=1, baseline=None),
         Variant("env-off-p1", "env off, /items/0 repeated", EnvStore, routes=2, paths=1,
@@ -161,13 +193,20 @@ def _path_variants(paths: int) -> list[Variant]:
         Variant(f"env-off-p{paths}-forced", f"env off, {paths:,} paths, {FORCED_ITEM_PATH} "
                 "forced on", EnvStore, routes=2, paths=paths, forced_route=FORCED_ITEM_PATH,
                 baseline=bare_forced),
+        Variant(f"memory-off-s{n}-p1", f"memory off, {n} scopes, /items/0 repeated",
+                MemoryStore, routes=2, paths=1, scopes=n, baseline=bare_one),
+        Variant(f"memory-off-s{n}-p{paths}", f"memory off, {n} scopes, {paths:,} distinct "
+                "/items paths", MemoryStore, routes=2, paths=paths, scopes=n,
+                baseline=bare_many),
     ]  # fmt: skip
     return [replace(v, group="paths") for v in variants]
 
 
 def _route_variants(routes: int) -> list[Variant]:
-    """The bare app and env off/on with ``routes`` routes; then the same with new paths."""
+    """The bare app and env off/on with ``routes`` routes; then the same with new paths;
+    memory off with idle scopes, and a scope's 503."""
     bare, fresh = f"bare-r{routes}", f"bare-r{routes}-fresh"
+    n = IDLE_SCOPES
     variants = [
         Variant(bare, f"bare app, {routes} routes", routes=routes, baseline=None),
         Variant(f"env-off-r{routes}", f"env off, {routes} routes", EnvStore, routes=routes,
@@ -178,13 +217,17 @@ def _route_variants(routes: int) -> list[Variant]:
                 baseline=None),
         Variant(f"env-on-r{routes}-fresh", f"env on (503), {routes} routes, new paths", EnvStore,
                 on=True, routes=routes, fresh_paths=True, baseline=fresh),
+        Variant(f"memory-off-s{n}-r{routes}", f"memory off, {n} scopes, {routes} routes",
+                MemoryStore, routes=routes, scopes=n, baseline=bare),
+        Variant(f"memory-on-scope-r{routes}", f"memory, a scope's 503, {routes} routes",
+                MemoryStore, routes=routes, scope_on=True, baseline=bare),
     ]  # fmt: skip
     return [replace(v, group="routes") for v in variants]
 
 
 def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
-    """Bare app, the reference middleware, the middleware alone, each driver off and on, a
-    forced route, distinct paths, and route counts."""
+    """Bare app, the reference middleware, the middleware alone, each driver off and on,
+    scopes, a forced route, distinct paths, and route counts."""
     found = [
         BARE,
         REFERENCE,
@@ -195,6 +238,7 @@ def inprocess_variants(stores: list[type[Store]]) -> list[Variant]:
         found += _driver_variants(store)
     return [
         *found,
+        *_scope_variants(),
         *_bypass_variants(),
         *_minimal_variants(measured),
         *_hook_variants(),
@@ -209,15 +253,45 @@ def _ratio(label: str, over: str, under: str, limit: float) -> Check:
     return Check(label, (over,), (under,), limit)
 
 
+def _scope_checks() -> list[Check]:
+    """Scopes that select nothing: at most 5% over the bare app and within 1 µs of no scopes,
+    whatever the routes and paths; a scope's 503 within 1 µs of the global 503."""
+    n, few, many, paths, gap = IDLE_SCOPES, FEW_ROUTES, MANY_ROUTES, DISTINCT_PATHS, SCOPE_GAP_US
+    return [
+        _ratio(f"memory off, {n} scopes: overhead <= 5%", f"memory-off-s{n}", "bare",
+               CUSTOM_LIMIT),
+        Check(f"memory off: {n} scopes within {gap:g} µs of none", (f"memory-off-s{n}",),
+              ("memory-off",), gap, "µs"),
+        Check(f"memory off, minimal app: {n} scopes within {gap:g} µs of none",
+              (f"min-memory-off-s{n}",), ("min-memory-off",), gap, "µs"),
+        _ratio(f"memory off, {n} scopes, {paths:,} distinct paths: overhead <= 5%",
+               f"memory-off-s{n}-p{paths}", f"bare-p{paths}", CUSTOM_LIMIT),
+        Check(f"memory off, {n} scopes: overhead at {paths:,} distinct paths / at one path",
+              (f"memory-off-s{n}-p{paths}", "bare-p1"), (f"bare-p{paths}", f"memory-off-s{n}-p1"),
+              OVERHEAD_LIMIT),
+        Check(f"memory off, {n} scopes: overhead at {many} routes / at {few} routes",
+              (f"memory-off-s{n}-r{many}", f"bare-r{few}"),
+              (f"bare-r{many}", f"memory-off-s{n}-r{few}"), OVERHEAD_LIMIT),
+        Check(f"a scope's 503 within {gap:g} µs of the global 503", ("memory-on-scope",),
+              ("memory-on",), gap, "µs"),
+        Check(f"minimal app: a scope's 503 within {gap:g} µs of the global 503",
+              ("min-memory-on-scope",), ("min-memory-on",), gap, "µs"),
+        _ratio(f"a scope's 503 at {many} routes / at {few} routes", f"memory-on-scope-r{many}",
+               f"memory-on-scope-r{few}", OVERHEAD_LIMIT),
+    ]  # fmt: skip
+
+
 def inprocess_checks(stores: list[type[Store]]) -> list[Check]:
     """The targets: off costs at most 3% (a two-method driver, or many distinct paths, 5%)
     and within 1 µs of the reference middleware; the 503 costs at most a fifth of a normal
-    request; route count and distinct paths do not matter."""
+    request; route count and distinct paths do not matter; idle scopes cost at most 5% and
+    1 µs, and a scope's 503 at most 1 µs over the global one."""
     few, many, paths = FEW_ROUTES, MANY_ROUTES, DISTINCT_PATHS
     drivers = [store.driver for store in stores]
     two = TwoMethodStore.driver
     full = FullStateStore.driver
     return [
+        *_scope_checks(),
         *(_ratio(f"{d} off: overhead <= 3%", f"{d}-off", "bare", OVERHEAD_LIMIT) for d in drivers),
         _ratio(f"{two} off: overhead <= 5%", f"{two}-off", "bare", CUSTOM_LIMIT),
         *(Check(f"{d} off: within {REFERENCE_GAP_US:g} µs of the reference", (f"{d}-off",),
