@@ -26,6 +26,7 @@ PUBLIC = {
         "MaintenanceState",
         "UnsupportedStateError",
         "admin_router",
+        "allow_in_read_only",
         "configure_backend",
         "end_maintenance_scope",
         "force_maintenance_mode_off",
@@ -65,8 +66,10 @@ PUBLIC = {
         "unregister_backend",
     },
     "fastapi_maintenance.decorators": {
+        "ALLOW_IN_READ_ONLY_ATTR",
         "FORCE_MAINTENANCE_MODE_OFF_ATTR",
         "FORCE_MAINTENANCE_MODE_ON_ATTR",
+        "allow_in_read_only",
         "force_maintenance_mode_off",
         "force_maintenance_mode_on",
     },

@@ -28,6 +28,7 @@ _EXPORTS = {
     "MaintenanceState": "._model.model",
     "UnsupportedStateError": "._model.errors",
     "admin_router": ".admin",
+    "allow_in_read_only": ".decorators",
     "configure_backend": "._state.api",
     "end_maintenance_scope": "._state.api",
     "force_maintenance_mode_off": ".decorators",
@@ -62,6 +63,7 @@ __all__ = [
     "MaintenanceState",
     "UnsupportedStateError",
     "admin_router",
+    "allow_in_read_only",
     "configure_backend",
     "end_maintenance_scope",
     "force_maintenance_mode_off",
@@ -104,7 +106,11 @@ if TYPE_CHECKING:
     from ._state.override import maintenance_mode_on, override_maintenance_mode
     from ._state.state import reset_state
     from .admin import admin_router
-    from .decorators import force_maintenance_mode_off, force_maintenance_mode_on
+    from .decorators import (
+        allow_in_read_only,
+        force_maintenance_mode_off,
+        force_maintenance_mode_on,
+    )
     from .hookspecs import hookimpl
     from .middleware import MaintenanceModeMiddleware
     from .responses import maintenance_response

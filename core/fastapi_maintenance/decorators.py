@@ -1,4 +1,5 @@
-"""Per-route decorators that pin a route in or out of maintenance mode.
+"""Per-route decorators that pin a route in or out of maintenance mode, or let its writes
+through read-only maintenance.
 
 A decorator returns a new function that carries the mark and calls the decorated one, so
 the mark belongs to the route registered with that new function only: a function shared by
@@ -19,8 +20,10 @@ from typing import Any, TypeVar
 from starlette.routing import Router
 
 __all__ = [
+    "ALLOW_IN_READ_ONLY_ATTR",
     "FORCE_MAINTENANCE_MODE_OFF_ATTR",
     "FORCE_MAINTENANCE_MODE_ON_ATTR",
+    "allow_in_read_only",
     "force_maintenance_mode_off",
     "force_maintenance_mode_on",
 ]
@@ -30,6 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Attribute names of the marks, as in fastapi-maintenance 0.0.5.
 FORCE_MAINTENANCE_MODE_ON_ATTR = "force_maintenance_mode_on"
 FORCE_MAINTENANCE_MODE_OFF_ATTR = "force_maintenance_mode_off"
+#: Attribute name of the ``allow_in_read_only`` mark.
+ALLOW_IN_READ_ONLY_ATTR = "allow_in_read_only"
 
 #: Each function a force decorator was given, with the (weakly held) functions the
 #: decorators returned and the state each forces: spots a function registered undecorated.
@@ -60,6 +65,30 @@ def force_maintenance_mode_off(func: F) -> F:
     if isinstance(func, Router):
         return _marked_router(func, False)  # type: ignore[return-value]
     return _marked(func, False)
+
+
+def allow_in_read_only(func: F) -> F:
+    """Let this route's writes through read-only maintenance (a login ``POST``, a search
+    ``POST``); full maintenance still answers it with the 503.
+
+    Place it below the route decorator (``@app.post(...)`` then ``@allow_in_read_only``).
+    Given a router (``APIRouter``), it marks every route the router holds now.
+    """
+    if isinstance(func, Router):
+        for route in _routes_of(func):
+            route.endpoint = allow_in_read_only(route.endpoint)
+        return func
+    if isinstance(func, type) or not callable(func):
+        raise TypeError(f"allow_in_read_only decorates a route's function; got {func!r}")
+    wrapper = _wrapper(func)
+    wrapper.__dict__[ALLOW_IN_READ_ONLY_ATTR] = True
+    return wrapper  # type: ignore[return-value]
+
+
+def allowed_in_read_only(endpoint: object) -> bool:
+    """Whether the endpoint's writes pass read-only maintenance (``allow_in_read_only``)."""
+    marks = getattr(endpoint, "__dict__", None)
+    return isinstance(marks, dict) and marks.get(ALLOW_IN_READ_ONLY_ATTR) is True
 
 
 def forced_state(endpoint: object) -> bool | None:

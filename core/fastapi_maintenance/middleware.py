@@ -16,6 +16,7 @@ from ._model.backend import BaseStateBackend
 from ._model.errors import MaintenanceError
 from ._model.model import OFF, ON, MaintenanceState
 from ._model.paths import PathPatterns
+from ._model.selectors import check_name
 from ._request.bypass import Bypass, bypass_from, log_through
 from ._request.decision import Rules, Strip, Verdict, decide, held_state
 from ._request.facts import ScopeFacts, route_path_of
@@ -34,9 +35,10 @@ from ._request.routes import (
     report_unmarked_registrations,
     starlette_routes,
 )
+from ._request.scoping import request_host
 from ._state.api import BackendSpec, resolve_backend
 from ._state.state import remember_app_backend, state
-from ._support.environ import listed
+from ._support.environ import listed, setting, variable_of
 from ._support.logonce import Problems
 from .responses import DEFAULT_RETRY_AFTER, STATE_SCOPE_KEY
 
@@ -73,6 +75,10 @@ class MaintenanceModeMiddleware:
     ``paths`` (else ``FASTAPI_MAINTENANCE_PATHS``) limits maintenance to the paths it lists
     (``/api/*``), so an app served beside the API (a single-page app's files) stays up.
 
+    Scopes stored in the state put only the requests they select in maintenance; ``service``
+    (else ``FASTAPI_MAINTENANCE_SERVICE``) names this app for the scopes that select by
+    service. A route marked ``allow_in_read_only`` takes writes in read-only maintenance.
+
     A state with a window blocks only within it, by this process's clock, checked on every
     request; a read-only state lets ``GET``, ``HEAD`` and ``OPTIONS`` through (WebSocket
     handshakes are refused). With ``announce_schedule``, normal responses carry
@@ -104,6 +110,7 @@ class MaintenanceModeMiddleware:
         announce_schedule: bool = False,
         paths: Iterable[str] | None = None,
         page: MaintenancePage | None = None,
+        service: str | None = None,
     ) -> None:
         self.app = app
         self.enable_maintenance = enable_maintenance
@@ -119,6 +126,8 @@ class MaintenanceModeMiddleware:
         #: The paths maintenance covers (``paths``, else its variable); ``None``: every path.
         self._paths: PathPatterns | None = None
         self._misconfigured: Misconfiguration | None = None
+        #: The service this app is (``service``, else its variable), for scopes selecting by it.
+        self.service: str | None = None
         try:
             _check_options(retry_after, state_timeout)
             self.page = _checked_page(page)
@@ -133,6 +142,7 @@ class MaintenanceModeMiddleware:
                 forwarded_header,
             )
             self._paths = PathPatterns(*listed(paths, "paths")) or None
+            self.service = _service_from(service)
             self.backend = resolve_backend(backend, backend_options)
         except (ValueError, TypeError, MaintenanceError) as exc:
             if not in_event_loop():
@@ -149,6 +159,7 @@ class MaintenanceModeMiddleware:
             exempt_handler=self.exempt_handler is not None,
             announce_schedule=self.announce_schedule,
             problems=self._problems,
+            service=self.service,
         )
         warn_if_wrapping_cors(app)
         if self.backend is not None:
@@ -207,20 +218,38 @@ class MaintenanceModeMiddleware:
                     if on is None:
                         read = self._reader.value(backend)
                         on = read if type(read) is bool else await read
+        facts = None
         if not on:
-            # Only a route forced on could block: the decision is asked only if one may be hit.
-            if not table.has_forced_on:
-                await self.app(scope, receive, send)
-                return
-            path = route_path_of(scope, table.root_path)
-            if not table.may_be_forced_on(path):
-                await self.app(scope, receive, send)
-                return
+            # Only a route forced on, or a scope, could block: the decision is asked only if
+            # one may apply.
+            scopes = None if stored is None or not stored.scopes else self._rules.scope_set(stored)
+            if scopes is None:
+                if not table.has_forced_on:
+                    await self.app(scope, receive, send)
+                    return
+                path = route_path_of(scope, table.root_path)
+                if not table.may_be_forced_on(path):
+                    await self.app(scope, receive, send)
+                    return
+            else:
+                path = route_path_of(scope, table.root_path)
+                host = request_host(scope) if scopes.uses_host else ""
+                selected = scopes.kept(kind == "websocket", scope.get("method", ""), path, host)
+                if selected is None:
+                    facts = ScopeFacts(scope, table, self._bypass, path)
+                    selected = facts.scopes_selecting(scopes)
+                if not selected and not (table.has_forced_on and table.may_be_forced_on(path)):
+                    await self.app(scope, receive, send)
+                    return
+                if facts is None:
+                    facts = ScopeFacts(scope, table, self._bypass, path)
+                    facts.selected = selected
         else:
             path = route_path_of(scope, table.root_path)  # every rule but read-only asks for it
         if stored is None:  # enable_maintenance, or a driver serving on/off only
             stored = ON if on else OFF
-        facts = ScopeFacts(scope, table, self._bypass, path)
+        if facts is None:
+            facts = ScopeFacts(scope, table, self._bypass, path)
         decision = decide(self._rules, held, stored, facts)
         if decision.announce is not None:
             send = _announcing(send, decision.announce)
@@ -296,6 +325,15 @@ class MaintenanceModeMiddleware:
 async def _no_body() -> Message:
     """A ``receive`` for a request whose body was read already: it is empty."""
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _service_from(given: object) -> str | None:
+    """The ``service`` option, else its variable; checked as a scope's service names are."""
+    variable = variable_of("service")
+    value = given if given is not None else setting(variable)
+    if value is None:
+        return None
+    return check_name(value, "service" if given is not None else variable)
 
 
 def _check_options(retry_after: object, state_timeout: object) -> None:

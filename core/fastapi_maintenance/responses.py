@@ -177,7 +177,7 @@ def _respond(
             render(page, detail, seconds, state, script), status_code=503, headers=headers
         )
     body: dict[str, Any] = {"detail": detail}
-    if state is not None and state.has_details:
+    if state is not None and (state.has_details or state.scope_name is not None):
         body["maintenance"] = _fields(state, seconds)
     return JSONResponse(body, status_code=503, headers=headers)
 
@@ -195,14 +195,18 @@ def retry_after_for(
 
 def _fields(state: MaintenanceState, seconds: int | None) -> dict[str, Any]:
     """The machine-readable ``maintenance`` object of the JSON body (ISO 8601, UTC), sent
-    only for a state that says more than 0.0.5's on and off could."""
-    return {
+    only for a state that says more than 0.0.5's on and off could; ``scope`` names the
+    maintenance scope that blocked the request, if one did."""
+    fields = {
         "read_only": state.read_only,
         "message": state.message,
         "starts_at": _iso(state.starts_at),
         "ends_at": _iso(state.ends_at),
         "retry_after": seconds,
     }
+    if state.scope_name is not None:
+        fields["scope"] = state.scope_name
+    return fields
 
 
 def _iso(moment: datetime | None) -> str | None:

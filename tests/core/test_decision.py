@@ -15,7 +15,7 @@ from ipaddress import IPv4Network, ip_address
 
 import pytest
 
-from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance import MaintenanceScope, MaintenanceState
 from fastapi_maintenance._model.clients import Address
 from fastapi_maintenance._model.model import OFF, ON
 from fastapi_maintenance._model.paths import PathPatterns
@@ -30,6 +30,7 @@ from fastapi_maintenance._request.decision import (
     held_state,
 )
 from fastapi_maintenance._request.routes import Outcome, Resolution
+from fastapi_maintenance._request.scoping import ScopeSet
 from fastapi_maintenance._request.tokens import COOKIE, TOKEN, Signer
 
 NOW = 1_800_000_000.0
@@ -49,6 +50,13 @@ RUNNING = MaintenanceState(
 )
 ENDED = MaintenanceState(on=True, ends_at=_AT - timedelta(hours=1))
 READ_ONLY_LATER = replace(SCHEDULED, read_only=True)
+
+SHOP = MaintenanceScope("shop", paths=["/shop"])
+SCOPED = MaintenanceState(scopes=(SHOP,))
+READ_ONLY_SCOPE = MaintenanceScope("shop", paths=["/shop"], read_only=True)
+READ_ONLY_SCOPED = MaintenanceState(scopes=(READ_ONLY_SCOPE,))
+BILLING_SERVICE = MaintenanceState(scopes=(MaintenanceScope("b", services=["billing"]),))
+WRITABLE = Resolution(Outcome.FOUND, writable=True)
 
 #: What ``enable_maintenance=True`` / ``False`` serves in place of the backend's state.
 PINNED_ON, PINNED_OFF = ON, OFF
@@ -98,8 +106,12 @@ class Request:
     docs: bool = False
     link_post: bool = False
     client: Address | None = None
+    host: str = "shop.example.com"
     bypass_headers: Iterable[bytes] = ()
     bypass_cookies: Iterable[bytes | None] = ()
+
+    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
+        return scopes.selecting(self)
 
 
 GET = Request()
@@ -467,6 +479,75 @@ ROWS = [
         replace(POST, bypass_headers=[VALID]),
         through(READ_ONLY, "the bypass header", strip=Strip.HEADER),
         id="read-only-asks-the-bypass-rules-about-writes",
+    ),
+    # scopes: the requests they select, when the global state does not apply
+    pytest.param(PLAIN, None, SCOPED, GET, blocks(SHOP.state), id="a-scope-blocks-what-it-selects"),
+    pytest.param(
+        PLAIN, None, SCOPED, Request(path="/cart"), passes(), id="a-scope-passes-the-rest"
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        SCOPED,
+        Request(route=FORCED_OFF),
+        passes(SHOP.state),
+        id="forced-off-beats-a-scope",
+    ),
+    pytest.param(
+        PLAIN, None, SCOPED, Request(docs=True), passes(SHOP.state), id="docs-pass-a-scope"
+    ),
+    pytest.param(PLAIN, OFF, SCOPED, GET, passes(), id="an-off-block-beats-scopes"),
+    pytest.param(
+        PLAIN,
+        None,
+        replace(SCOPED, on=True),
+        GET,
+        blocks(replace(SCOPED, on=True)),
+        id="the-global-state-in-force-before-a-scope",
+    ),
+    pytest.param(PLAIN, None, READ_ONLY_SCOPED, GET, passes(), id="a-read-only-scope-passes-reads"),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY_SCOPED,
+        POST,
+        blocks(READ_ONLY_SCOPE.state),
+        id="a-read-only-scope-blocks-writes",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY_SCOPED,
+        Request(method="POST", route=WRITABLE),
+        passes(),
+        id="a-read-only-scope-passes-writes-allowed-in-read-only",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        READ_ONLY,
+        Request(method="POST", route=WRITABLE),
+        passes(),
+        id="read-only-passes-writes-allowed-in-read-only",
+    ),
+    pytest.param(
+        PLAIN,
+        None,
+        ON,
+        Request(method="POST", route=WRITABLE),
+        blocks(ON),
+        id="full-maintenance-blocks-writes-allowed-in-read-only",
+    ),
+    pytest.param(
+        PLAIN, None, BILLING_SERVICE, GET, passes(), id="an-app-without-a-service-is-not-selected"
+    ),
+    pytest.param(
+        Rules(service="billing"),
+        None,
+        BILLING_SERVICE,
+        GET,
+        blocks(BILLING_SERVICE.scopes[0].state),
+        id="an-app-of-the-service-is-selected",
     ),
     # the window, by the clock
     pytest.param(PLAIN, None, SCHEDULED, GET, passes(), id="before-the-window-passes"),

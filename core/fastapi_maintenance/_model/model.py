@@ -130,6 +130,9 @@ class MaintenanceState:
     timed: bool = field(default=False, init=False, repr=False, compare=False)
     #: Whether the state carries allow-list entries.
     allows: bool = field(default=False, init=False, repr=False, compare=False)
+    #: The name of the scope whose details the state is (``MaintenanceScope.state``);
+    #: ``None`` for a state of its own.
+    scope_name: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.on, bool) or not isinstance(self.read_only, bool):
@@ -430,6 +433,7 @@ class MaintenanceScope:
         state = MaintenanceState(on=True, **details)
         for name in (*_DETAILS, *_DETAIL_LISTS):
             set_(self, name, getattr(state, name))
+        set_(state, "scope_name", self.name)
         set_(self, "_state", state)
         size = len(_dump(self.to_dict()).encode("utf-8"))
         if size > MAX_DETAILS_BYTES:

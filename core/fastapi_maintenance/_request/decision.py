@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 from collections.abc import Iterable
 from typing import NamedTuple, Protocol
 
 from .._model.clients import Address
-from .._model.model import OFF, ON, MaintenanceState
+from .._model.model import OFF, ON, MaintenanceScope, MaintenanceState
 from .._model.paths import PathPatterns
 from .._support import clock as _clock
 from .._support.logonce import Problems, where_raised
 from .bypass import STORED_ONLY, Bypass, valid
 from .routes import Outcome, Resolution
+from .scoping import ScopeSet, scope_set_of
 from .tokens import COOKIE, TOKEN
 
 __all__ = [
@@ -138,6 +140,13 @@ class Facts(Protocol):
         """Whether the request is the ``POST`` a bypass link's script makes."""
 
     @property
+    def host(self) -> str:
+        """The request's host name, lower-cased, without the port."""
+
+    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
+        """The scopes of ``scopes`` selecting the request (``ScopeSet.selecting``)."""
+
+    @property
     def client(self) -> Address | None:
         """The client's address, through the trusted proxies; ``None`` if unknown."""
 
@@ -156,6 +165,7 @@ class Rules:
     __slots__ = (
         "_last_blocked",
         "_last_passed",
+        "_last_scopes",
         "_last_through",
         "_throughs",
         "announce_schedule",
@@ -164,6 +174,7 @@ class Rules:
         "link",
         "paths",
         "problems",
+        "service",
     )
 
     def __init__(
@@ -174,6 +185,7 @@ class Rules:
         exempt_handler: bool = False,
         announce_schedule: bool = False,
         problems: Problems | None = None,
+        service: str | None = None,
     ) -> None:
         #: ``paths``: maintenance covers only these; ``None``: every path.
         self.paths = paths
@@ -184,6 +196,9 @@ class Rules:
         #: ``announce_schedule``: normal responses announce a scheduled window.
         self.announce_schedule = announce_schedule
         self.problems = problems or Problems()
+        #: ``service``: the scopes selecting by service select this app if they name it.
+        self.service = service
+        self._last_scopes: tuple[MaintenanceState | None, ScopeSet | None] = (None, None)
         has_secret = bypass is not None and bypass.signer is not None
         self.link = bypass.query_param_name if bypass is not None and has_secret else None
         # The last decisions made under a state in force, kept whole (state, decision) so a
@@ -194,6 +209,16 @@ class Rules:
         self._last_through: tuple[object, object, Decision] = (None, None, PASS)
         #: (rule, pattern) -> the ``Through`` of a path rule, built once.
         self._throughs: dict[tuple[str, str], Through] = {}
+
+    def scope_set(self, stored: MaintenanceState) -> ScopeSet | None:
+        """The scopes of ``stored`` that can select this app's requests, compiled once per
+        state; ``None`` if there are none."""
+        last = self._last_scopes
+        if last[0] is stored:
+            return last[1]
+        scopes = scope_set_of(stored, self.service)
+        self._last_scopes = (stored, scopes)
+        return scopes
 
     def blocked(self, current: MaintenanceState) -> Decision:
         """Blocked under ``current``, once the bypass rules let it not through."""
@@ -270,8 +295,13 @@ def decide(
                 applies = False
                 if rules.announce_schedule and not facts.websocket and stored.scheduled_at(now):
                     announce = stored
-        if applies and stored.read_only and facts.method in READ_METHODS:
-            applies = False  # a WebSocket has no method: refused
+        if applies and stored.read_only and _passes_read_only(facts):
+            applies = False
+        if not applies and stored.scopes:
+            scoped = _scoped(rules, stored, facts)
+            if scoped is not None:
+                current = scoped
+                applies = True
     if not applies:
         # Only a route forced on can block now.
         if not facts.may_be_forced_on:
@@ -308,6 +338,47 @@ def decide(
     if through is None:
         return rules.blocked(in_force)
     return rules.let_through(in_force, through)
+
+
+def _passes_read_only(facts: Facts) -> bool:
+    """Whether read-only maintenance lets the request through: a read, or a write to a route
+    marked ``allow_in_read_only`` (a WebSocket has no method: refused)."""
+    return facts.method in READ_METHODS or (facts.method is not None and facts.route.writable)
+
+
+def _scoped(rules: Rules, stored: MaintenanceState, facts: Facts) -> MaintenanceState | None:
+    """The details of the scope in force for the request, if one is: of the scopes selecting
+    it and active now (a read-only one for writes only), the one that ends last (one
+    without an end counts as last; between equal ends, the first by name)."""
+    scopes = rules.scope_set(stored)
+    if scopes is None:
+        return None
+    selected = facts.scopes_selecting(scopes)
+    if not selected:
+        return None
+    if len(selected) == 1:  # the common case, without comparing ends
+        state = selected[0].state
+        if state.timed and not state.active_at(_clock.now()):
+            return None
+        if state.read_only and _passes_read_only(facts):
+            return None
+        return state
+    now: float | None = None
+    winner: MaintenanceState | None = None
+    winner_end = 0.0
+    for scope in selected:
+        state = scope.state
+        if state.timed:
+            if now is None:
+                now = _clock.now()
+            if not state.active_at(now):
+                continue
+        if state.read_only and _passes_read_only(facts):
+            continue
+        end = state.ends_at.timestamp() if state.ends_at is not None else math.inf
+        if winner is None or end > winner_end:
+            winner, winner_end = state, end
+    return winner
 
 
 def _bypassed(

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from .._model.clients import Address
+from .._model.model import MaintenanceScope
 from .bypass import STORED_ONLY, Bypass
 from .routes import Resolution, RouteTable, host_of, route_path
+from .scoping import ScopeSet, request_host
 
 __all__ = ["ScopeFacts", "route_path_of"]
 
@@ -24,7 +26,7 @@ class ScopeFacts:
     """``decision.Facts`` of one request: the route path and the route lookup are
     computed once, and only if a rule asks for them."""
 
-    __slots__ = ("_path", "_route", "bypass", "scope", "table")
+    __slots__ = ("_path", "_route", "bypass", "scope", "selected", "table")
 
     def __init__(
         self, scope: Any, table: RouteTable, bypass: Bypass | None, path: str | None = None
@@ -35,6 +37,8 @@ class ScopeFacts:
         #: The route path, if the middleware already computed it.
         self._path = path
         self._route: Resolution | None = None
+        #: The scopes selecting the request, if the middleware looked them up already.
+        self.selected: tuple[MaintenanceScope, ...] | None = None
 
     @property
     def websocket(self) -> bool:
@@ -92,3 +96,13 @@ class ScopeFacts:
     def bypass_cookies(self) -> Iterable[bytes | None]:
         bypass = self.bypass
         return () if bypass is None else bypass.cookie_values(self.scope)
+
+    @property
+    def host(self) -> str:
+        return request_host(self.scope)
+
+    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
+        selected = self.selected
+        if selected is None:
+            selected = self.selected = scopes.selecting(self)
+        return selected

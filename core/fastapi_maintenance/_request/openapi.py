@@ -38,11 +38,15 @@ class MaintenanceDetails(BaseModel):
     retry_after: int | None = Field(
         description="The Retry-After header's seconds, or null when the header is not sent."
     )
+    # Absent rather than null for the global state: the schema offers no null.
+    scope: str | SkipJsonSchema[None] = Field(
+        default=None, description="The maintenance scope that blocked the request, if one did."
+    )
 
 
 class MaintenanceBody(BaseModel):
     """The JSON body of the maintenance 503. The maintenance object is sent only for a state
-    with a message, a window, read-only mode or allow-lists."""
+    with a message, a window, read-only mode or allow-lists, and for a scope."""
 
     detail: str = Field(description="The state's message, else a sentence saying why.")
     # Absent rather than null when the state has no details: the schema offers no null.

@@ -28,7 +28,7 @@ from starlette.routing import (
 )
 from starlette.staticfiles import StaticFiles
 
-from ..decorators import forced_state, marks_given_to
+from ..decorators import allowed_in_read_only, forced_state, marks_given_to
 
 logger = logging.getLogger("fastapi_maintenance")
 
@@ -60,6 +60,10 @@ class Resolution:
     outcome: Outcome
     #: ``True``/``False`` when the matched endpoint is forced on/off, else ``None``.
     forced: bool | None = None
+    #: The matched route's tags (FastAPI's, its router's included), for scopes selecting by tag.
+    tags: frozenset[str] = frozenset()
+    #: The endpoint is marked ``allow_in_read_only``: its writes pass read-only maintenance.
+    writable: bool = False
 
 
 _NOT_FOUND = Resolution(Outcome.NOT_FOUND)
@@ -74,6 +78,21 @@ class _Endpoint:
     websocket: bool
     forced: bool | None
     segment: str | None
+    #: What a request matching the endpoint resolves to, built once.
+    found: Resolution = _FOUND
+
+
+def _found(route: Any, endpoint: object) -> Resolution:
+    """The resolution of a request that hits ``route``: the endpoint's marks, the route's tags."""
+    forced = forced_state(endpoint)
+    tags = getattr(route, "tags", None)
+    tag_set = (
+        frozenset(str(tag) for tag in tags) if isinstance(tags, (list, tuple)) else frozenset()
+    )
+    writable = allowed_in_read_only(endpoint)
+    if forced is None and not tag_set and not writable:
+        return _FOUND
+    return Resolution(Outcome.FOUND, forced, tag_set, writable)
 
 
 @dataclass(frozen=True)
@@ -209,6 +228,7 @@ class _Builder:
                         websocket=isinstance(kind, WebSocketRoute),
                         forced=forced_state(route.endpoint),
                         segment=_segment_of(str(route.path)),
+                        found=_found(route, route.endpoint),
                     )
                 )
             elif isinstance(kind, BaseRoute):
@@ -267,7 +287,7 @@ def _resolve(level: _Level, websocket: bool, method: str, path: str, host: str) 
             if node.websocket != websocket or node.regex.match(path) is None:
                 continue
             if websocket or node.methods is None or method in node.methods:
-                return Resolution(Outcome.FOUND, node.forced) if node.forced is not None else _FOUND
+                return node.found
             partial = True
         elif isinstance(node, _Branch):
             match = node.regex.match(host if node.by_host else path)
@@ -290,8 +310,7 @@ def _resolve(level: _Level, websocket: bool, method: str, path: str, host: str) 
             }
             found, child = node.route.matches(scope)
             if found is Match.FULL:
-                forced = forced_state(child.get("endpoint"))
-                return Resolution(Outcome.FOUND, forced) if forced is not None else _FOUND
+                return _found(child.get("route", node.route), child.get("endpoint"))
             if found is Match.PARTIAL:
                 partial = True
     return _WRONG_METHOD if partial else _NOT_FOUND
