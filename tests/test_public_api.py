@@ -110,6 +110,8 @@ PUBLIC = {
         "Throttled",
         "bounded",
         "describe_error",
+        "option_flag",
+        "option_text",
         "printable",
     },
 }

@@ -38,8 +38,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Generic, TypeVar
 
 from ._model.backend import BaseStateBackend
-from ._model.errors import BackendUnavailableError, InvalidStateError
+from ._model.errors import BackendConfigError, BackendUnavailableError, InvalidStateError
 from ._model.model import MaintenanceState
+from ._model.values import parse_bool
 from ._support.redact import redact as redact_spec
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "Throttled",
     "bounded",
     "describe_error",
+    "option_flag",
+    "option_text",
     "printable",
 ]
 
@@ -252,6 +255,25 @@ def describe_error(exc: BaseException) -> str:
         return "timed out"
     text = printable(redact_spec(str(exc).strip()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def option_text(option: str, value: object) -> str:
+    """A driver option naming something (a key, a channel, a table): a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise BackendConfigError(f"{option} must be a non-empty string, got {value!r}")
+    return value
+
+
+def option_flag(option: str, value: object) -> bool:
+    """A driver option that is on or off: a bool, or a URL query's text (``on``, ``0``...)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_bool(value)
+        except ValueError as exc:
+            raise BackendConfigError(f"{option}: {exc}") from None
+    raise BackendConfigError(f"{option} must be a bool or a string such as on/off, got {value!r}")
 
 
 def printable(text: str, limit: int = MAX_SHOWN) -> str:

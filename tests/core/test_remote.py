@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastapi_maintenance import MaintenanceState
+from fastapi_maintenance import BackendConfigError, MaintenanceState
 from fastapi_maintenance.remote import (
     FIRST_DELAY,
     HINT_INTERVAL,
@@ -18,6 +18,8 @@ from fastapi_maintenance.remote import (
     HintedReads,
     StateCache,
     bounded,
+    option_flag,
+    option_text,
 )
 
 pytestmark = pytest.mark.anyio
@@ -190,3 +192,20 @@ def test_any_hints_cost_one_read_per_interval_at_most_and_the_last_is_always_rea
     assert len(reads) <= (max(hint_times) - min(hint_times)) / interval + 2
     assert reads[-1] >= max(hint_times)
     assert reads[0] == min(hint_times)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(True, True), ("on", True), ("0", False)])
+def test_a_flag_option_takes_a_bool_or_its_text(given: object, expected: bool) -> None:
+    assert option_flag("listen", given) is expected
+
+
+@pytest.mark.parametrize("given", ["maybe", 1, None])
+def test_a_flag_option_refuses_anything_else_naming_the_option(given: object) -> None:
+    with pytest.raises(BackendConfigError, match=r"^listen"):
+        option_flag("listen", given)
+
+
+@pytest.mark.parametrize("given", ["", "   ", None, 7])
+def test_a_text_option_must_be_a_non_empty_string(given: object) -> None:
+    with pytest.raises(BackendConfigError, match="key must be a non-empty string"):
+        option_text("key", given)

@@ -14,8 +14,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError, RedisError
 
 from fastapi_maintenance import BackendConfigError
-from fastapi_maintenance.backends import parse_state_text, redact_spec
-from fastapi_maintenance.remote import printable
+from fastapi_maintenance.backends import redact_spec
+from fastapi_maintenance.remote import option_flag, option_text, printable
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_KEY = "fastapi_maintenance:state"
@@ -87,12 +87,12 @@ def build_options(
                 f"redis connection option(s) {', '.join(sorted(redis_kwargs))} only apply "
                 "when the driver creates its own client; configure the client you pass instead"
             )
-    key_text = _name("key", key)
+    key_text = option_text("key", key)
     parsed = _redis_kwargs(redis_kwargs)
     return RedisOptions(
         key=key_text,
-        channel=f"{key_text}:changes" if channel is None else _name("channel", channel),
-        assume=_state("assume", assume),
+        channel=f"{key_text}:changes" if channel is None else option_text("channel", channel),
+        assume=option_flag("assume", assume),
         resync_interval=_seconds("resync_interval", resync_interval),
         timeout=_seconds("timeout", timeout),
         url=None if client is not None else _checked_url(url or DEFAULT_URL, parsed),
@@ -124,23 +124,6 @@ def _join(parts: SplitResult) -> str:
     query = f"?{parts.query}" if parts.query else ""
     fragment = f"#{parts.fragment}" if parts.fragment else ""
     return f"{parts.scheme}://{parts.netloc}{parts.path}{query}{fragment}"
-
-
-def _name(option: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise BackendConfigError(f"{option} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _state(option: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_state_text(value)
-        except ValueError as exc:
-            raise BackendConfigError(f"{option}: {exc}") from None
-    raise BackendConfigError(f"{option} must be a bool or a string such as on/off, got {value!r}")
 
 
 def _seconds(option: str, value: object) -> float:

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from fastapi_maintenance import BackendConfigError
 from fastapi_maintenance.backends import parse_state_text, redact_spec
-from fastapi_maintenance.remote import printable
+from fastapi_maintenance.remote import option_flag, option_text, printable
 
 from . import _sqlite
 
@@ -163,13 +163,13 @@ def build_options(
         url=_checked_url(url),
         table=_table(table),
         key=_key(key),
-        assume=_state("assume", assume),
+        assume=option_flag("assume", assume),
         poll_interval=_seconds("poll_interval", poll_interval),
         resync_interval=_seconds("resync_interval", resync_interval),
         timeout=_seconds("timeout", timeout),
-        create_table=_state("create_table", create_table),
+        create_table=option_flag("create_table", create_table),
         listen=_listen(listen),
-        application_name=_name("application_name", application_name),
+        application_name=option_text("application_name", application_name),
         engine_options=dict(engine_options),
     )
     _check_engine(options)
@@ -384,30 +384,13 @@ def _table(value: object) -> str:
 
 
 def _key(value: object) -> str:
-    text = _name("key", value)
+    text = option_text("key", value)
     if len(text) > MAX_KEY_LENGTH or not text.isprintable():
         raise BackendConfigError(
             f"key must be printable and at most {MAX_KEY_LENGTH} characters, got "
             f"{len(text)} characters"
         )
     return text
-
-
-def _name(option: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise BackendConfigError(f"{option} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _state(option: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_state_text(value)
-        except ValueError as exc:
-            raise BackendConfigError(f"{option}: {exc}") from None
-    raise BackendConfigError(f"{option} must be a bool or a string such as on/off, got {value!r}")
 
 
 def _listen(value: object) -> Listen:
