@@ -237,7 +237,7 @@ class MaintenanceModeMiddleware:
                 selected = scopes.kept(kind == "websocket", scope.get("method", ""), path, host)
                 if selected is None:
                     facts = ScopeFacts(scope, table, self._bypass, path)
-                    selected = facts.scopes_selecting(scopes)
+                    selected = facts.selected = scopes.selecting(facts)
                 if not selected and not (table.has_forced_on and table.may_be_forced_on(path)):
                     await self.app(scope, receive, send)
                     return

@@ -30,7 +30,6 @@ from fastapi_maintenance._request.decision import (
     held_state,
 )
 from fastapi_maintenance._request.routes import Outcome, Resolution
-from fastapi_maintenance._request.scoping import ScopeSet
 from fastapi_maintenance._request.tokens import COOKIE, TOKEN, Signer
 
 NOW = 1_800_000_000.0
@@ -109,9 +108,7 @@ class Request:
     host: str = "shop.example.com"
     bypass_headers: Iterable[bytes] = ()
     bypass_cookies: Iterable[bytes | None] = ()
-
-    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
-        return scopes.selecting(self)
+    selected: tuple[MaintenanceScope, ...] | None = None
 
 
 GET = Request()

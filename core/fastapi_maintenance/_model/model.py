@@ -397,15 +397,21 @@ class MaintenanceScope:
     updated_at: datetime | None = None
     allow_ips: tuple[str, ...] = ()
     allow_paths: tuple[str, ...] = ()
-    #: The details as a state that is on, and the selectors compiled, once per scope.
-    _state: MaintenanceState = field(
+    # Attributes, not properties, built once per scope: requests read them.
+    #: The scope's details as a state that is on: its window, message, read-only and
+    #: allow-lists, read as a global state's are (its ``scope_name`` is the scope's name).
+    state: MaintenanceState = field(
         default=MaintenanceState(), init=False, repr=False, compare=False
     )
-    _paths: PathPatterns | None = field(default=None, init=False, repr=False, compare=False)
-    _methods: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _tags: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _hosts: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _services: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    #: ``paths`` compiled, or ``None`` when the scope does not select by path.
+    path_patterns: PathPatterns | None = field(default=None, init=False, repr=False, compare=False)
+    #: ``methods`` as a set, or ``None`` when the scope selects every method.
+    method_set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    #: ``tags``, ``hosts`` and ``services`` as sets, ``None`` for a kind the scope does not
+    #: select by.
+    tag_set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    host_set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    service_set: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _selectors.check_name(self.name)
@@ -419,22 +425,22 @@ class MaintenanceScope:
                 "a scope needs at least one selector: paths, methods, tags, hosts or services"
             )
         set_ = object.__setattr__
-        set_(self, "_paths", PathPatterns(paths, "paths") if paths else None)
+        set_(self, "path_patterns", PathPatterns(paths, "paths") if paths else None)
         for name, values in zip(
             _selectors.SELECTORS, (paths, methods, tags, hosts, services), strict=True
         ):
             set_(self, name, values)
-        set_(self, "_methods", frozenset(methods) or None)
-        set_(self, "_tags", frozenset(tags) or None)
-        set_(self, "_hosts", frozenset(hosts) or None)
-        set_(self, "_services", frozenset(services) or None)
+        set_(self, "method_set", frozenset(methods) or None)
+        set_(self, "tag_set", frozenset(tags) or None)
+        set_(self, "host_set", frozenset(hosts) or None)
+        set_(self, "service_set", frozenset(services) or None)
         # MaintenanceState checks the details, with its messages, and normalises them.
         details = {name: getattr(self, name) for name in (*_DETAILS, *_DETAIL_LISTS)}
         state = MaintenanceState(on=True, **details)
         for name in (*_DETAILS, *_DETAIL_LISTS):
             set_(self, name, getattr(state, name))
         set_(state, "scope_name", self.name)
-        set_(self, "_state", state)
+        set_(self, "state", state)
         size = len(_dump(self.to_dict()).encode("utf-8"))
         if size > MAX_DETAILS_BYTES:
             raise ValueError(
@@ -442,38 +448,6 @@ class MaintenanceScope:
                 f"{MAX_DETAILS_BYTES} are accepted (give fewer or shorter selectors, "
                 "allow_ips and allow_paths)"
             )
-
-    @property
-    def state(self) -> MaintenanceState:
-        """The scope's details as a state that is on: its window, message, read-only and
-        allow-lists, read as a global state's are."""
-        return self._state
-
-    @property
-    def path_patterns(self) -> PathPatterns | None:
-        """``paths`` compiled (once per scope), or ``None`` when the scope does not select
-        by path."""
-        return self._paths
-
-    @property
-    def method_set(self) -> frozenset[str] | None:
-        """``methods`` as a set, or ``None`` when the scope selects every method."""
-        return self._methods
-
-    @property
-    def tag_set(self) -> frozenset[str] | None:
-        """``tags`` as a set, or ``None`` when the scope does not select by tag."""
-        return self._tags
-
-    @property
-    def host_set(self) -> frozenset[str] | None:
-        """``hosts`` as a set, or ``None`` when the scope does not select by host."""
-        return self._hosts
-
-    @property
-    def service_set(self) -> frozenset[str] | None:
-        """``services`` as a set, or ``None`` when the scope does not select by service."""
-        return self._services
 
     def stamped(self, by: str | None = None, at: datetime | None = None) -> MaintenanceScope:
         """The same scope with ``updated_at`` (default: now) and, if given, ``updated_by``."""

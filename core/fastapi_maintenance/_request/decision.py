@@ -143,8 +143,9 @@ class Facts(Protocol):
     def host(self) -> str:
         """The request's host name, lower-cased, without the port."""
 
-    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
-        """The scopes of ``scopes`` selecting the request (``ScopeSet.selecting``)."""
+    @property
+    def selected(self) -> tuple[MaintenanceScope, ...] | None:
+        """The scopes selecting the request, if the adapter looked them up already."""
 
     @property
     def client(self) -> Address | None:
@@ -350,10 +351,12 @@ def _scoped(rules: Rules, stored: MaintenanceState, facts: Facts) -> Maintenance
     """The details of the scope in force for the request, if one is: of the scopes selecting
     it and active now (a read-only one for writes only), the one that ends last (one
     without an end counts as last; between equal ends, the first by name)."""
-    scopes = rules.scope_set(stored)
-    if scopes is None:
-        return None
-    selected = facts.scopes_selecting(scopes)
+    selected = facts.selected
+    if selected is None:
+        scopes = rules.scope_set(stored)
+        if scopes is None:
+            return None
+        selected = scopes.selecting(facts)
     if not selected:
         return None
     if len(selected) == 1:  # the common case, without comparing ends

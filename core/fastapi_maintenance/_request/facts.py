@@ -9,7 +9,7 @@ from .._model.clients import Address
 from .._model.model import MaintenanceScope
 from .bypass import STORED_ONLY, Bypass
 from .routes import Resolution, RouteTable, host_of, route_path
-from .scoping import ScopeSet, request_host
+from .scoping import request_host
 
 __all__ = ["ScopeFacts", "route_path_of"]
 
@@ -100,9 +100,3 @@ class ScopeFacts:
     @property
     def host(self) -> str:
         return request_host(self.scope)
-
-    def scopes_selecting(self, scopes: ScopeSet) -> tuple[MaintenanceScope, ...]:
-        selected = self.selected
-        if selected is None:
-            selected = self.selected = scopes.selecting(self)
-        return selected
