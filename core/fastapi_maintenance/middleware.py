@@ -35,7 +35,7 @@ from ._request.routes import (
     report_unmarked_registrations,
     starlette_routes,
 )
-from ._request.scoping import request_host
+from ._request.scoping import host_header
 from ._state.api import BackendSpec, resolve_backend
 from ._state.state import remember_app_backend, state
 from ._support.environ import listed, setting, variable_of
@@ -216,8 +216,19 @@ class MaintenanceModeMiddleware:
                         except Exception as exc:
                             self._reader.cache_failed(backend, exc)
                     if on is None:
-                        read = self._reader.value(backend)
-                        on = read if type(read) is bool else await read
+                        reader = self._reader
+                        if backend is reader.at_once or reader.reads_at_once(backend):
+                            try:  # awaited as it is: a get_value awaiting nothing cannot wait
+                                on = bool(await backend.get_value())
+                            except Exception as exc:
+                                on = reader.value_failed(backend, exc)
+                            else:
+                                if reader.unreadable and id(backend) in reader.unreadable:
+                                    reader.answers_again(backend)
+                                reader.last_known = on
+                        else:
+                            read = reader.value(backend)
+                            on = read if type(read) is bool else await read
         facts = None
         if not on:
             # Only a route forced on, or a scope, could block: the decision is asked only if
@@ -233,7 +244,7 @@ class MaintenanceModeMiddleware:
                     return
             else:
                 path = route_path_of(scope, table.root_path)
-                host = request_host(scope) if scopes.uses_host else ""
+                host = host_header(scope) if scopes.uses_host else b""
                 selected = scopes.kept(kind == "websocket", scope.get("method", ""), path, host)
                 if selected is None:
                     facts = ScopeFacts(scope, table, self._bypass, path)

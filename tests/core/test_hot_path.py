@@ -18,6 +18,7 @@ from fastapi_maintenance import (
     force_maintenance_mode_on,
 )
 from fastapi_maintenance import middleware as middleware_module
+from fastapi_maintenance._request.reading import StateReader
 from fastapi_maintenance._request.routes import RouteTable
 
 from .support import MemoryBackend, shop_app
@@ -206,3 +207,84 @@ async def test_a_read_runs_under_no_timer_until_it_suspends() -> None:
     app = MaintenanceModeMiddleware(_ok, backend=backend, state_timeout=30)
     assert await _answer(app) == 503
     assert backend.deadlines[0] == math.inf
+
+
+class _InMemory(BaseStateBackend):
+    """A two-method driver whose ``get_value`` awaits nothing."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    async def get_value(self) -> bool:
+        return self.value
+
+    async def set_value(self, value: bool) -> None:
+        self.value = value
+
+
+@pytest.fixture
+def stepped(monkeypatch: pytest.MonkeyPatch) -> list[BaseStateBackend]:
+    """The backends whose reads are stepped by hand (under a timeout once they suspend)."""
+    seen: list[BaseStateBackend] = []
+    value = StateReader.value
+
+    def noting(self: StateReader, backend: BaseStateBackend) -> Any:
+        seen.append(backend)
+        return value(self, backend)
+
+    monkeypatch.setattr(StateReader, "value", noting)
+    return seen
+
+
+@BOTH_LOOPS
+async def test_a_read_that_awaits_nothing_is_awaited_as_it_is(
+    stepped: list[BaseStateBackend],
+) -> None:
+    app = MaintenanceModeMiddleware(_ok, backend=_InMemory(True))
+    assert await _answer(app) == 503
+    assert stepped == []
+
+
+async def test_a_read_that_may_await_is_stepped(stepped: list[BaseStateBackend]) -> None:
+    backend = _DeadlineSeen(True, suspends=False)
+    app = MaintenanceModeMiddleware(_ok, backend=backend)
+    assert await _answer(app) == 503
+    assert stepped == [backend]
+
+
+async def test_a_get_value_set_on_the_instance_is_still_timed() -> None:
+    backend = _InMemory(True)
+
+    async def hangs() -> bool:
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    backend.get_value = hangs  # type: ignore[method-assign]
+    app = MaintenanceModeMiddleware(_ok, backend=backend, state_timeout=0.05)
+    with anyio.fail_after(5):
+        assert await _answer(app) == 200  # nothing known yet: off
+
+
+class _Failing(_InMemory):
+    """``_InMemory`` whose reads can be made to fail, still awaiting nothing."""
+
+    fail = False
+
+    async def get_value(self) -> bool:
+        if self.fail:
+            raise ConnectionError("store unreachable")
+        return self.value
+
+
+async def test_a_read_that_awaits_nothing_and_raises_serves_the_last_known_value(
+    logged: Any,
+) -> None:
+    backend = _Failing(True)
+    app = MaintenanceModeMiddleware(_ok, backend=backend)
+    assert await _answer(app) == 503
+    backend.fail = True
+    assert [await _answer(app), await _answer(app)] == [503, 503]
+    assert len(logged("cannot read maintenance state")) == 1
+    backend.fail = False
+    assert await _answer(app) == 503
+    assert len(logged("is readable again")) == 1

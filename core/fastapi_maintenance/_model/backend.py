@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
+from .._support.coroutines import never_suspends
 from .errors import BackendConfigError, UnsupportedStateError
 from .model import MaintenanceState, state_of
 from .values import format_bool, parse_bool
@@ -36,6 +37,9 @@ class BaseStateBackend(ABC):
     #: Set on each driver class: whether it answers ``cached_value`` (else every request
     #: reads ``get_value``, without asking the cache first).
     _caches_value: ClassVar[bool] = False
+    #: Set on each driver class: whether its ``get_value`` awaits nothing, so a read needs
+    #: no timeout (a driver keeping its state in memory).
+    _reads_at_once: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -43,6 +47,7 @@ class BaseStateBackend(ABC):
             cls.cached_state is not BaseStateBackend.cached_state
         )
         cls._caches_value = cls.cached_value is not BaseStateBackend.cached_value
+        cls._reads_at_once = never_suspends(cls.get_value)
 
     @abstractmethod
     async def get_value(self) -> bool:

@@ -31,10 +31,13 @@ class StateReader:
     def __init__(self, timeout: float, problems: Problems) -> None:
         self.timeout = timeout
         self._problems = problems
-        self._last_known: bool | None = None
+        #: The value the last read of ``get_value`` gave, assumed while reads fail.
+        self.last_known: bool | None = None
         self._last_state: MaintenanceState = OFF
         #: ``id()`` of the backends whose last read failed, to log their recovery once.
-        self._unreadable: set[int] = set()
+        self.unreadable: set[int] = set()
+        #: The backend last found to read at once (``reads_at_once``).
+        self.at_once: BaseStateBackend | None = None
 
     def value(self, backend: BaseStateBackend) -> bool | Awaitable[bool]:
         """Ask ``get_value()``; on failure the last known value.
@@ -55,29 +58,39 @@ class StateReader:
             else:
                 return self._finish(backend, _resume_within(steps, suspended, self.timeout))
         except Exception as exc:
-            return self._value_failed(backend, exc)
+            return self.value_failed(backend, exc)
         # Checked on every read, so the common case is an empty set, not a formatted key.
-        if self._unreadable and id(backend) in self._unreadable:
-            self._answers_again(backend)
-        self._last_known = value
+        if self.unreadable and id(backend) in self.unreadable:
+            self.answers_again(backend)
+        self.last_known = value
         return value
+
+    def reads_at_once(self, backend: BaseStateBackend) -> bool:
+        """Whether ``backend``'s ``get_value`` awaits nothing (its class's, not one set on the
+        instance), so it can be awaited as it is: it cannot wait, no timeout applies to it,
+        and stepping it by hand would cost more than the read. Remembered in ``at_once``."""
+        if not backend._reads_at_once or "get_value" in getattr(backend, "__dict__", {}):
+            return False
+        self.at_once = backend
+        return True
 
     async def _finish(self, backend: BaseStateBackend, reading: Awaitable[Any]) -> bool:
         try:
             value = bool(await reading)
         except Exception as exc:
-            return self._value_failed(backend, exc)
+            return self.value_failed(backend, exc)
         return self._value_read(backend, value)
 
     def _value_read(self, backend: BaseStateBackend, value: bool) -> bool:
         # Checked on every read, so the common case is an empty set, not a formatted key.
-        if self._unreadable and id(backend) in self._unreadable:
-            self._answers_again(backend)
-        self._last_known = value
+        if self.unreadable and id(backend) in self.unreadable:
+            self.answers_again(backend)
+        self.last_known = value
         return value
 
-    def _value_failed(self, backend: BaseStateBackend, exc: Exception) -> bool:
-        assumed = bool(self._last_known)
+    def value_failed(self, backend: BaseStateBackend, exc: Exception) -> bool:
+        """A read of ``get_value`` failed: logged once per outage; the last known value."""
+        assumed = bool(self.last_known)
         self._failed(backend, exc, assumed)
         return assumed
 
@@ -91,8 +104,8 @@ class StateReader:
             assumed = self._last_state
             self._failed(backend, exc, assumed.on)
             return assumed
-        if self._unreadable and id(backend) in self._unreadable:
-            self._answers_again(backend)
+        if self.unreadable and id(backend) in self.unreadable:
+            self.answers_again(backend)
         self._last_state = value
         return value
 
@@ -140,7 +153,7 @@ class StateReader:
     def _failed(self, backend: BaseStateBackend, exc: Exception, assumed: bool) -> None:
         """Log, once per outage, that the state cannot be read and what is assumed."""
         cause = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
-        self._unreadable.add(id(backend))
+        self.unreadable.add(id(backend))
         self._problems.report(
             f"state:{id(backend)}",
             "cannot read maintenance state from %s (%s); assuming %s until it answers",
@@ -149,9 +162,9 @@ class StateReader:
             "on" if assumed else "off",
         )
 
-    def _answers_again(self, backend: BaseStateBackend) -> None:
+    def answers_again(self, backend: BaseStateBackend) -> None:
         """Log, once, that a backend whose reads failed answers again."""
-        self._unreadable.discard(id(backend))
+        self.unreadable.discard(id(backend))
         self._problems.resolved(
             f"state:{id(backend)}",
             "maintenance state from %s is readable again",
