@@ -105,7 +105,7 @@ class Request:
     docs: bool = False
     link_post: bool = False
     client: Address | None = None
-    host: str = "shop.example.com"
+    host: bytes = b"shop.example.com"
     bypass_headers: Iterable[bytes] = ()
     bypass_cookies: Iterable[bytes | None] = ()
     selected: tuple[MaintenanceScope, ...] | None = None

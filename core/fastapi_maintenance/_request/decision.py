@@ -140,8 +140,8 @@ class Facts(Protocol):
         """Whether the request is the ``POST`` a bypass link's script makes."""
 
     @property
-    def host(self) -> str:
-        """The request's host name, lower-cased, without the port."""
+    def host(self) -> bytes:
+        """The request's ``Host`` header, as sent."""
 
     @property
     def selected(self) -> tuple[MaintenanceScope, ...] | None:

@@ -9,7 +9,7 @@ from .._model.clients import Address
 from .._model.model import MaintenanceScope
 from .bypass import STORED_ONLY, Bypass
 from .routes import Resolution, RouteTable, host_of, route_path
-from .scoping import request_host
+from .scoping import host_header
 
 __all__ = ["ScopeFacts", "route_path_of"]
 
@@ -98,5 +98,5 @@ class ScopeFacts:
         return () if bypass is None else bypass.cookie_values(self.scope)
 
     @property
-    def host(self) -> str:
-        return request_host(self.scope)
+    def host(self) -> bytes:
+        return host_header(self.scope)

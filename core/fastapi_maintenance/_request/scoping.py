@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from .._model.model import MaintenanceScope, MaintenanceState
 from .routes import Resolution
 
-__all__ = ["ScopeSet", "Shape", "request_host", "scope_set_of"]
+__all__ = ["ScopeSet", "Shape", "host_header", "host_name", "scope_set_of"]
 
 #: Request shapes whose selected scopes are kept, per state; and the longest key kept.
 _CACHE_SIZE = 4096
@@ -34,7 +34,7 @@ class Shape(Protocol):
     def path(self) -> str: ...
 
     @property
-    def host(self) -> str: ...
+    def host(self) -> bytes: ...
 
     @property
     def route(self) -> Resolution: ...
@@ -51,20 +51,21 @@ class ScopeSet:
         self.uses_host = any(scope.host_set is not None for scope in scopes)
         #: Whether a scope selects by tag, so the route has to be looked up.
         self.uses_tags = any(scope.tag_set is not None for scope in scopes)
-        self._selected: dict[tuple[bool, str, str, str], tuple[MaintenanceScope, ...]] = {}
+        self._selected: dict[tuple[bool, str, str, bytes], tuple[MaintenanceScope, ...]] = {}
 
     def kept(
-        self, websocket: bool, method: str, path: str, host: str
+        self, websocket: bool, method: str, path: str, host: bytes
     ) -> tuple[MaintenanceScope, ...] | None:
         """The scopes selecting a request of this shape if known already, else ``None``
-        (``host`` counts only if ``uses_host``: give ``""`` otherwise)."""
+        (``host``, the ``Host`` header as sent, counts only if ``uses_host``: give ``b""``
+        otherwise)."""
         return self._selected.get((websocket, method, path, host))
 
     def selecting(self, request: Shape) -> tuple[MaintenanceScope, ...]:
         """The scopes selecting a request, in name order. Its host is read only if a scope
         selects by host, its route only if one selects by tag and the answer is not kept."""
         websocket, method, path = request.websocket, request.method or "", request.path
-        host = request.host if self.uses_host else ""
+        host = request.host if self.uses_host else b""
         key = (websocket, method, path, host)
         selected = self._selected.get(key)
         if selected is None:
@@ -80,10 +81,11 @@ class ScopeSet:
         websocket: bool,
         method: str,
         path: str,
-        host: str,
+        host: bytes,
         request: Shape,
     ) -> tuple[MaintenanceScope, ...]:
         tags: frozenset[str] | None = None
+        name = host_name(host) if self.uses_host else ""
         selected = []
         for scope in self.scopes:
             methods = scope.method_set
@@ -93,7 +95,7 @@ class ScopeSet:
             if patterns is not None and patterns.match(path) is None:
                 continue
             hosts = scope.host_set
-            if hosts is not None and host not in hosts:
+            if hosts is not None and name not in hosts:
                 continue
             wanted = scope.tag_set
             if wanted is not None:
@@ -116,13 +118,18 @@ def scope_set_of(state: MaintenanceState, service: str | None) -> ScopeSet | Non
     return ScopeSet(scopes) if scopes else None
 
 
-def request_host(scope: Any) -> str:
-    """The request's host name as scopes select it: lower-cased, without the port."""
+def host_header(scope: Any) -> bytes:
+    """The request's ``Host`` header as sent; empty without one."""
     for key, value in scope.get("headers", ()):
         if key == b"host":
-            host = str(value.decode("latin-1")).lower()
-            if host.startswith("["):  # an IPv6 address: [2001:db8::1]:8000
-                end = host.find("]")
-                return host[: end + 1] if end != -1 else host
-            return host.partition(":")[0]
-    return ""
+            return bytes(value)
+    return b""
+
+
+def host_name(header: bytes) -> str:
+    """The host name scopes select by: the ``Host`` header lower-cased, without the port."""
+    host = header.decode("latin-1").lower()
+    if host.startswith("["):  # an IPv6 address: [2001:db8::1]:8000
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    return host.partition(":")[0]
