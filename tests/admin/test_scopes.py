@@ -3,6 +3,7 @@ page's forms."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -90,11 +91,15 @@ async def test_a_malformed_scope_is_a_422_with_the_models_message_writing_nothin
     assert backend.writes == 0
 
 
-async def test_put_refuses_a_body_that_is_not_json(
+async def test_put_refuses_a_body_not_sent_as_json(
     client: httpx.AsyncClient, backend: DetailsMemoryBackend
 ) -> None:
-    response = await client.put(f"{SCOPES}/billing", headers=AUTH, content="paths=/billing")
-    assert response.status_code == 415
+    """As a cross-site form would send it: the content is JSON, the type is not."""
+    headers = {**AUTH, "Content-Type": "text/plain"}
+    response = await client.put(
+        f"{SCOPES}/billing", headers=headers, content=json.dumps(BILLING).encode()
+    )
+    assert response.status_code == 415, response.text
     assert backend.writes == 0
 
 
