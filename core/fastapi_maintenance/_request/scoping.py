@@ -43,14 +43,12 @@ class Shape(Protocol):
 class ScopeSet:
     """The scopes of one state that can select this app's requests (its service's)."""
 
-    __slots__ = ("_selected", "scopes", "uses_host", "uses_tags")
+    __slots__ = ("_selected", "scopes", "uses_host")
 
     def __init__(self, scopes: tuple[MaintenanceScope, ...]) -> None:
         self.scopes = scopes
         #: Whether a scope selects by host, so the request's host is part of its shape.
         self.uses_host = any(scope.host_set is not None for scope in scopes)
-        #: Whether a scope selects by tag, so the route has to be looked up.
-        self.uses_tags = any(scope.tag_set is not None for scope in scopes)
         self._selected: dict[tuple[bool, str, str, bytes], tuple[MaintenanceScope, ...]] = {}
 
     def kept(
